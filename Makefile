@@ -1,0 +1,89 @@
+# tasks-api build. `make run` and `make test` install missing Debian packages first
+# (scripts/install-deps.sh), so a fresh machine needs nothing else.
+
+CC      ?= cc
+BUILD   := build
+PKGS    := libmicrohttpd libcjson sqlite3 libcrypto
+WARN    := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
+DEFS    := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CFLAGS  ?= -O2 -g
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+CORE_SRC   := $(wildcard src/core/*.c)
+STORE_SRC  := src/store/sqlite.c
+SERVER_SRC := $(wildcard src/server/*.c)
+LIB_SRC    := $(CORE_SRC) $(STORE_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+# $(call objs,<dir>,<sources>)
+objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
+
+LIB_OBJ      := $(call objs,$(BUILD),$(LIB_SRC))
+LIB_OBJ_ASAN := $(call objs,$(BUILD)/asan,$(LIB_SRC))
+UNIT_BIN      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+UNIT_BIN_ASAN := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRC))
+
+.PHONY: all run test clean deps deps-test unit unit-asan contract contract-asan valgrind
+
+all: $(BUILD)/tasks-api
+
+deps:
+	@scripts/install-deps.sh run
+
+deps-test:
+	@scripts/install-deps.sh test
+
+# Serve the API locally on http://127.0.0.1:8080 with ./tasks.db.
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/tasks-api serve
+
+# Everything: unit + contract suites, on the normal and the ASan+UBSan build, and the
+# unit suite under valgrind.
+test: deps-test
+	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan valgrind
+	@echo "make test: all suites passed"
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/asan/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/tasks-api: $(LIB_OBJ) $(call objs,$(BUILD),src/server/main.c)
+	$(CC) $(CFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
+
+$(BUILD)/asan/tasks-api: $(LIB_OBJ_ASAN) $(call objs,$(BUILD)/asan,src/server/main.c)
+	$(CC) $(SAN) $^ $(PKG_LIBS) -lpthread -o $@
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(PKG_LIBS) -lcmocka -lpthread -o $@
+
+$(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(LIB_OBJ_ASAN)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) $^ $(PKG_LIBS) -lcmocka -lpthread -o $@
+
+unit: $(UNIT_BIN)
+	@tests/run_unit.sh $(UNIT_BIN)
+
+unit-asan: $(UNIT_BIN_ASAN)
+	@tests/run_unit.sh $(UNIT_BIN_ASAN)
+
+valgrind: $(UNIT_BIN)
+	@VALGRIND=1 tests/run_unit.sh $(UNIT_BIN)
+
+contract: $(BUILD)/tasks-api
+	@tests/contract/run.sh $(BUILD)/tasks-api
+
+contract-asan: $(BUILD)/asan/tasks-api
+	@tests/contract/run.sh $(BUILD)/asan/tasks-api
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Installs the Debian packages the build, `make run` and `make test` need — only those
+# that are missing, so running it again is cheap and changes nothing.
+# Usage: scripts/install-deps.sh [run|test]
+set -eu
+
+RUN_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev"
+TEST_PKGS="libcmocka-dev valgrind sqlite3 curl"
+
+pkgs=$RUN_PKGS
+[ "${1:-run}" = test ] && pkgs="$pkgs $TEST_PKGS"
+
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+# Node.js runs the contract suite; any Node >= 18 on PATH will do, else Debian's.
+if [ "${1:-run}" = test ] && ! command -v node >/dev/null 2>&1; then
+    missing="$missing nodejs"
+fi
+
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || {
+        echo "install-deps: need root (or sudo) to install:$missing" >&2
+        exit 1
+    }
+    SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+# update only when a package is not in the local index yet
+if ! $SUDO apt-get install -y --no-install-recommends $missing >/dev/null 2>&1; then
+    $SUDO apt-get update -q >/dev/null
+    $SUDO apt-get install -y --no-install-recommends $missing
+fi

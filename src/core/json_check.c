@@ -1,0 +1,242 @@
+/* Recursive-descent JSON syntax checker; see json_check.h for why it exists. The
+ * recursion is bounded by max_depth, so hostile nesting cannot exhaust the stack. */
+#include "json_check.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct checker {
+    const char *s;
+    size_t len;
+    size_t pos;
+    int max_depth;
+    tapi_json_error *err;
+} checker;
+
+static tapi_err fail(checker *c, const char *what)
+{
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < c->pos && i < c->len; i++) {
+        if (c->s[i] == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col++;
+        }
+    }
+    c->err->line = line;
+    c->err->column = col;
+    snprintf(c->err->what, sizeof c->err->what, "%s", what);
+    return TAPI_EINVAL;
+}
+
+static bool at_end(const checker *c) { return c->pos >= c->len; }
+
+static void skip_ws(checker *c)
+{
+    while (!at_end(c)) {
+        char ch = c->s[c->pos];
+        if (ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') return;
+        c->pos++;
+    }
+}
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+}
+
+/* Reads the 4 hex digits after "\u"; c->pos is on the first digit. */
+static tapi_err read_hex4(checker *c, unsigned *out)
+{
+    if (c->len - c->pos < 4) return fail(c, "truncated \\u escape");
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        int h = hex_value(c->s[c->pos]);
+        if (h < 0) return fail(c, "invalid hex digit in \\u escape");
+        v = (v << 4) | (unsigned)h;
+        c->pos++;
+    }
+    *out = v;
+    return TAPI_OK;
+}
+
+static tapi_err check_escape(checker *c)
+{
+    /* c->pos is on the character after the backslash */
+    if (at_end(c)) return fail(c, "unterminated string");
+    char e = c->s[c->pos];
+    if (strchr("\"\\/bfnrt", e) && e != '\0') {
+        c->pos++;
+        return TAPI_OK;
+    }
+    if (e != 'u') return fail(c, "invalid escape sequence in string");
+    c->pos++;
+    unsigned cp;
+    tapi_err rc = read_hex4(c, &cp);
+    if (rc != TAPI_OK) return rc;
+    if (cp == 0) {
+        c->pos -= 6;
+        return fail(c, "NUL characters (\\u0000) are not allowed in strings");
+    }
+    if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        c->pos -= 6;
+        return fail(c, "unpaired low surrogate in \\u escape");
+    }
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+        if (c->len - c->pos < 2 || c->s[c->pos] != '\\' || c->s[c->pos + 1] != 'u') {
+            c->pos -= 6;
+            return fail(c, "unpaired high surrogate in \\u escape");
+        }
+        c->pos += 2;
+        unsigned lo;
+        rc = read_hex4(c, &lo);
+        if (rc != TAPI_OK) return rc;
+        if (lo < 0xDC00 || lo > 0xDFFF) {
+            c->pos -= 6;
+            return fail(c, "high surrogate not followed by a low surrogate");
+        }
+    }
+    return TAPI_OK;
+}
+
+static tapi_err check_string(checker *c)
+{
+    c->pos++; /* opening quote */
+    while (!at_end(c)) {
+        unsigned char ch = (unsigned char)c->s[c->pos];
+        if (ch == '"') {
+            c->pos++;
+            return TAPI_OK;
+        }
+        if (ch == '\\') {
+            c->pos++;
+            tapi_err rc = check_escape(c);
+            if (rc != TAPI_OK) return rc;
+            continue;
+        }
+        if (ch < 0x20) return fail(c, "unescaped control character in string");
+        c->pos++;
+    }
+    return fail(c, "unterminated string");
+}
+
+static bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
+
+static tapi_err check_number(checker *c)
+{
+    if (c->s[c->pos] == '-') c->pos++;
+    if (at_end(c) || !is_digit(c->s[c->pos])) return fail(c, "invalid number");
+    if (c->s[c->pos] == '0') {
+        c->pos++;
+    } else {
+        while (!at_end(c) && is_digit(c->s[c->pos])) c->pos++;
+    }
+    if (!at_end(c) && c->s[c->pos] == '.') {
+        c->pos++;
+        if (at_end(c) || !is_digit(c->s[c->pos])) return fail(c, "invalid number: digit expected after '.'");
+        while (!at_end(c) && is_digit(c->s[c->pos])) c->pos++;
+    }
+    if (!at_end(c) && (c->s[c->pos] == 'e' || c->s[c->pos] == 'E')) {
+        c->pos++;
+        if (!at_end(c) && (c->s[c->pos] == '+' || c->s[c->pos] == '-')) c->pos++;
+        if (at_end(c) || !is_digit(c->s[c->pos])) return fail(c, "invalid number: digit expected in exponent");
+        while (!at_end(c) && is_digit(c->s[c->pos])) c->pos++;
+    }
+    return TAPI_OK;
+}
+
+static tapi_err check_literal(checker *c, const char *word)
+{
+    size_t n = strlen(word);
+    if (c->len - c->pos < n || memcmp(c->s + c->pos, word, n) != 0)
+        return fail(c, "unexpected character");
+    c->pos += n;
+    return TAPI_OK;
+}
+
+static tapi_err check_value(checker *c, int depth);
+
+static tapi_err check_object(checker *c, int depth)
+{
+    c->pos++; /* '{' */
+    skip_ws(c);
+    if (!at_end(c) && c->s[c->pos] == '}') {
+        c->pos++;
+        return TAPI_OK;
+    }
+    for (;;) {
+        skip_ws(c);
+        if (at_end(c)) return fail(c, "unexpected end of input in object");
+        if (c->s[c->pos] != '"') return fail(c, "expected a string key in object");
+        tapi_err rc = check_string(c);
+        if (rc != TAPI_OK) return rc;
+        skip_ws(c);
+        if (at_end(c) || c->s[c->pos] != ':') return fail(c, "expected ':' after object key");
+        c->pos++;
+        rc = check_value(c, depth + 1);
+        if (rc != TAPI_OK) return rc;
+        skip_ws(c);
+        if (at_end(c)) return fail(c, "unexpected end of input in object");
+        if (c->s[c->pos] == '}') {
+            c->pos++;
+            return TAPI_OK;
+        }
+        if (c->s[c->pos] != ',') return fail(c, "expected ',' or '}' in object");
+        c->pos++;
+    }
+}
+
+static tapi_err check_array(checker *c, int depth)
+{
+    c->pos++; /* '[' */
+    skip_ws(c);
+    if (!at_end(c) && c->s[c->pos] == ']') {
+        c->pos++;
+        return TAPI_OK;
+    }
+    for (;;) {
+        tapi_err rc = check_value(c, depth + 1);
+        if (rc != TAPI_OK) return rc;
+        skip_ws(c);
+        if (at_end(c)) return fail(c, "unexpected end of input in array");
+        if (c->s[c->pos] == ']') {
+            c->pos++;
+            return TAPI_OK;
+        }
+        if (c->s[c->pos] != ',') return fail(c, "expected ',' or ']' in array");
+        c->pos++;
+    }
+}
+
+static tapi_err check_value(checker *c, int depth)
+{
+    if (depth > c->max_depth) return fail(c, "nesting too deep");
+    skip_ws(c);
+    if (at_end(c)) return fail(c, "unexpected end of input, expected a value");
+    switch (c->s[c->pos]) {
+    case '{': return check_object(c, depth);
+    case '[': return check_array(c, depth);
+    case '"': return check_string(c);
+    case 't': return check_literal(c, "true");
+    case 'f': return check_literal(c, "false");
+    case 'n': return check_literal(c, "null");
+    default:
+        if (c->s[c->pos] == '-' || is_digit(c->s[c->pos])) return check_number(c);
+        return fail(c, "unexpected character, expected a value");
+    }
+}
+
+tapi_err tapi_json_check(const char *text, size_t len, int max_depth, tapi_json_error *err)
+{
+    checker c = {.s = text, .len = len, .pos = 0, .max_depth = max_depth, .err = err};
+    tapi_err rc = check_value(&c, 1);
+    if (rc != TAPI_OK) return rc;
+    skip_ws(&c);
+    if (!at_end(&c)) return fail(&c, "unexpected data after the JSON value");
+    return TAPI_OK;
+}

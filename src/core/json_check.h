@@ -1,0 +1,23 @@
+/* A strict RFC 8259 syntax check run on request bodies before they are parsed into a
+ * tree. It exists because the tree parser (cJSON) is lenient: it accepts raw control
+ * characters, "\u0000" and lone surrogates, and reports no line/column. Here every
+ * rejection says where and why, and nesting depth is bounded. */
+#ifndef TAPI_JSON_CHECK_H
+#define TAPI_JSON_CHECK_H
+
+#include <stddef.h>
+
+#include "errors.h"
+
+typedef struct tapi_json_error {
+    size_t line;     /* 1-based */
+    size_t column;   /* 1-based, in bytes */
+    char what[96];   /* e.g. "expected ':' after object key" */
+} tapi_json_error;
+
+/* Checks that text[0..len) is exactly one JSON value (surrounded by optional whitespace)
+ * with no NUL characters in strings and depth <= max_depth. Text must already be valid
+ * UTF-8. Returns TAPI_OK, or TAPI_EINVAL with *err filled in. */
+tapi_err tapi_json_check(const char *text, size_t len, int max_depth, tapi_json_error *err);
+
+#endif

@@ -1,0 +1,87 @@
+/* Output buffer and JSON string escaping; see json_writer.h. */
+#include "json_writer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void tapi_buf_init(tapi_buf *b) { *b = (tapi_buf){0}; }
+
+static bool reserve(tapi_buf *b, size_t extra)
+{
+    if (b->failed) return false;
+    if (b->len + extra + 1 <= b->cap) return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1) cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        b->failed = true;
+        return false;
+    }
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+void tapi_buf_append(tapi_buf *b, const char *s, size_t n)
+{
+    if (!reserve(b, n)) return;
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void tapi_buf_puts(tapi_buf *b, const char *s) { tapi_buf_append(b, s, strlen(s)); }
+
+void tapi_buf_json_string(tapi_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    /* worst case every byte becomes \u00XX */
+    if (!reserve(b, n * 6 + 2)) return;
+    char *o = b->data + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c >= 0x20) {
+            *o++ = (char)c;
+        } else if (c == '\n') {
+            *o++ = '\\';
+            *o++ = 'n';
+        } else if (c == '\r') {
+            *o++ = '\\';
+            *o++ = 'r';
+        } else if (c == '\t') {
+            *o++ = '\\';
+            *o++ = 't';
+        } else {
+            memcpy(o, "\\u00", 4);
+            o[4] = hex[c >> 4];
+            o[5] = hex[c & 0xF];
+            o += 6;
+        }
+    }
+    *o++ = '"';
+    *o = '\0';
+    b->len = (size_t)(o - b->data);
+}
+
+tapi_err tapi_buf_take(tapi_buf *b, char **out, size_t *len)
+{
+    if (b->failed || !reserve(b, 0)) {
+        tapi_buf_free(b);
+        return TAPI_ENOMEM;
+    }
+    b->data[b->len] = '\0';
+    *out = b->data;
+    *len = b->len;
+    tapi_buf_init(b);
+    return TAPI_OK;
+}
+
+void tapi_buf_free(tapi_buf *b)
+{
+    free(b->data);
+    tapi_buf_init(b);
+}

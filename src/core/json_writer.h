@@ -1,0 +1,31 @@
+/* A growable output buffer with JSON string escaping, used to serialise responses
+ * without building a tree. Failure is sticky: after an allocation fails every append is
+ * a no-op and tapi_buf_take reports TAPI_ENOMEM, so callers check once at the end. */
+#ifndef TAPI_JSON_WRITER_H
+#define TAPI_JSON_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "errors.h"
+
+typedef struct tapi_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed;
+} tapi_buf;
+
+/* An empty buffer; allocates nothing until the first append. */
+void tapi_buf_init(tapi_buf *b);
+void tapi_buf_append(tapi_buf *b, const char *s, size_t n);
+void tapi_buf_puts(tapi_buf *b, const char *s);
+/* Appends s[0..n) (valid UTF-8) as a quoted, escaped JSON string. */
+void tapi_buf_json_string(tapi_buf *b, const char *s, size_t n);
+/* Moves the NUL-terminated contents to *out (caller frees with free()) and its length to
+ * *len; the buffer is left empty. TAPI_ENOMEM if any append failed (nothing is returned). */
+tapi_err tapi_buf_take(tapi_buf *b, char **out, size_t *len);
+/* Frees whatever the buffer holds. */
+void tapi_buf_free(tapi_buf *b);
+
+#endif

@@ -1,0 +1,83 @@
+/* JSON-lines logger. Each line is written with a single fwrite under the stream's lock so
+ * lines from concurrent threads never interleave. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+
+#include "json_writer.h"
+#include "timestamp.h"
+#include "utf8.h"
+
+/* Process configuration, written once before threads start. */
+static tapi_log_level threshold = TAPI_LOG_INFO;
+static FILE *out_stream;
+
+void tapi_log_configure(tapi_log_level level, FILE *stream)
+{
+    threshold = level;
+    out_stream = stream;
+}
+
+bool tapi_log_level_parse(const char *s, tapi_log_level *out)
+{
+    static const struct {
+        const char *name;
+        tapi_log_level level;
+    } names[] = {{"debug", TAPI_LOG_DEBUG}, {"info", TAPI_LOG_INFO},   {"warn", TAPI_LOG_WARN},
+                 {"warning", TAPI_LOG_WARN}, {"error", TAPI_LOG_ERROR}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcasecmp(s, names[i].name) == 0) {
+            *out = names[i].level;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool tapi_log_enabled(tapi_log_level level) { return level >= threshold; }
+
+void tapi_log_raw_line(const char *json, size_t len)
+{
+    FILE *f = out_stream ? out_stream : stderr;
+    flockfile(f);
+    fwrite(json, 1, len, f);
+    fputc('\n', f);
+    fflush(f);
+    funlockfile(f);
+}
+
+void tapi_log(tapi_log_level level, const char *fmt, ...)
+{
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+    if (!tapi_log_enabled(level)) return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    size_t len = strlen(msg);
+    size_t bad;
+    if (!tapi_utf8_valid(msg, len, &bad)) len = bad; /* never emit invalid JSON */
+    char now[25];
+    tapi_timestamp_now(now);
+    char line[1400];
+    tapi_buf b;
+    tapi_buf_init(&b);
+    tapi_buf_puts(&b, "{\"time\":\"");
+    tapi_buf_puts(&b, now);
+    tapi_buf_puts(&b, "\",\"level\":\"");
+    tapi_buf_puts(&b, names[level]);
+    tapi_buf_puts(&b, "\",\"msg\":");
+    tapi_buf_json_string(&b, msg, len);
+    tapi_buf_puts(&b, "}");
+    if (!b.failed) {
+        tapi_log_raw_line(b.data, b.len);
+    } else {
+        int n = snprintf(line, sizeof line, "{\"level\":\"%s\",\"msg\":\"(log allocation failed)\"}",
+                         names[level]);
+        tapi_log_raw_line(line, (size_t)n);
+    }
+    tapi_buf_free(&b);
+}

@@ -1,0 +1,27 @@
+/* Structured logging: one JSON object per line. The level threshold and the output
+ * stream are process configuration, set once at start-up before any thread runs. Never
+ * pass request bodies or credentials to these functions. */
+#ifndef TAPI_LOG_H
+#define TAPI_LOG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef enum tapi_log_level {
+    TAPI_LOG_DEBUG = 0,
+    TAPI_LOG_INFO,
+    TAPI_LOG_WARN,
+    TAPI_LOG_ERROR,
+} tapi_log_level;
+
+/* Sets the threshold and stream (NULL keeps stderr). */
+void tapi_log_configure(tapi_log_level level, FILE *stream);
+/* Parses "debug", "info", "warn"/"warning", "error" (case-insensitive). */
+bool tapi_log_level_parse(const char *s, tapi_log_level *out);
+bool tapi_log_enabled(tapi_log_level level);
+/* Writes {"time","level","msg"} where msg is the formatted text, JSON-escaped. */
+__attribute__((format(printf, 2, 3))) void tapi_log(tapi_log_level level, const char *fmt, ...);
+/* Writes a pre-built JSON object line (already contains level and fields) atomically. */
+void tapi_log_raw_line(const char *json, size_t len);
+
+#endif

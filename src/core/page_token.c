@@ -1,0 +1,106 @@
+/* Token layout (77 bytes before base64url): version 0x01, createdAt (24 bytes),
+ * id (36 bytes), first 16 bytes of HMAC-SHA256(key, everything before it). */
+#include "page_token.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <string.h>
+
+#include "timestamp.h"
+#include "uuid.h"
+
+enum {
+    VERSION = 1,
+    MAC_BYTES = 16,
+    PAYLOAD_BYTES = 1 + TAPI_TIMESTAMP_LEN + TAPI_ID_LEN,
+    RAW_BYTES = PAYLOAD_BYTES + MAC_BYTES,
+    TEXT_LEN = (RAW_BYTES * 4 + 2) / 3, /* unpadded base64 */
+};
+
+_Static_assert((int)TEXT_LEN < (int)TAPI_TOKEN_TEXT_MAX, "token buffer too small");
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static void mac(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const uint8_t *data, size_t len,
+                uint8_t out[MAC_BYTES])
+{
+    uint8_t full[EVP_MAX_MD_SIZE];
+    unsigned full_len = 0;
+    HMAC(EVP_sha256(), key, TAPI_TOKEN_KEY_BYTES, data, len, full, &full_len);
+    memcpy(out, full, MAC_BYTES);
+}
+
+static void b64_encode(const uint8_t *in, size_t len, char *out)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        if (i + 1 < len) v |= (uint32_t)in[i + 1] << 8;
+        if (i + 2 < len) v |= in[i + 2];
+        out[o++] = b64[(v >> 18) & 63];
+        out[o++] = b64[(v >> 12) & 63];
+        if (i + 1 < len) out[o++] = b64[(v >> 6) & 63];
+        if (i + 2 < len) out[o++] = b64[v & 63];
+    }
+    out[o] = '\0';
+}
+
+static int b64_value(char c)
+{
+    const char *p = c ? strchr(b64, c) : NULL;
+    return p ? (int)(p - b64) : -1;
+}
+
+/* Decodes exactly TEXT_LEN characters into RAW_BYTES bytes. */
+static tapi_err b64_decode(const char *text, uint8_t out[RAW_BYTES])
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t o = 0;
+    for (size_t i = 0; i < TEXT_LEN; i++) {
+        int v = b64_value(text[i]);
+        if (v < 0) return TAPI_EINVAL;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o < RAW_BYTES) out[o++] = (uint8_t)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    /* leftover bits must be zero, so that each token has exactly one spelling */
+    return (o == RAW_BYTES && acc == 0) ? TAPI_OK : TAPI_EINVAL;
+}
+
+void tapi_page_token_encode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const tapi_cursor *cursor,
+                            char out[TAPI_TOKEN_TEXT_MAX])
+{
+    uint8_t raw[RAW_BYTES];
+    raw[0] = VERSION;
+    memcpy(raw + 1, cursor->created_at, TAPI_TIMESTAMP_LEN);
+    memcpy(raw + 1 + TAPI_TIMESTAMP_LEN, cursor->id, TAPI_ID_LEN);
+    mac(key, raw, PAYLOAD_BYTES, raw + PAYLOAD_BYTES);
+    b64_encode(raw, RAW_BYTES, out);
+}
+
+tapi_err tapi_page_token_decode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *text,
+                                size_t len, tapi_cursor *out)
+{
+    uint8_t raw[RAW_BYTES];
+    if (len != TEXT_LEN || b64_decode(text, raw) != TAPI_OK) return TAPI_EINVAL;
+    uint8_t expect[MAC_BYTES];
+    mac(key, raw, PAYLOAD_BYTES, expect);
+    if (CRYPTO_memcmp(expect, raw + PAYLOAD_BYTES, MAC_BYTES) != 0) return TAPI_EINVAL;
+    const char *ts = (const char *)raw + 1;
+    const char *id = ts + TAPI_TIMESTAMP_LEN;
+    /* authentic tokens always pass these; they guard against a leaked key */
+    if (raw[0] != VERSION || !tapi_timestamp_valid(ts, TAPI_TIMESTAMP_LEN) ||
+        !tapi_uuid_valid(id, TAPI_ID_LEN))
+        return TAPI_EINVAL;
+    memcpy(out->created_at, ts, TAPI_TIMESTAMP_LEN);
+    out->created_at[TAPI_TIMESTAMP_LEN] = '\0';
+    memcpy(out->id, id, TAPI_ID_LEN);
+    out->id[TAPI_ID_LEN] = '\0';
+    return TAPI_OK;
+}

@@ -1,0 +1,27 @@
+/* nextToken: the list cursor, authenticated with HMAC-SHA256 under a per-deployment key
+ * and base64url-encoded. Clients cannot forge or alter a cursor, and a token minted by
+ * another deployment (another key) is rejected rather than silently misread. */
+#ifndef TAPI_PAGE_TOKEN_H
+#define TAPI_PAGE_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errors.h"
+#include "task.h"
+
+enum {
+    TAPI_TOKEN_KEY_BYTES = 32,
+    TAPI_TOKEN_TEXT_MAX = 112, /* encoded length is fixed: 103 characters */
+};
+
+/* Writes the token for cursor (NUL-terminated) into out. */
+void tapi_page_token_encode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const tapi_cursor *cursor,
+                            char out[TAPI_TOKEN_TEXT_MAX]);
+
+/* Decodes and authenticates text[0..len). TAPI_EINVAL if it is malformed, was altered,
+ * or was made under another key. */
+tapi_err tapi_page_token_decode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *text,
+                                size_t len, tapi_cursor *out);
+
+#endif

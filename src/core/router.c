@@ -1,0 +1,424 @@
+/* Routing, query validation and the single mapping from tapi_err to HTTP status. */
+#include "router.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "json_writer.h"
+#include "limits.h"
+#include "log.h"
+#include "problem.h"
+#include "task_json.h"
+#include "timestamp.h"
+#include "utf8.h"
+#include "uuid.h"
+
+enum { CREATE_ATTEMPTS = 3 }; /* a v4 UUID collision twice in a row is not going to happen */
+
+static const char OOM_BODY[] =
+    "{\"error\":{\"code\":\"service_unavailable\",\"message\":\"The service is temporarily "
+    "unable to handle the request; retry later.\"}}";
+
+static const char ALLOW_COLLECTION[] = "GET, POST";
+static const char ALLOW_ITEM[] = "GET, PATCH, DELETE";
+
+tapi_err tapi_app_init(tapi_app *app, tapi_store *store)
+{
+    app->store = store;
+    return store->ops->token_key(store, app->token_key);
+}
+
+void tapi_response_clear(tapi_response *resp)
+{
+    if (!resp->body_static) free(resp->body);
+    memset(resp, 0, sizeof *resp);
+}
+
+static void set_unavailable(tapi_response *resp)
+{
+    if (!resp->body_static) free(resp->body);
+    resp->status = 503;
+    resp->body = (char *)OOM_BODY;
+    resp->body_len = sizeof OOM_BODY - 1;
+    resp->body_static = true;
+    resp->retry_after = 1;
+}
+
+/* Moves a finished buffer into the response, or degrades to a static 503. */
+static void set_body(tapi_response *resp, int status, tapi_buf *b)
+{
+    resp->status = status;
+    if (tapi_buf_take(b, &resp->body, &resp->body_len) != TAPI_OK) set_unavailable(resp);
+}
+
+void tapi_response_error(tapi_response *resp, int status, const char *code, const char *message)
+{
+    tapi_buf b;
+    tapi_buf_init(&b);
+    tapi_buf_puts(&b, "{\"error\":{\"code\":\"");
+    tapi_buf_puts(&b, code);
+    tapi_buf_puts(&b, "\",\"message\":");
+    tapi_buf_json_string(&b, message, strlen(message));
+    tapi_buf_puts(&b, "}}");
+    set_body(resp, status, &b);
+}
+
+static void respond_problem(tapi_response *resp, const tapi_problem *p)
+{
+    tapi_response_error(resp, p->status, p->code, p->message);
+}
+
+static void respond_not_found(tapi_response *resp, bool task)
+{
+    tapi_response_error(resp, 404, "not_found",
+                        task ? "Task not found." : "The requested resource does not exist.");
+}
+
+/* The one place a store/core error becomes an HTTP status. Details were logged where
+ * they happened; the client gets a generic sentence. */
+static void respond_error(tapi_response *resp, tapi_err err)
+{
+    switch (err) {
+    case TAPI_ENOTFOUND: respond_not_found(resp, true); return;
+    case TAPI_OK:
+    case TAPI_EINVAL:
+    case TAPI_ECONFLICT:
+    case TAPI_ENOMEM:
+    case TAPI_EUNAVAILABLE:
+    case TAPI_ECONFIG: break;
+    }
+    tapi_log(TAPI_LOG_WARN, "request failed: %s", tapi_strerror(err));
+    set_unavailable(resp);
+}
+
+static void respond_task(tapi_response *resp, int status, const tapi_task *task)
+{
+    tapi_buf b;
+    tapi_buf_init(&b);
+    tapi_task_json_write(&b, task);
+    set_body(resp, status, &b);
+}
+
+/* Accepts application/json (any case, optional parameters) and the +json suffix types;
+ * a charset parameter, if present, must be UTF-8 because that is all we decode. */
+static bool is_json_content_type(const char *ct)
+{
+    while (*ct == ' ' || *ct == '\t') ct++;
+    const char *semi = strchr(ct, ';');
+    size_t type_len = semi ? (size_t)(semi - ct) : strlen(ct);
+    while (type_len > 0 && (ct[type_len - 1] == ' ' || ct[type_len - 1] == '\t')) type_len--;
+    bool json = (type_len == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+                (type_len > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+                 strncasecmp(ct + type_len - 5, "+json", 5) == 0);
+    if (!json || !semi) return json;
+    for (const char *p = semi; p; p = strchr(p + 1, ';')) {
+        const char *q = p + 1;
+        while (*q == ' ' || *q == '\t') q++;
+        if (strncasecmp(q, "charset=", 8) == 0) {
+            q += 8;
+            if (*q == '"') q++;
+            if (strncasecmp(q, "utf-8", 5) != 0 || (q[5] && q[5] != ';' && q[5] != '"' &&
+                                                    q[5] != ' ' && q[5] != '\t'))
+                return false;
+        }
+    }
+    return true;
+}
+
+static bool check_json_body(const tapi_request *req, tapi_response *resp)
+{
+    if (req->content_type && !is_json_content_type(req->content_type)) {
+        tapi_response_error(resp, 415, "unsupported_media_type",
+                            "Content-Type must be application/json.");
+        return false;
+    }
+    return true;
+}
+
+static bool param_is(const tapi_param *p, const char *name)
+{
+    size_t n = strlen(name);
+    return p->name_len == n && memcmp(p->name, name, n) == 0;
+}
+
+typedef struct list_query {
+    size_t limit;
+    const tapi_param *token; /* NULL for the first page */
+} list_query;
+
+static bool parse_limit(const tapi_param *p, size_t *out)
+{
+    if (p->value_len == 0 || p->value_len > 3 || p->value[0] == '0') return false;
+    size_t v = 0;
+    for (size_t i = 0; i < p->value_len; i++) {
+        if (p->value[i] < '0' || p->value[i] > '9') return false;
+        v = v * 10 + (size_t)(p->value[i] - '0');
+    }
+    if (v < 1 || v > TAPI_LIST_MAX_LIMIT) return false;
+    *out = v;
+    return true;
+}
+
+/* Validates the query string against the parameters a route accepts (names is a
+ * NULL-terminated list); rejects unknown, repeated, or non-UTF-8 parameters. */
+static bool check_query(const tapi_request *req, const char *const *names, tapi_problem *pb)
+{
+    if (req->query_count > TAPI_MAX_QUERY_PARAMS) {
+        tapi_problem_set(pb, 400, "invalid_query", "Too many query parameters.");
+        return false;
+    }
+    for (size_t i = 0; i < req->query_count; i++) {
+        const tapi_param *p = &req->query[i];
+        if (!tapi_utf8_valid(p->name, p->name_len, NULL) ||
+            !tapi_utf8_valid(p->value, p->value_len, NULL)) {
+            tapi_problem_set(pb, 400, "invalid_query", "Query parameters must be valid UTF-8.");
+            return false;
+        }
+        bool known = false;
+        for (const char *const *n = names; *n && !known; n++) known = param_is(p, *n);
+        if (!known) {
+            int shown = p->name_len > 40 ? 40 : (int)p->name_len;
+            while (shown > 0 && ((unsigned char)p->name[shown] & 0xC0) == 0x80 &&
+                   (size_t)shown < p->name_len)
+                shown--;
+            tapi_problem_set(pb, 400, "invalid_query", "Unknown query parameter '%.*s'.", shown,
+                             p->name);
+            return false;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (req->query[j].name_len == p->name_len &&
+                memcmp(req->query[j].name, p->name, p->name_len) == 0) {
+                tapi_problem_set(pb, 400, "invalid_query",
+                                 "Query parameter '%.*s' is given more than once.",
+                                 (int)p->name_len, p->name);
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static bool parse_list_query(const tapi_request *req, list_query *q, tapi_problem *pb)
+{
+    static const char *const names[] = {"limit", "nextToken", NULL};
+    q->limit = TAPI_LIST_DEFAULT_LIMIT;
+    q->token = NULL;
+    if (!check_query(req, names, pb)) return false;
+    for (size_t i = 0; i < req->query_count; i++) {
+        const tapi_param *p = &req->query[i];
+        if (param_is(p, "limit") && !parse_limit(p, &q->limit)) {
+            tapi_problem_set(pb, 400, "invalid_query",
+                             "Query parameter 'limit' must be an integer from 1 to %d.",
+                             TAPI_LIST_MAX_LIMIT);
+            return false;
+        }
+        if (param_is(p, "nextToken")) q->token = p;
+    }
+    return true;
+}
+
+static void handle_list(const tapi_app *app, const tapi_request *req, tapi_response *resp)
+{
+    tapi_problem pb;
+    list_query q;
+    if (!parse_list_query(req, &q, &pb)) {
+        respond_problem(resp, &pb);
+        return;
+    }
+    tapi_cursor after;
+    if (q.token && (q.token->value_len > TAPI_MAX_TOKEN_CHARS ||
+                    tapi_page_token_decode(app->token_key, q.token->value, q.token->value_len,
+                                           &after) != TAPI_OK)) {
+        tapi_response_error(resp, 400, "invalid_token",
+                            "Query parameter 'nextToken' is not a token this API issued.");
+        return;
+    }
+    tapi_task_page page;
+    tapi_err err = app->store->ops->list(app->store, q.token ? &after : NULL, q.limit, &page);
+    if (err != TAPI_OK) {
+        respond_error(resp, err);
+        return;
+    }
+    char token[TAPI_TOKEN_TEXT_MAX];
+    if (page.has_more) tapi_page_token_encode(app->token_key, &page.next, token);
+    tapi_buf b;
+    tapi_buf_init(&b);
+    tapi_page_json_write(&b, &page, page.has_more ? token : NULL);
+    tapi_task_page_clear(&page);
+    set_body(resp, 200, &b);
+}
+
+static void handle_create(const tapi_app *app, const tapi_request *req, tapi_response *resp)
+{
+    if (!check_json_body(req, resp)) return;
+    tapi_problem pb;
+    tapi_task_patch in;
+    tapi_err err = tapi_task_body_parse(req->body, req->body_len, TAPI_BODY_CREATE, &in, &pb);
+    if (err == TAPI_EINVAL) {
+        respond_problem(resp, &pb);
+        return;
+    }
+    if (err != TAPI_OK) {
+        respond_error(resp, err);
+        return;
+    }
+    tapi_task task = {.title = in.title, .description = in.description, .status = in.status};
+    tapi_timestamp_now(task.created_at);
+    memcpy(task.updated_at, task.created_at, sizeof task.updated_at);
+    err = TAPI_ECONFLICT;
+    for (int i = 0; i < CREATE_ATTEMPTS && err == TAPI_ECONFLICT; i++) {
+        err = tapi_uuid_v4(task.id);
+        if (err == TAPI_OK) err = app->store->ops->create(app->store, &task);
+    }
+    if (err == TAPI_OK) {
+        respond_task(resp, 201, &task);
+        snprintf(resp->location, sizeof resp->location, "/tasks/%s", task.id);
+    } else {
+        respond_error(resp, err);
+    }
+    tapi_task_patch_clear(&in); /* owns the strings task borrowed */
+}
+
+static void handle_get(const tapi_app *app, const char *id, tapi_response *resp)
+{
+    tapi_task task;
+    tapi_err err = app->store->ops->get(app->store, id, &task);
+    if (err != TAPI_OK) {
+        respond_error(resp, err);
+        return;
+    }
+    respond_task(resp, 200, &task);
+    tapi_task_clear(&task);
+}
+
+/* The body is validated before the id is looked at, so bad input is 400 whether or not
+ * the task exists. */
+static void handle_patch(const tapi_app *app, const char *id, bool id_valid,
+                         const tapi_request *req, tapi_response *resp)
+{
+    if (!check_json_body(req, resp)) return;
+    tapi_problem pb;
+    tapi_task_patch patch;
+    tapi_err err = tapi_task_body_parse(req->body, req->body_len, TAPI_BODY_PATCH, &patch, &pb);
+    if (err == TAPI_EINVAL) {
+        respond_problem(resp, &pb);
+        return;
+    }
+    if (err != TAPI_OK) {
+        respond_error(resp, err);
+        return;
+    }
+    if (!id_valid) {
+        tapi_task_patch_clear(&patch);
+        respond_not_found(resp, true);
+        return;
+    }
+    char now[TAPI_TIMESTAMP_LEN + 1];
+    tapi_timestamp_now(now);
+    tapi_task task;
+    err = app->store->ops->update(app->store, id, &patch, now, &task);
+    tapi_task_patch_clear(&patch);
+    if (err != TAPI_OK) {
+        respond_error(resp, err);
+        return;
+    }
+    respond_task(resp, 200, &task);
+    tapi_task_clear(&task);
+}
+
+static void handle_delete(const tapi_app *app, const char *id, tapi_response *resp)
+{
+    tapi_err err = app->store->ops->remove(app->store, id);
+    if (err != TAPI_OK) {
+        respond_error(resp, err);
+        return;
+    }
+    resp->status = 204;
+}
+
+static void method_not_allowed(tapi_response *resp, const char *allow)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "Method not allowed; this resource supports %s.", allow);
+    tapi_response_error(resp, 405, "method_not_allowed", msg);
+    resp->allow = allow;
+}
+
+static void route_collection(const tapi_app *app, const tapi_request *req, tapi_response *resp)
+{
+    if (strcmp(req->method, "GET") == 0) {
+        handle_list(app, req, resp);
+        return;
+    }
+    if (strcmp(req->method, "POST") != 0) {
+        method_not_allowed(resp, ALLOW_COLLECTION);
+        return;
+    }
+    static const char *const none[] = {NULL};
+    tapi_problem pb;
+    if (!check_query(req, none, &pb))
+        respond_problem(resp, &pb);
+    else
+        handle_create(app, req, resp);
+}
+
+static void route_item(const tapi_app *app, const tapi_request *req, const char *id,
+                       size_t id_len, tapi_response *resp)
+{
+    bool get = strcmp(req->method, "GET") == 0, patch = strcmp(req->method, "PATCH") == 0,
+         del = strcmp(req->method, "DELETE") == 0;
+    if (!get && !patch && !del) {
+        method_not_allowed(resp, ALLOW_ITEM);
+        return;
+    }
+    static const char *const none[] = {NULL};
+    tapi_problem pb;
+    if (!check_query(req, none, &pb)) {
+        respond_problem(resp, &pb);
+        return;
+    }
+    bool id_valid = tapi_uuid_valid(id, id_len);
+    char key[TAPI_ID_LEN + 1] = "";
+    if (id_valid) {
+        memcpy(key, id, TAPI_ID_LEN);
+        key[TAPI_ID_LEN] = '\0';
+    }
+    if (patch)
+        handle_patch(app, key, id_valid, req, resp);
+    else if (!id_valid)
+        respond_not_found(resp, true); /* a non-UUID cannot name a task */
+    else if (get)
+        handle_get(app, key, resp);
+    else
+        handle_delete(app, key, resp);
+}
+
+void tapi_handle(const tapi_app *app, const tapi_request *req, tapi_response *resp)
+{
+    memset(resp, 0, sizeof *resp);
+    static const char collection[] = "/tasks";
+    const size_t clen = sizeof collection - 1;
+    bool under = req->path_len >= clen && memcmp(req->path, collection, clen) == 0;
+    bool is_collection = under && req->path_len == clen;
+    const char *id = req->path + clen + 1;
+    size_t id_len = under && req->path_len > clen + 1 ? req->path_len - clen - 1 : 0;
+    bool is_item = under && req->path_len > clen + 1 && req->path[clen] == '/' &&
+                   memchr(id, '/', id_len) == NULL;
+    if (!is_collection && !is_item) {
+        respond_not_found(resp, false);
+        return;
+    }
+    if (req->body_too_large) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "Request body is larger than the limit of %d bytes.",
+                 TAPI_MAX_BODY_BYTES);
+        tapi_response_error(resp, 413, "payload_too_large", msg);
+        return;
+    }
+    if (is_collection)
+        route_collection(app, req, resp);
+    else
+        route_item(app, req, id, id_len, resp);
+}

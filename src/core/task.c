@@ -1,0 +1,52 @@
+/* Task model helpers: status names and ownership cleanup. */
+#include "task.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const status_names[] = {"todo", "in_progress", "done"};
+
+const char *tapi_status_name(tapi_status status)
+{
+    if ((unsigned)status < sizeof status_names / sizeof status_names[0])
+        return status_names[status];
+    return "todo";
+}
+
+bool tapi_status_parse(const char *s, size_t len, tapi_status *out)
+{
+    for (size_t i = 0; i < sizeof status_names / sizeof status_names[0]; i++) {
+        if (strlen(status_names[i]) == len && memcmp(status_names[i], s, len) == 0) {
+            *out = (tapi_status)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+void tapi_task_clear(tapi_task *task)
+{
+    free(task->title);
+    free(task->description);
+    memset(task, 0, sizeof *task);
+}
+
+void tapi_task_patch_clear(tapi_task_patch *patch)
+{
+    free(patch->title);
+    free(patch->description);
+    memset(patch, 0, sizeof *patch);
+}
+
+void tapi_task_page_clear(tapi_task_page *page)
+{
+    for (size_t i = 0; i < page->count; i++) tapi_task_clear(&page->items[i]);
+    free(page->items);
+    memset(page, 0, sizeof *page);
+}
+
+void tapi_cursor_from_task(const tapi_task *task, tapi_cursor *out)
+{
+    memcpy(out->created_at, task->created_at, sizeof out->created_at);
+    memcpy(out->id, task->id, sizeof out->id);
+}

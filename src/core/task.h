@@ -1,0 +1,63 @@
+/* The task model shared by the core and every store: the task itself, a partial update,
+ * a page of tasks and the keyset cursor that orders them (createdAt, then id, newest
+ * first). */
+#ifndef TAPI_TASK_H
+#define TAPI_TASK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "limits.h"
+
+typedef enum tapi_status {
+    TAPI_STATUS_TODO = 0,
+    TAPI_STATUS_IN_PROGRESS,
+    TAPI_STATUS_DONE,
+} tapi_status;
+
+typedef struct tapi_task {
+    char id[TAPI_ID_LEN + 1];
+    char *title;       /* owned, NUL-terminated UTF-8 */
+    char *description; /* owned, NUL-terminated UTF-8 */
+    tapi_status status;
+    char created_at[TAPI_TIMESTAMP_LEN + 1];
+    char updated_at[TAPI_TIMESTAMP_LEN + 1];
+} tapi_task;
+
+/* A PATCH: NULL strings / has_status == false mean "leave unchanged". The strings are
+ * owned by the patch. */
+typedef struct tapi_task_patch {
+    char *title;
+    char *description;
+    bool has_status;
+    tapi_status status;
+} tapi_task_patch;
+
+/* Position after which the next page starts: everything strictly older in
+ * (created_at, id) order. */
+typedef struct tapi_cursor {
+    char created_at[TAPI_TIMESTAMP_LEN + 1];
+    char id[TAPI_ID_LEN + 1];
+} tapi_cursor;
+
+typedef struct tapi_task_page {
+    tapi_task *items; /* owned array of count tasks */
+    size_t count;
+    bool has_more;    /* when true, next is the cursor for the following page */
+    tapi_cursor next;
+} tapi_task_page;
+
+/* "todo", "in_progress" or "done"; never NULL. */
+const char *tapi_status_name(tapi_status status);
+/* Parses exactly one of the status names (case-sensitive). */
+bool tapi_status_parse(const char *s, size_t len, tapi_status *out);
+
+/* Free the owned strings/items; the struct is left zeroed and may be reused. */
+void tapi_task_clear(tapi_task *task);
+void tapi_task_patch_clear(tapi_task_patch *patch);
+void tapi_task_page_clear(tapi_task_page *page);
+
+/* The cursor that points just past task. */
+void tapi_cursor_from_task(const tapi_task *task, tapi_cursor *out);
+
+#endif

@@ -1,0 +1,15 @@
+/* RFC 3339 UTC timestamps with milliseconds ("2026-11-25T03:19:15.123Z"). Their fixed
+ * width makes byte order equal time order, which both stores' indexes rely on. */
+#ifndef TAPI_TIMESTAMP_H
+#define TAPI_TIMESTAMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Writes the current time and a NUL into out[25]. */
+void tapi_timestamp_now(char out[25]);
+
+/* True if s[0..len) has exactly the form above with in-range fields. */
+bool tapi_timestamp_valid(const char *s, size_t len);
+
+#endif

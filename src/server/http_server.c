@@ -1,0 +1,307 @@
+/* libmicrohttpd glue. A request's body is gathered into a per-request buffer capped at
+ * TAPI_MAX_BODY_BYTES; anything larger is answered 413 as soon as it is known (from
+ * Content-Length up front, or while a chunked body streams in) without buffering it. */
+#include "http_server.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/json_writer.h"
+#include "../core/limits.h"
+#include "../core/log.h"
+#include "../core/timestamp.h"
+#include "../core/utf8.h"
+
+enum {
+    HEADER_MEMORY_BYTES = 32 * 1024, /* per connection: request line + all headers */
+    LOG_PATH_MAX = 256,
+};
+
+struct tapi_server {
+    struct MHD_Daemon *daemon;
+    const tapi_app *app;
+    int access_log;
+    atomic_int in_flight;
+    unsigned port;
+};
+
+typedef struct request_ctx {
+    struct timespec start;
+    tapi_buf body;
+    bool too_large;
+    bool answered;
+    int status;
+    const char *method; /* owned by MHD for the request's lifetime */
+    char path[LOG_PATH_MAX + 1];
+} request_ctx;
+
+typedef struct query_collector {
+    tapi_param params[TAPI_MAX_QUERY_PARAMS + 1]; /* one extra to detect "too many" */
+    size_t count;
+} query_collector;
+
+static double elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+           (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    query_collector *q = cls;
+    if (q->count == TAPI_MAX_QUERY_PARAMS + 1) return MHD_NO;
+    q->params[q->count++] = (tapi_param){
+        .name = key, .name_len = key_size, .value = value ? value : "", .value_len = value_size};
+    return MHD_YES;
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, request_ctx *ctx,
+                                     tapi_response *resp)
+{
+    struct MHD_Response *r;
+    if (resp->body) {
+        enum MHD_ResponseMemoryMode mode =
+            resp->body_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE;
+        r = MHD_create_response_from_buffer(resp->body_len, resp->body, mode);
+        if (r) {
+            resp->body = NULL; /* MHD owns (or borrows the static) body now */
+            resp->body_static = false;
+        }
+    } else {
+        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (!r) {
+        tapi_response_clear(resp);
+        return MHD_NO;
+    }
+    if (resp->status != 204) MHD_add_response_header(r, "Content-Type", TAPI_CONTENT_TYPE);
+    MHD_add_response_header(r, "X-Content-Type-Options", TAPI_NOSNIFF);
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (resp->location[0]) MHD_add_response_header(r, "Location", resp->location);
+    if (resp->allow) MHD_add_response_header(r, "Allow", resp->allow);
+    if (resp->retry_after > 0) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%d", resp->retry_after);
+        MHD_add_response_header(r, "Retry-After", secs);
+    }
+    ctx->status = resp->status;
+    ctx->answered = true;
+    enum MHD_Result ok = MHD_queue_response(conn, (unsigned)resp->status, r);
+    MHD_destroy_response(r);
+    tapi_response_clear(resp);
+    return ok;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *conn, request_ctx *ctx, int status,
+                                  const char *code, const char *message)
+{
+    tapi_response resp = {0};
+    tapi_response_error(&resp, status, code, message);
+    return send_response(conn, ctx, &resp);
+}
+
+static enum MHD_Result dispatch(tapi_server *srv, struct MHD_Connection *conn,
+                                request_ctx *ctx, const char *url)
+{
+    query_collector q = {.count = 0};
+    MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_param, &q);
+    tapi_request req = {
+        .method = ctx->method,
+        .path = url,
+        .path_len = strlen(url),
+        .query = q.params,
+        .query_count = q.count,
+        .content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"),
+        .body = ctx->body.data ? ctx->body.data : "",
+        .body_len = ctx->body.len,
+        .body_too_large = ctx->too_large,
+    };
+    tapi_response resp;
+    tapi_handle(srv->app, &req, &resp);
+    return send_response(conn, ctx, &resp);
+}
+
+/* Declared Content-Length over the limit: refuse before reading a byte of the body. */
+static bool declared_too_large(struct MHD_Connection *conn)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    if (!cl) return false;
+    char *end;
+    unsigned long long n = strtoull(cl, &end, 10);
+    return *end == '\0' && n > TAPI_MAX_BODY_BYTES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    tapi_server *srv = cls;
+    request_ctx *ctx = *con_cls;
+    if (!ctx) {
+        ctx = calloc(1, sizeof *ctx);
+        if (!ctx) return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &ctx->start);
+        ctx->method = method;
+        snprintf(ctx->path, sizeof ctx->path, "%s", url);
+        tapi_buf_init(&ctx->body);
+        atomic_fetch_add(&srv->in_flight, 1);
+        *con_cls = ctx;
+        if (declared_too_large(conn)) {
+            ctx->too_large = true;
+            return dispatch(srv, conn, ctx, url);
+        }
+        return MHD_YES;
+    }
+    if (ctx->answered) { /* body of a request already refused: discard it */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        if (ctx->body.len + *upload_data_size > TAPI_MAX_BODY_BYTES) {
+            ctx->too_large = true;
+            tapi_buf_free(&ctx->body);
+            *upload_data_size = 0;
+            return dispatch(srv, conn, ctx, url);
+        }
+        tapi_buf_append(&ctx->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        if (ctx->body.failed)
+            return send_error(conn, ctx, 503, "service_unavailable",
+                              "The service is temporarily unable to handle the request; "
+                              "retry later.");
+        return MHD_YES;
+    }
+    return dispatch(srv, conn, ctx, url);
+}
+
+static void write_access_log(const request_ctx *ctx, enum MHD_RequestTerminationCode toe)
+{
+    char now[25];
+    tapi_timestamp_now(now);
+    char dur[32];
+    snprintf(dur, sizeof dur, "%.3f", elapsed_ms(&ctx->start));
+    char status[16];
+    snprintf(status, sizeof status, "%d", ctx->status);
+    size_t path_len = strlen(ctx->path), bad;
+    if (!tapi_utf8_valid(ctx->path, path_len, &bad)) path_len = bad;
+    tapi_buf b;
+    tapi_buf_init(&b);
+    tapi_buf_puts(&b, "{\"time\":\"");
+    tapi_buf_puts(&b, now);
+    tapi_buf_puts(&b, "\",\"level\":\"info\",\"msg\":\"request\",\"method\":");
+    tapi_buf_json_string(&b, ctx->method, strlen(ctx->method));
+    tapi_buf_puts(&b, ",\"path\":");
+    tapi_buf_json_string(&b, ctx->path, path_len);
+    tapi_buf_puts(&b, ",\"status\":");
+    tapi_buf_puts(&b, status);
+    tapi_buf_puts(&b, ",\"durationMs\":");
+    tapi_buf_puts(&b, dur);
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) tapi_buf_puts(&b, ",\"aborted\":true");
+    tapi_buf_puts(&b, "}");
+    if (!b.failed) tapi_log_raw_line(b.data, b.len);
+    tapi_buf_free(&b);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    tapi_server *srv = cls;
+    request_ctx *ctx = *con_cls;
+    if (!ctx) return;
+    if (srv->access_log && tapi_log_enabled(TAPI_LOG_INFO)) write_access_log(ctx, toe);
+    tapi_buf_free(&ctx->body);
+    free(ctx);
+    *con_cls = NULL;
+    atomic_fetch_sub(&srv->in_flight, 1);
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && msg[n - 1] == '\n') msg[--n] = '\0';
+    tapi_log(TAPI_LOG_WARN, "http: %s", msg);
+}
+
+tapi_err tapi_server_start(const tapi_server_config *cfg, const tapi_app *app,
+                           tapi_server **out, char *errbuf, size_t errlen)
+{
+    *out = NULL;
+    char port[16];
+    snprintf(port, sizeof port, "%u", cfg->port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE};
+    struct addrinfo *ai = NULL;
+    int gai = getaddrinfo(cfg->host, port, &hints, &ai);
+    if (gai != 0) {
+        snprintf(errbuf, errlen, "cannot resolve host '%s': %s", cfg->host, gai_strerror(gai));
+        return TAPI_ECONFIG;
+    }
+    tapi_server *srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        freeaddrinfo(ai);
+        return TAPI_ENOMEM;
+    }
+    srv->app = app;
+    srv->access_log = cfg->access_log;
+    atomic_init(&srv->in_flight, 0);
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
+    unsigned threads = cfg->threads ? cfg->threads : 1;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+        MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY_BYTES,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_END);
+    freeaddrinfo(ai);
+    if (!srv->daemon) {
+        snprintf(errbuf, errlen, "cannot listen on %s:%u (address in use or not permitted)",
+                 cfg->host, cfg->port);
+        free(srv);
+        return TAPI_ECONFIG;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : cfg->port;
+    *out = srv;
+    return TAPI_OK;
+}
+
+unsigned tapi_server_port(const tapi_server *server) { return server->port; }
+
+void tapi_server_stop(tapi_server *server, unsigned drain_ms)
+{
+    if (!server) return;
+    MHD_socket listener = MHD_quiesce_daemon(server->daemon);
+    if (listener != MHD_INVALID_SOCKET) close(listener);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (atomic_load(&server->in_flight) > 0 && elapsed_ms(&start) < drain_ms) {
+        struct timespec tick = {.tv_sec = 0, .tv_nsec = 5 * 1000 * 1000};
+        nanosleep(&tick, NULL);
+    }
+    MHD_stop_daemon(server->daemon);
+    free(server);
+}

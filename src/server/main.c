@@ -1,0 +1,224 @@
+/* build/tasks-api: the local composition root. Reads flags and environment, opens the
+ * configured store, starts the HTTP server and waits for SIGINT/SIGTERM to shut down
+ * cleanly (in-flight requests finish, then the database is closed). */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/log.h"
+#include "../core/router.h"
+#include "../store/sqlite.h"
+#include "http_server.h"
+
+#ifndef TAPI_VERSION
+#define TAPI_VERSION "0.1.0"
+#endif
+
+enum { EXIT_USAGE = 2, DRAIN_MS = 10000 };
+
+typedef struct config {
+    const char *host;
+    unsigned port;
+    const char *db_path;
+    const char *store;
+    unsigned threads;
+    unsigned idle_timeout_s;
+    unsigned max_connections;
+    int access_log;
+} config;
+
+static const char USAGE[] =
+    "Usage: tasks-api serve [--host H] [--port P] [--db PATH] [--threads N]\n"
+    "       tasks-api --help | --version\n"
+    "\n"
+    "Serves the Tasks REST API over HTTP.\n"
+    "\n"
+    "Options (flags win over environment variables):\n"
+    "  --host H        address to bind (default 127.0.0.1)\n"
+    "  --port P        TCP port, 0 for any free port (env PORT; default 8080)\n"
+    "  --db PATH       SQLite database file, created if absent (env TASKS_DB;\n"
+    "                  default ./tasks.db)\n"
+    "  --threads N     worker threads, 1..256 (env TASKS_THREADS; default: CPU count)\n"
+    "  --idle-timeout S  close connections idle for S seconds, 1..3600 (default 30)\n"
+    "  --max-connections N  concurrent connections, 1..65536 (default 4096)\n"
+    "  --no-access-log do not write a log line per request\n"
+    "\n"
+    "Environment:\n"
+    "  TASKS_STORE     sqlite (default) or dynamodb\n"
+    "  LOG_LEVEL       debug, info (default), warn or error\n"
+    "\n"
+    "Routes: POST /tasks, GET /tasks, GET|PATCH|DELETE /tasks/{id}.\n"
+    "Logs are JSON lines on stderr. SIGINT/SIGTERM stop the server gracefully.\n";
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+    fprintf(stderr, "tasks-api: ");
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nRun 'tasks-api --help' for usage.\n");
+    return EXIT_USAGE;
+}
+
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+    if (!s || !*s) return -1;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end || s[0] == '-' || s[0] == '+' || v < lo || v > hi) return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static unsigned cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}
+
+/* Environment first, so that flags parsed afterwards override it. */
+static int load_env(config *cfg)
+{
+    const char *v;
+    if ((v = getenv("PORT")) && parse_uint(v, 0, 65535, &cfg->port))
+        return usage_error("PORT must be a number from 0 to 65535 (got '%s').", v);
+    if ((v = getenv("TASKS_DB")) && *v) cfg->db_path = v;
+    if ((v = getenv("TASKS_STORE")) && *v) cfg->store = v;
+    if ((v = getenv("TASKS_THREADS")) && parse_uint(v, 1, 256, &cfg->threads))
+        return usage_error("TASKS_THREADS must be a number from 1 to 256 (got '%s').", v);
+    tapi_log_level level = TAPI_LOG_INFO;
+    if ((v = getenv("LOG_LEVEL")) && *v && !tapi_log_level_parse(v, &level))
+        return usage_error("LOG_LEVEL must be debug, info, warn or error (got '%s').", v);
+    tapi_log_configure(level, stderr);
+    return 0;
+}
+
+static int parse_flags(int argc, char **argv, config *cfg)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--no-access-log") == 0) {
+            cfg->access_log = 0;
+            continue;
+        }
+        if (!val) return usage_error("option '%s' needs a value (or is unknown).", a);
+        i++;
+        if (strcmp(a, "--host") == 0) {
+            cfg->host = val;
+        } else if (strcmp(a, "--port") == 0) {
+            if (parse_uint(val, 0, 65535, &cfg->port))
+                return usage_error("--port must be a number from 0 to 65535 (got '%s').", val);
+        } else if (strcmp(a, "--db") == 0) {
+            if (!*val) return usage_error("--db needs a file path.");
+            cfg->db_path = val;
+        } else if (strcmp(a, "--threads") == 0) {
+            if (parse_uint(val, 1, 256, &cfg->threads))
+                return usage_error("--threads must be a number from 1 to 256 (got '%s').", val);
+        } else if (strcmp(a, "--idle-timeout") == 0) {
+            if (parse_uint(val, 1, 3600, &cfg->idle_timeout_s))
+                return usage_error("--idle-timeout must be 1..3600 seconds (got '%s').", val);
+        } else if (strcmp(a, "--max-connections") == 0) {
+            if (parse_uint(val, 1, 65536, &cfg->max_connections))
+                return usage_error("--max-connections must be 1..65536 (got '%s').", val);
+        } else {
+            return usage_error("unknown option '%s'.", a);
+        }
+    }
+    return 0;
+}
+
+static int open_store(const config *cfg, tapi_store **store)
+{
+    char err[256] = "";
+    if (strcmp(cfg->store, "dynamodb") == 0) {
+        fprintf(stderr, "tasks-api: TASKS_STORE=dynamodb is not available in this build yet; "
+                        "use TASKS_STORE=sqlite.\n");
+        return 1;
+    }
+    if (strcmp(cfg->store, "sqlite") != 0)
+        return usage_error("TASKS_STORE must be 'sqlite' or 'dynamodb' (got '%s').", cfg->store);
+    /* one connection per worker thread, so no request ever waits for a connection */
+    if (tapi_sqlite_open(cfg->db_path, cfg->threads, store, err, sizeof err) != TAPI_OK) {
+        fprintf(stderr, "tasks-api: cannot open the database: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+static int serve(const config *cfg)
+{
+    /* Block the stop signals before any thread exists so only sigwait() sees them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    tapi_store *store = NULL;
+    int rc = open_store(cfg, &store);
+    if (rc) return rc;
+    tapi_app app;
+    if (tapi_app_init(&app, store) != TAPI_OK) {
+        fprintf(stderr, "tasks-api: cannot read the page-token key from the store\n");
+        tapi_store_close(store);
+        return 1;
+    }
+    tapi_server_config scfg = {.host = cfg->host,
+                               .port = cfg->port,
+                               .threads = cfg->threads,
+                               .idle_timeout_s = cfg->idle_timeout_s,
+                               .max_connections = cfg->max_connections,
+                               .access_log = cfg->access_log};
+    tapi_server *server = NULL;
+    char err[256] = "";
+    if (tapi_server_start(&scfg, &app, &server, err, sizeof err) != TAPI_OK) {
+        fprintf(stderr, "tasks-api: %s\n", err);
+        tapi_store_close(store);
+        return 1;
+    }
+    const char *open = strchr(cfg->host, ':') ? "[" : "", *close = *open ? "]" : "";
+    tapi_log(TAPI_LOG_INFO, "listening on http://%s%s%s:%u (store %s, db %s, %u threads)", open,
+             cfg->host, close, tapi_server_port(server), cfg->store, cfg->db_path, cfg->threads);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    tapi_log(TAPI_LOG_INFO, "received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    tapi_server_stop(server, DRAIN_MS);
+    tapi_store_close(store);
+    tapi_log(TAPI_LOG_INFO, "stopped");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("tasks-api %s\n", TAPI_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "serve") != 0) return usage_error("unknown command '%s'.", argv[1]);
+    config cfg = {.host = "127.0.0.1",
+                  .port = 8080,
+                  .db_path = "./tasks.db",
+                  .store = "sqlite",
+                  .threads = cpu_count(),
+                  .idle_timeout_s = 30,
+                  .max_connections = 4096,
+                  .access_log = 1};
+    int rc = load_env(&cfg);
+    if (rc == 0) rc = parse_flags(argc, argv, &cfg);
+    if (rc == 0) rc = serve(&cfg);
+    return rc;
+}

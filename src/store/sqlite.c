@@ -1,0 +1,385 @@
+/* SQLite store. Why it looks like this:
+ * - WAL lets readers run beside the single writer; synchronous=NORMAL in WAL mode keeps
+ *   every committed transaction across a process crash (kill -9); only an OS crash or
+ *   power loss can drop the last commits.
+ * - Connections are pooled (one per server thread) because an sqlite3 handle must not be
+ *   used by two threads at once; statements are prepared once per connection.
+ * - Listing walks the index tasks_by_created (created_at DESC, id DESC) with a row-value
+ *   comparison, so a page costs O(log n + limit) at any depth. */
+#include "sqlite.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "../core/log.h"
+
+enum { BUSY_TIMEOUT_MS = 5000 };
+
+static const char SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS tasks ("
+    " id TEXT PRIMARY KEY NOT NULL,"
+    " title TEXT NOT NULL,"
+    " description TEXT NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN ('todo','in_progress','done')),"
+    " created_at TEXT NOT NULL,"
+    " updated_at TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS tasks_by_created ON tasks (created_at DESC, id DESC);"
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL)"
+    " WITHOUT ROWID;";
+
+#define TASK_COLUMNS "id, title, description, status, created_at, updated_at"
+
+enum stmt_id { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_LIST_FIRST, ST_LIST_AFTER, ST_COUNT };
+
+static const char *const STMT_SQL[ST_COUNT] = {
+    [ST_INSERT] = "INSERT INTO tasks (" TASK_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_GET] = "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1",
+    [ST_UPDATE] = "UPDATE tasks SET title = coalesce(?1, title),"
+                  " description = coalesce(?2, description), status = coalesce(?3, status),"
+                  " updated_at = ?4 WHERE id = ?5 RETURNING " TASK_COLUMNS,
+    [ST_DELETE] = "DELETE FROM tasks WHERE id = ?1",
+    [ST_LIST_FIRST] = "SELECT " TASK_COLUMNS " FROM tasks"
+                      " ORDER BY created_at DESC, id DESC LIMIT ?1",
+    [ST_LIST_AFTER] = "SELECT " TASK_COLUMNS " FROM tasks WHERE (created_at, id) < (?1, ?2)"
+                      " ORDER BY created_at DESC, id DESC LIMIT ?3",
+};
+
+typedef struct conn {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[ST_COUNT];
+} conn;
+
+typedef struct sqlite_store {
+    tapi_store base;
+    pthread_mutex_t mu;
+    pthread_cond_t available;
+    conn *conns;
+    size_t conn_count;
+    size_t *free_list; /* indexes of idle connections */
+    size_t free_count;
+    uint8_t token_key[TAPI_TOKEN_KEY_BYTES];
+} sqlite_store;
+
+static tapi_err map_error(sqlite3 *db, int rc, const char *what)
+{
+    int base = rc & 0xFF;
+    if (base == SQLITE_NOMEM) return TAPI_ENOMEM;
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) return TAPI_ECONFLICT;
+    tapi_log(TAPI_LOG_ERROR, "sqlite %s failed: %s (code %d)", what,
+             db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc);
+    return TAPI_EUNAVAILABLE;
+}
+
+static conn *acquire(sqlite_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    while (s->free_count == 0) pthread_cond_wait(&s->available, &s->mu);
+    conn *c = &s->conns[s->free_list[--s->free_count]];
+    pthread_mutex_unlock(&s->mu);
+    return c;
+}
+
+static void release(sqlite_store *s, conn *c)
+{
+    pthread_mutex_lock(&s->mu);
+    s->free_list[s->free_count++] = (size_t)(c - s->conns);
+    pthread_cond_signal(&s->available);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Resets a statement so it holds no read transaction open between requests. */
+static void done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+static char *column_dup(sqlite3_stmt *st, int col)
+{
+    const unsigned char *text = sqlite3_column_text(st, col);
+    int len = sqlite3_column_bytes(st, col);
+    return text ? strndup((const char *)text, (size_t)len) : NULL;
+}
+
+static void column_fixed(sqlite3_stmt *st, int col, char *out, size_t cap)
+{
+    const unsigned char *text = sqlite3_column_text(st, col);
+    snprintf(out, cap, "%s", text ? (const char *)text : "");
+}
+
+static tapi_err read_row(sqlite3_stmt *st, tapi_task *out)
+{
+    memset(out, 0, sizeof *out);
+    column_fixed(st, 0, out->id, sizeof out->id);
+    const unsigned char *status = sqlite3_column_text(st, 3);
+    if (!status ||
+        !tapi_status_parse((const char *)status, (size_t)sqlite3_column_bytes(st, 3), &out->status))
+        out->status = TAPI_STATUS_TODO; /* the CHECK constraint makes this unreachable */
+    column_fixed(st, 4, out->created_at, sizeof out->created_at);
+    column_fixed(st, 5, out->updated_at, sizeof out->updated_at);
+    out->title = column_dup(st, 1);
+    out->description = column_dup(st, 2);
+    if (!out->title || !out->description) {
+        tapi_task_clear(out);
+        return TAPI_ENOMEM;
+    }
+    return TAPI_OK;
+}
+
+static int bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+    return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
+}
+
+static tapi_err op_create(tapi_store *base, const tapi_task *t)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    conn *c = acquire(s);
+    sqlite3_stmt *st = c->stmt[ST_INSERT];
+    bind_text(st, 1, t->id);
+    bind_text(st, 2, t->title);
+    bind_text(st, 3, t->description);
+    bind_text(st, 4, tapi_status_name(t->status));
+    bind_text(st, 5, t->created_at);
+    bind_text(st, 6, t->updated_at);
+    int rc = sqlite3_step(st);
+    tapi_err err = rc == SQLITE_DONE ? TAPI_OK : map_error(c->db, sqlite3_extended_errcode(c->db), "insert");
+    done(st);
+    release(s, c);
+    return err;
+}
+
+/* Steps a statement expected to yield at most one task row. */
+static tapi_err step_one(conn *c, sqlite3_stmt *st, const char *what, tapi_task *out)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) return read_row(st, out);
+    if (rc == SQLITE_DONE) return TAPI_ENOTFOUND;
+    return map_error(c->db, sqlite3_extended_errcode(c->db), what);
+}
+
+static tapi_err op_get(tapi_store *base, const char *id, tapi_task *out)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    conn *c = acquire(s);
+    sqlite3_stmt *st = c->stmt[ST_GET];
+    bind_text(st, 1, id);
+    tapi_err err = step_one(c, st, "get", out);
+    done(st);
+    release(s, c);
+    return err;
+}
+
+static tapi_err op_update(tapi_store *base, const char *id, const tapi_task_patch *p,
+                          const char *updated_at, tapi_task *out)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    conn *c = acquire(s);
+    sqlite3_stmt *st = c->stmt[ST_UPDATE];
+    bind_text(st, 1, p->title);
+    bind_text(st, 2, p->description);
+    bind_text(st, 3, p->has_status ? tapi_status_name(p->status) : NULL);
+    bind_text(st, 4, updated_at);
+    bind_text(st, 5, id);
+    tapi_err err = step_one(c, st, "update", out);
+    /* RETURNING: the change is committed when the statement runs to completion */
+    if (err == TAPI_OK && sqlite3_step(st) != SQLITE_DONE) {
+        tapi_task_clear(out);
+        err = map_error(c->db, sqlite3_extended_errcode(c->db), "update");
+    }
+    done(st);
+    release(s, c);
+    return err;
+}
+
+static tapi_err op_remove(tapi_store *base, const char *id)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    conn *c = acquire(s);
+    sqlite3_stmt *st = c->stmt[ST_DELETE];
+    bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    tapi_err err;
+    if (rc != SQLITE_DONE)
+        err = map_error(c->db, sqlite3_extended_errcode(c->db), "delete");
+    else
+        err = sqlite3_changes(c->db) > 0 ? TAPI_OK : TAPI_ENOTFOUND;
+    done(st);
+    release(s, c);
+    return err;
+}
+
+static tapi_err op_list(tapi_store *base, const tapi_cursor *after, size_t limit,
+                        tapi_task_page *out)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    memset(out, 0, sizeof *out);
+    out->items = calloc(limit + 1, sizeof *out->items);
+    if (!out->items) return TAPI_ENOMEM;
+    conn *c = acquire(s);
+    sqlite3_stmt *st = c->stmt[after ? ST_LIST_AFTER : ST_LIST_FIRST];
+    int limit_idx = 1;
+    if (after) {
+        bind_text(st, 1, after->created_at);
+        bind_text(st, 2, after->id);
+        limit_idx = 3;
+    }
+    /* one extra row tells whether another page exists */
+    sqlite3_bind_int64(st, limit_idx, (sqlite3_int64)limit + 1);
+    tapi_err err = TAPI_OK;
+    int rc;
+    while (err == TAPI_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->count == limit) {
+            out->has_more = true;
+            break;
+        }
+        err = read_row(st, &out->items[out->count]);
+        if (err == TAPI_OK) out->count++;
+    }
+    if (err == TAPI_OK && !out->has_more && rc != SQLITE_DONE)
+        err = map_error(c->db, sqlite3_extended_errcode(c->db), "list");
+    done(st);
+    release(s, c);
+    if (err != TAPI_OK) {
+        tapi_task_page_clear(out);
+        return err;
+    }
+    if (out->has_more) tapi_cursor_from_task(&out->items[out->count - 1], &out->next);
+    return TAPI_OK;
+}
+
+static tapi_err op_token_key(tapi_store *base, uint8_t key[TAPI_TOKEN_KEY_BYTES])
+{
+    sqlite_store *s = (sqlite_store *)base;
+    memcpy(key, s->token_key, TAPI_TOKEN_KEY_BYTES);
+    return TAPI_OK;
+}
+
+static void close_conn(conn *c)
+{
+    for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(c->stmt[i]);
+    /* the last connection to close checkpoints the WAL and removes it */
+    sqlite3_close(c->db);
+    memset(c, 0, sizeof *c);
+}
+
+static void op_close(tapi_store *base)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    for (size_t i = 0; i < s->conn_count; i++) close_conn(&s->conns[i]);
+    pthread_cond_destroy(&s->available);
+    pthread_mutex_destroy(&s->mu);
+    free(s->conns);
+    free(s->free_list);
+    free(s);
+}
+
+static const tapi_store_ops OPS = {
+    .create = op_create,
+    .get = op_get,
+    .update = op_update,
+    .remove = op_remove,
+    .list = op_list,
+    .token_key = op_token_key,
+    .close = op_close,
+};
+
+static int exec_or_report(sqlite3 *db, const char *sql, char *errbuf, size_t errlen)
+{
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db));
+    return rc;
+}
+
+static int open_conn(const char *path, conn *c, char *errbuf, size_t errlen)
+{
+    int rc = sqlite3_open_v2(path, &c->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot open %s: %s", path,
+                 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        return rc;
+    }
+    sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+    rc = exec_or_report(c->db,
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                        " PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;",
+                        errbuf, errlen);
+    if (rc == SQLITE_OK) rc = exec_or_report(c->db, SCHEMA, errbuf, errlen);
+    for (int i = 0; rc == SQLITE_OK && i < ST_COUNT; i++) {
+        rc = sqlite3_prepare_v3(c->db, STMT_SQL[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i],
+                                NULL);
+        if (rc != SQLITE_OK) snprintf(errbuf, errlen, "prepare: %s", sqlite3_errmsg(c->db));
+    }
+    return rc;
+}
+
+/* Reads the database's page-token key, creating it on first use from the kernel's CSPRNG. */
+static int load_token_key(sqlite3 *db, uint8_t key[TAPI_TOKEN_KEY_BYTES], char *errbuf,
+                          size_t errlen)
+{
+    uint8_t fresh[TAPI_TOKEN_KEY_BYTES];
+    if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh) {
+        snprintf(errbuf, errlen, "getrandom: %s", strerror(errno));
+        return SQLITE_ERROR;
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(
+        db, "INSERT OR IGNORE INTO meta (name, value) VALUES ('page_token_key', ?1)", -1, &st,
+        NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_blob(st, 1, fresh, sizeof fresh, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode(db);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE name = 'page_token_key'", -1,
+                                &st, NULL);
+    if (rc == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == TAPI_TOKEN_KEY_BYTES)
+            memcpy(key, sqlite3_column_blob(st, 0), TAPI_TOKEN_KEY_BYTES);
+        else
+            rc = SQLITE_CORRUPT;
+    }
+    if (rc != SQLITE_OK) snprintf(errbuf, errlen, "page token key: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+tapi_err tapi_sqlite_open(const char *path, size_t pool_size, tapi_store **out, char *errbuf,
+                          size_t errlen)
+{
+    *out = NULL;
+    if (pool_size == 0) pool_size = 1;
+    sqlite_store *s = calloc(1, sizeof *s);
+    if (!s) return TAPI_ENOMEM;
+    s->base.ops = &OPS;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->available, NULL);
+    s->conns = calloc(pool_size, sizeof *s->conns);
+    s->free_list = calloc(pool_size, sizeof *s->free_list);
+    if (!s->conns || !s->free_list) {
+        op_close(&s->base);
+        snprintf(errbuf, errlen, "out of memory");
+        return TAPI_ENOMEM;
+    }
+    int rc = SQLITE_OK;
+    for (size_t i = 0; rc == SQLITE_OK && i < pool_size; i++) {
+        rc = open_conn(path, &s->conns[i], errbuf, errlen);
+        s->conn_count = i + 1;
+        s->free_list[s->free_count++] = i;
+    }
+    if (rc == SQLITE_OK) rc = load_token_key(s->conns[0].db, s->token_key, errbuf, errlen);
+    if (rc != SQLITE_OK) {
+        op_close(&s->base);
+        return (rc & 0xFF) == SQLITE_NOMEM ? TAPI_ENOMEM : TAPI_EUNAVAILABLE;
+    }
+    *out = &s->base;
+    return TAPI_OK;
+}

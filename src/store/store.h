@@ -1,0 +1,50 @@
+/* The storage contract. Every backend (sqlite.c, dynamodb.c) fills in one ops table;
+ * only a door's main() chooses which. All operations may be called concurrently from
+ * any thread; a backend serialises internally where it must.
+ *
+ * Errors: TAPI_ENOTFOUND (no such task), TAPI_ECONFLICT (create: id exists),
+ * TAPI_EUNAVAILABLE (backend failed; details already logged), TAPI_ENOMEM. */
+#ifndef TAPI_STORE_H
+#define TAPI_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/errors.h"
+#include "../core/page_token.h"
+#include "../core/task.h"
+
+typedef struct tapi_store tapi_store;
+
+typedef struct tapi_store_ops {
+    /* Inserts task (all fields set) unless its id exists. Atomic: after a crash the task
+     * is either fully present or absent. */
+    tapi_err (*create)(tapi_store *store, const tapi_task *task);
+    /* Reads one task into *out (the caller clears it with tapi_task_clear). */
+    tapi_err (*get)(tapi_store *store, const char *id, tapi_task *out);
+    /* Applies patch and sets updated_at atomically; the new task goes to *out. */
+    tapi_err (*update)(tapi_store *store, const char *id, const tapi_task_patch *patch,
+                       const char *updated_at, tapi_task *out);
+    /* Deletes one task. */
+    tapi_err (*remove)(tapi_store *store, const char *id);
+    /* Up to limit tasks strictly after *after (NULL: from the newest), newest first by
+     * (created_at, id). The caller clears *out with tapi_task_page_clear. */
+    tapi_err (*list)(tapi_store *store, const tapi_cursor *after, size_t limit,
+                     tapi_task_page *out);
+    /* The key that authenticates page tokens, stable for the lifetime of the data so
+     * tokens survive restarts and work across instances. */
+    tapi_err (*token_key)(tapi_store *store, uint8_t key[TAPI_TOKEN_KEY_BYTES]);
+    /* Releases everything; store is invalid afterwards. */
+    void (*close)(tapi_store *store);
+} tapi_store_ops;
+
+struct tapi_store {
+    const tapi_store_ops *ops;
+};
+
+static inline void tapi_store_close(tapi_store *store)
+{
+    if (store) store->ops->close(store);
+}
+
+#endif
