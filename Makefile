@@ -25,6 +25,8 @@ LIB_OBJ_ASAN := $(call objs,$(BUILD)/asan,$(LIB_SRC))
 UNIT_BIN      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 UNIT_BIN_ASAN := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRC))
 
+.SECONDARY:
+
 .PHONY: all run test clean deps deps-test unit unit-asan contract contract-asan valgrind
 
 all: $(BUILD)/tasks-api
@@ -48,25 +50,31 @@ test: deps-test
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(WARN) $(DEFS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/asan/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC asan $<"
+	@$(CC) $(WARN) $(DEFS) -O1 -g $(SAN) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/tasks-api: $(LIB_OBJ) $(call objs,$(BUILD),src/server/main.c)
-	$(CC) $(CFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
 
 $(BUILD)/asan/tasks-api: $(LIB_OBJ_ASAN) $(call objs,$(BUILD)/asan,src/server/main.c)
-	$(CC) $(SAN) $^ $(PKG_LIBS) -lpthread -o $@
+	@echo "  LD asan $@"
+	@$(CC) $(SAN) $^ $(PKG_LIBS) -lpthread -o $@
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $^ $(PKG_LIBS) -lcmocka -lpthread -o $@
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $^ $(PKG_LIBS) -lcmocka -lpthread -o $@
 
 $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(LIB_OBJ_ASAN)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) $^ $(PKG_LIBS) -lcmocka -lpthread -o $@
+	@echo "  LD asan $@"
+	@$(CC) $(SAN) $^ $(PKG_LIBS) -lcmocka -lpthread -o $@
 
 unit: $(UNIT_BIN)
 	@tests/run_unit.sh $(UNIT_BIN)

@@ -1,0 +1,295 @@
+/* The store contract as tests, written once against tapi_store_ops so every backend runs
+ * the same suite: a backend's test file defines open_fresh_store() and includes this. */
+#ifndef TAPI_STORE_CONFORMANCE_H
+#define TAPI_STORE_CONFORMANCE_H
+
+#include "test_support.h"
+
+#include <pthread.h>
+
+#include "../../src/core/timestamp.h"
+#include "../../src/core/uuid.h"
+#include "../../src/store/store.h"
+
+/* Provided by the backend's test file: an empty store. */
+static tapi_store *open_fresh_store(void);
+
+static void make_task(tapi_task *t, const char *title, const char *created_at)
+{
+    memset(t, 0, sizeof *t);
+    assert_int_equal(tapi_uuid_v4(t->id), TAPI_OK);
+    t->title = strdup(title);
+    t->description = strdup("desc \xc3\xa9");
+    t->status = TAPI_STATUS_TODO;
+    snprintf(t->created_at, sizeof t->created_at, "%s", created_at);
+    snprintf(t->updated_at, sizeof t->updated_at, "%s", created_at);
+}
+
+static void create_then_get_returns_same_task(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    tapi_task t, got;
+    make_task(&t, "first", "2026-01-01T00:00:00.000Z");
+    t.status = TAPI_STATUS_IN_PROGRESS;
+    assert_int_equal(s->ops->create(s, &t), TAPI_OK);
+    assert_int_equal(s->ops->get(s, t.id, &got), TAPI_OK);
+    assert_string_equal(got.id, t.id);
+    assert_string_equal(got.title, "first");
+    assert_string_equal(got.description, t.description);
+    assert_int_equal(got.status, TAPI_STATUS_IN_PROGRESS);
+    assert_string_equal(got.created_at, t.created_at);
+    assert_string_equal(got.updated_at, t.updated_at);
+    tapi_task_clear(&got);
+    tapi_task_clear(&t);
+    tapi_store_close(s);
+}
+
+static void create_refuses_existing_id(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    tapi_task t, got;
+    make_task(&t, "original", "2026-01-01T00:00:00.000Z");
+    assert_int_equal(s->ops->create(s, &t), TAPI_OK);
+    free(t.title);
+    t.title = strdup("impostor");
+    assert_int_equal(s->ops->create(s, &t), TAPI_ECONFLICT);
+    assert_int_equal(s->ops->get(s, t.id, &got), TAPI_OK);
+    assert_string_equal(got.title, "original");
+    tapi_task_clear(&got);
+    tapi_task_clear(&t);
+    tapi_store_close(s);
+}
+
+static void missing_task_is_not_found_everywhere(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    const char *id = "00000000-0000-4000-8000-000000000000";
+    tapi_task got;
+    tapi_task_patch p = {.has_status = true, .status = TAPI_STATUS_DONE};
+    assert_int_equal(s->ops->get(s, id, &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->update(s, id, &p, "2026-01-01T00:00:00.000Z", &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, id), TAPI_ENOTFOUND);
+    tapi_store_close(s);
+}
+
+static void update_changes_only_given_fields(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    tapi_task t, got;
+    make_task(&t, "before", "2026-01-01T00:00:00.000Z");
+    assert_int_equal(s->ops->create(s, &t), TAPI_OK);
+    tapi_task_patch p = {.title = strdup("after"), .has_status = true,
+                         .status = TAPI_STATUS_DONE};
+    assert_int_equal(s->ops->update(s, t.id, &p, "2026-02-02T00:00:00.000Z", &got), TAPI_OK);
+    assert_string_equal(got.title, "after");
+    assert_string_equal(got.description, t.description);
+    assert_int_equal(got.status, TAPI_STATUS_DONE);
+    assert_string_equal(got.created_at, "2026-01-01T00:00:00.000Z");
+    assert_string_equal(got.updated_at, "2026-02-02T00:00:00.000Z");
+    tapi_task_clear(&got);
+    assert_int_equal(s->ops->get(s, t.id, &got), TAPI_OK);
+    assert_string_equal(got.title, "after");
+    assert_string_equal(got.updated_at, "2026-02-02T00:00:00.000Z");
+    tapi_task_clear(&got);
+    tapi_task_patch_clear(&p);
+    tapi_task_clear(&t);
+    tapi_store_close(s);
+}
+
+static void remove_deletes_once(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    tapi_task t, got;
+    make_task(&t, "doomed", "2026-01-01T00:00:00.000Z");
+    assert_int_equal(s->ops->create(s, &t), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, t.id), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, t.id), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->get(s, t.id, &got), TAPI_ENOTFOUND);
+    tapi_task_clear(&t);
+    tapi_store_close(s);
+}
+
+static int compare_newest_first(const void *a, const void *b)
+{
+    const tapi_task *x = a, *y = b;
+    int c = strcmp(y->created_at, x->created_at);
+    return c ? c : strcmp(y->id, x->id);
+}
+
+enum { PAGED_TASKS = 257 };
+
+/* Many tasks share a timestamp so that ties must be broken by id. */
+static void list_pages_every_task_once_in_order(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    tapi_task *all = calloc(PAGED_TASKS, sizeof *all);
+    for (int i = 0; i < PAGED_TASKS; i++) {
+        char ts[48];
+        snprintf(ts, sizeof ts, "2026-01-01T00:00:%02d.000Z", i % 7);
+        make_task(&all[i], "t", ts);
+        assert_int_equal(s->ops->create(s, &all[i]), TAPI_OK);
+    }
+    qsort(all, PAGED_TASKS, sizeof *all, compare_newest_first);
+    size_t seen = 0;
+    tapi_cursor cur;
+    bool first = true;
+    for (;;) {
+        tapi_task_page page;
+        assert_int_equal(s->ops->list(s, first ? NULL : &cur, 10, &page), TAPI_OK);
+        assert_true(page.count <= 10);
+        for (size_t i = 0; i < page.count; i++, seen++) {
+            assert_true(seen < PAGED_TASKS);
+            assert_string_equal(page.items[i].id, all[seen].id);
+        }
+        bool more = page.has_more;
+        if (more) cur = page.next;
+        if (more) assert_int_equal(page.count, 10);
+        tapi_task_page_clear(&page);
+        first = false;
+        if (!more) break;
+    }
+    assert_int_equal(seen, PAGED_TASKS);
+    for (int i = 0; i < PAGED_TASKS; i++) tapi_task_clear(&all[i]);
+    free(all);
+    tapi_store_close(s);
+}
+
+static void list_of_empty_store_is_empty(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    tapi_task_page page;
+    assert_int_equal(s->ops->list(s, NULL, 50, &page), TAPI_OK);
+    assert_int_equal(page.count, 0);
+    assert_false(page.has_more);
+    tapi_task_page_clear(&page);
+    tapi_store_close(s);
+}
+
+/* Creates and deletes while paging: every task that existed at the start and was not
+ * deleted is seen exactly once; nothing is seen twice. */
+static void paging_survives_concurrent_writes(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    enum { N = 60 };
+    tapi_task orig[N];
+    for (int i = 0; i < N; i++) {
+        char ts[48];
+        snprintf(ts, sizeof ts, "2026-01-01T00:%02d:00.000Z", i);
+        make_task(&orig[i], "o", ts);
+        assert_int_equal(s->ops->create(s, &orig[i]), TAPI_OK);
+    }
+    bool deleted[N] = {false};
+    int seen[N] = {0};
+    tapi_cursor cur;
+    bool first = true, more = true;
+    for (int round = 0; more; round++) {
+        tapi_task_page page;
+        assert_int_equal(s->ops->list(s, first ? NULL : &cur, 7, &page), TAPI_OK);
+        for (size_t i = 0; i < page.count; i++)
+            for (int k = 0; k < N; k++)
+                if (strcmp(page.items[i].id, orig[k].id) == 0) seen[k]++;
+        more = page.has_more;
+        if (more) cur = page.next;
+        tapi_task_page_clear(&page);
+        first = false;
+        /* a newer task appears and an older, not yet listed one disappears */
+        tapi_task fresh;
+        char now[25];
+        tapi_timestamp_now(now);
+        make_task(&fresh, "new", now);
+        assert_int_equal(s->ops->create(s, &fresh), TAPI_OK);
+        tapi_task_clear(&fresh);
+        int victim = round * 3 % N;
+        if (!deleted[victim] && s->ops->remove(s, orig[victim].id) == TAPI_OK) deleted[victim] = true;
+    }
+    for (int k = 0; k < N; k++) {
+        assert_true(seen[k] <= 1);
+        if (!deleted[k]) assert_int_equal(seen[k], 1);
+        tapi_task_clear(&orig[k]);
+    }
+    tapi_store_close(s);
+}
+
+static void token_key_is_stable_for_a_store(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    uint8_t a[TAPI_TOKEN_KEY_BYTES], b[TAPI_TOKEN_KEY_BYTES], zero[TAPI_TOKEN_KEY_BYTES] = {0};
+    assert_int_equal(s->ops->token_key(s, a), TAPI_OK);
+    assert_int_equal(s->ops->token_key(s, b), TAPI_OK);
+    assert_memory_equal(a, b, sizeof a);
+    assert_memory_not_equal(a, zero, sizeof a);
+    tapi_store_close(s);
+}
+
+typedef struct writer_arg {
+    tapi_store *store;
+    int created;
+} writer_arg;
+
+static void *writer(void *p)
+{
+    writer_arg *w = p;
+    for (int i = 0; i < 50; i++) {
+        tapi_task t;
+        char now[25];
+        tapi_timestamp_now(now);
+        make_task(&t, "concurrent", now);
+        if (w->store->ops->create(w->store, &t) == TAPI_OK) w->created++;
+        tapi_task_clear(&t);
+    }
+    return NULL;
+}
+
+static void concurrent_creates_all_land(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    enum { THREADS = 4 };
+    pthread_t th[THREADS];
+    writer_arg args[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        args[i] = (writer_arg){.store = s};
+        pthread_create(&th[i], NULL, writer, &args[i]);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].created, 50);
+    }
+    size_t total = 0;
+    tapi_cursor cur;
+    bool first = true, more = true;
+    while (more) {
+        tapi_task_page page;
+        assert_int_equal(s->ops->list(s, first ? NULL : &cur, 100, &page), TAPI_OK);
+        total += page.count;
+        more = page.has_more;
+        if (more) cur = page.next;
+        tapi_task_page_clear(&page);
+        first = false;
+    }
+    assert_int_equal(total, THREADS * 50);
+    tapi_store_close(s);
+}
+
+#define STORE_CONFORMANCE_TESTS                                                               \
+    cmocka_unit_test(create_then_get_returns_same_task),                                      \
+        cmocka_unit_test(create_refuses_existing_id),                                         \
+        cmocka_unit_test(missing_task_is_not_found_everywhere),                               \
+        cmocka_unit_test(update_changes_only_given_fields),                                   \
+        cmocka_unit_test(remove_deletes_once),                                                \
+        cmocka_unit_test(list_pages_every_task_once_in_order),                                \
+        cmocka_unit_test(list_of_empty_store_is_empty),                                       \
+        cmocka_unit_test(paging_survives_concurrent_writes),                                  \
+        cmocka_unit_test(token_key_is_stable_for_a_store),                                    \
+        cmocka_unit_test(concurrent_creates_all_land)
+
+#endif

@@ -1,0 +1,57 @@
+/* Unit tests for src/core/utf8.c: the validator every input passes through. */
+#include "test_support.h"
+
+#include "../../src/core/utf8.h"
+
+static void accepts_ascii_and_multibyte(void **state)
+{
+    (void)state;
+    const char *s = "abc \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
+    assert_true(tapi_utf8_valid(s, strlen(s), NULL));
+    assert_int_equal(tapi_utf8_count(s, strlen(s)), 9);
+}
+
+static void rejects_malformed_sequences(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bytes;
+        size_t bad_at;
+    } cases[] = {
+        {"ok\xff", 2},                /* never valid */
+        {"\xc0\xaf", 0},              /* overlong '/' */
+        {"\xe0\x80\xaf", 0},          /* overlong 3-byte */
+        {"a\xed\xa0\x80", 1},         /* UTF-16 surrogate */
+        {"\xf4\x90\x80\x80", 0},      /* above U+10FFFF */
+        {"ab\xe2\x82", 2},            /* truncated */
+        {"\x80", 0},                  /* lone continuation */
+        {"\xf0\x9f\x98", 0},          /* truncated 4-byte */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t bad = 999;
+        assert_false(tapi_utf8_valid(cases[i].bytes, strlen(cases[i].bytes), &bad));
+        assert_int_equal(bad, cases[i].bad_at);
+    }
+}
+
+static void decodes_code_points(void **state)
+{
+    (void)state;
+    unsigned cp;
+    assert_int_equal(tapi_utf8_decode("\xe2\x82\xac", 3, &cp), 3);
+    assert_int_equal(cp, 0x20AC);
+    assert_int_equal(tapi_utf8_decode("\xc2\x85", 2, &cp), 2);
+    assert_int_equal(cp, 0x85);
+    assert_int_equal(tapi_utf8_decode("\xf0\x9f\x98\x80", 4, &cp), 4);
+    assert_int_equal(cp, 0x1F600);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(accepts_ascii_and_multibyte),
+        cmocka_unit_test(rejects_malformed_sequences),
+        cmocka_unit_test(decodes_code_points),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
