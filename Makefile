@@ -27,7 +27,8 @@ UNIT_BIN_ASAN := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRC))
 
 .SECONDARY:
 
-.PHONY: all run test clean deps deps-test unit unit-asan contract contract-asan valgrind
+.PHONY: all run test clean deps deps-test unit unit-asan contract contract-asan valgrind \
+        contract-valgrind
 
 all: $(BUILD)/tasks-api
 
@@ -42,10 +43,10 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/tasks-api serve
 
-# Everything: unit + contract suites, on the normal and the ASan+UBSan build, and the
-# unit suite under valgrind.
+# Everything: unit + contract suites on the normal and the ASan+UBSan build, and both
+# again under valgrind.
 test: deps-test
-	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan valgrind
+	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan valgrind contract-valgrind
 	@echo "make test: all suites passed"
 
 $(BUILD)/obj/%.o: %.c
@@ -90,6 +91,9 @@ contract: $(BUILD)/tasks-api
 
 contract-asan: $(BUILD)/asan/tasks-api
 	@tests/contract/run.sh $(BUILD)/asan/tasks-api
+
+contract-valgrind: $(BUILD)/tasks-api
+	@VALGRIND=1 tests/contract/run.sh $(BUILD)/tasks-api
 
 clean:
 	rm -rf $(BUILD)

@@ -23,6 +23,7 @@
 enum {
     HEADER_MEMORY_BYTES = 32 * 1024, /* per connection: request line + all headers */
     LOG_PATH_MAX = 256,
+    DRAIN_MAX_BYTES = 1024 * 1024,
 };
 
 struct tapi_server {
@@ -38,6 +39,7 @@ typedef struct request_ctx {
     tapi_buf body;
     bool too_large;
     bool answered;
+    size_t drained; /* bytes of an oversized streamed body thrown away */
     int status;
     const char *method; /* owned by MHD for the request's lifetime */
     char path[LOG_PATH_MAX + 1];
@@ -171,11 +173,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        if (ctx->body.len + *upload_data_size > TAPI_MAX_BODY_BYTES) {
+        /* MHD only lets a response be queued before the body starts or after it ends, so a
+         * streamed (chunked) body over the limit is drained and dropped, then answered 413;
+         * past DRAIN_MAX_BYTES the client is not worth waiting for and is disconnected. */
+        if (ctx->too_large || ctx->body.len + *upload_data_size > TAPI_MAX_BODY_BYTES) {
             ctx->too_large = true;
+            ctx->drained += *upload_data_size;
             tapi_buf_free(&ctx->body);
             *upload_data_size = 0;
-            return dispatch(srv, conn, ctx, url);
+            return ctx->drained > DRAIN_MAX_BYTES ? MHD_NO : MHD_YES;
         }
         tapi_buf_append(&ctx->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
