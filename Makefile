@@ -12,7 +12,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 CORE_SRC   := $(wildcard src/core/*.c)
-STORE_SRC  := src/store/sqlite.c
+STORE_SRC  := $(wildcard src/store/*.c)
 SERVER_SRC := $(wildcard src/server/*.c)
 LIB_SRC    := $(CORE_SRC) $(STORE_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)

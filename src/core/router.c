@@ -236,7 +236,7 @@ static void handle_list(const tapi_app *app, const tapi_request *req, tapi_respo
         return;
     }
     tapi_task_page page;
-    tapi_err err = app->store->ops->list(app->store, q.token ? &after : NULL, q.limit, &page);
+    tapi_err err = app->store->ops->list(app->store, req->deadline_ms, q.token ? &after : NULL, q.limit, &page);
     if (err != TAPI_OK) {
         respond_error(resp, err);
         return;
@@ -270,7 +270,7 @@ static void handle_create(const tapi_app *app, const tapi_request *req, tapi_res
     err = TAPI_ECONFLICT;
     for (int i = 0; i < CREATE_ATTEMPTS && err == TAPI_ECONFLICT; i++) {
         err = tapi_uuid_v4(task.id);
-        if (err == TAPI_OK) err = app->store->ops->create(app->store, &task);
+        if (err == TAPI_OK) err = app->store->ops->create(app->store, req->deadline_ms, &task);
     }
     if (err == TAPI_OK) {
         respond_task(resp, 201, &task);
@@ -281,10 +281,11 @@ static void handle_create(const tapi_app *app, const tapi_request *req, tapi_res
     tapi_task_patch_clear(&in); /* owns the strings task borrowed */
 }
 
-static void handle_get(const tapi_app *app, const char *id, tapi_response *resp)
+static void handle_get(const tapi_app *app, const tapi_request *req, const char *id,
+                       tapi_response *resp)
 {
     tapi_task task;
-    tapi_err err = app->store->ops->get(app->store, id, &task);
+    tapi_err err = app->store->ops->get(app->store, req->deadline_ms, id, &task);
     if (err != TAPI_OK) {
         respond_error(resp, err);
         return;
@@ -318,7 +319,7 @@ static void handle_patch(const tapi_app *app, const char *id, bool id_valid,
     char now[TAPI_TIMESTAMP_LEN + 1];
     tapi_timestamp_now(now);
     tapi_task task;
-    err = app->store->ops->update(app->store, id, &patch, now, &task);
+    err = app->store->ops->update(app->store, req->deadline_ms, id, &patch, now, &task);
     tapi_task_patch_clear(&patch);
     if (err != TAPI_OK) {
         respond_error(resp, err);
@@ -328,9 +329,10 @@ static void handle_patch(const tapi_app *app, const char *id, bool id_valid,
     tapi_task_clear(&task);
 }
 
-static void handle_delete(const tapi_app *app, const char *id, tapi_response *resp)
+static void handle_delete(const tapi_app *app, const tapi_request *req, const char *id,
+                          tapi_response *resp)
 {
-    tapi_err err = app->store->ops->remove(app->store, id);
+    tapi_err err = app->store->ops->remove(app->store, req->deadline_ms, id);
     if (err != TAPI_OK) {
         respond_error(resp, err);
         return;
@@ -390,9 +392,9 @@ static void route_item(const tapi_app *app, const tapi_request *req, const char 
     else if (!id_valid)
         respond_not_found(resp, true); /* a non-UUID cannot name a task */
     else if (get)
-        handle_get(app, key, resp);
+        handle_get(app, req, key, resp);
     else
-        handle_delete(app, key, resp);
+        handle_delete(app, req, key, resp);
 }
 
 void tapi_handle(const tapi_app *app, const tapi_request *req, tapi_response *resp)

@@ -30,6 +30,7 @@ typedef struct tapi_request {
     const char *body;         /* body_len bytes, need not be NUL-terminated */
     size_t body_len;
     bool body_too_large;      /* the door saw more than TAPI_MAX_BODY_BYTES */
+    int64_t deadline_ms;      /* epoch ms by which the answer is needed; 0 = none */
 } tapi_request;
 
 enum { TAPI_LOCATION_MAX = 64 };

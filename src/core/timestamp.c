@@ -17,6 +17,13 @@ void tapi_timestamp_now(char out[25])
              (unsigned)(ts.tv_nsec / 1000000) % 1000u);
 }
 
+int64_t tapi_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static bool digits(const char *s, int n, int lo, int hi)
 {
     int v = 0;

@@ -23,6 +23,7 @@
 enum {
     HEADER_MEMORY_BYTES = 32 * 1024, /* per connection: request line + all headers */
     LOG_PATH_MAX = 256,
+    REQUEST_BUDGET_MS = 10000, /* storage work for one request gives up after this */
     DRAIN_MAX_BYTES = 1024 * 1024,
 };
 
@@ -129,6 +130,7 @@ static enum MHD_Result dispatch(tapi_server *srv, struct MHD_Connection *conn,
         .body = ctx->body.data ? ctx->body.data : "",
         .body_len = ctx->body.len,
         .body_too_large = ctx->too_large,
+        .deadline_ms = tapi_now_ms() + REQUEST_BUDGET_MS,
     };
     tapi_response resp;
     tapi_handle(srv->app, &req, &resp);

@@ -9,7 +9,6 @@
 #include "sqlite.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <sys/random.h>
 
 #include "../core/log.h"
+#include "slot_pool.h"
 
 enum { BUSY_TIMEOUT_MS = 5000 };
 
@@ -57,12 +57,9 @@ typedef struct conn {
 
 typedef struct sqlite_store {
     tapi_store base;
-    pthread_mutex_t mu;
-    pthread_cond_t available;
+    tapi_slot_pool pool; /* which connections are idle */
     conn *conns;
     size_t conn_count;
-    size_t *free_list; /* indexes of idle connections */
-    size_t free_count;
     uint8_t token_key[TAPI_TOKEN_KEY_BYTES];
 } sqlite_store;
 
@@ -76,21 +73,11 @@ static tapi_err map_error(sqlite3 *db, int rc, const char *what)
     return TAPI_EUNAVAILABLE;
 }
 
-static conn *acquire(sqlite_store *s)
-{
-    pthread_mutex_lock(&s->mu);
-    while (s->free_count == 0) pthread_cond_wait(&s->available, &s->mu);
-    conn *c = &s->conns[s->free_list[--s->free_count]];
-    pthread_mutex_unlock(&s->mu);
-    return c;
-}
+static conn *acquire(sqlite_store *s) { return &s->conns[tapi_slot_pool_acquire(&s->pool)]; }
 
 static void release(sqlite_store *s, conn *c)
 {
-    pthread_mutex_lock(&s->mu);
-    s->free_list[s->free_count++] = (size_t)(c - s->conns);
-    pthread_cond_signal(&s->available);
-    pthread_mutex_unlock(&s->mu);
+    tapi_slot_pool_release(&s->pool, (size_t)(c - s->conns));
 }
 
 /* Resets a statement so it holds no read transaction open between requests. */
@@ -137,8 +124,9 @@ static int bind_text(sqlite3_stmt *st, int idx, const char *s)
     return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
 }
 
-static tapi_err op_create(tapi_store *base, const tapi_task *t)
+static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const tapi_task *t)
 {
+    (void)deadline_ms; /* local disk: busy_timeout bounds the wait */
     sqlite_store *s = (sqlite_store *)base;
     conn *c = acquire(s);
     sqlite3_stmt *st = c->stmt[ST_INSERT];
@@ -164,8 +152,9 @@ static tapi_err step_one(conn *c, sqlite3_stmt *st, const char *what, tapi_task 
     return map_error(c->db, sqlite3_extended_errcode(c->db), what);
 }
 
-static tapi_err op_get(tapi_store *base, const char *id, tapi_task *out)
+static tapi_err op_get(tapi_store *base, int64_t deadline_ms, const char *id, tapi_task *out)
 {
+    (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
     conn *c = acquire(s);
     sqlite3_stmt *st = c->stmt[ST_GET];
@@ -176,9 +165,10 @@ static tapi_err op_get(tapi_store *base, const char *id, tapi_task *out)
     return err;
 }
 
-static tapi_err op_update(tapi_store *base, const char *id, const tapi_task_patch *p,
-                          const char *updated_at, tapi_task *out)
+static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *id,
+                          const tapi_task_patch *p, const char *updated_at, tapi_task *out)
 {
+    (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
     conn *c = acquire(s);
     sqlite3_stmt *st = c->stmt[ST_UPDATE];
@@ -198,8 +188,9 @@ static tapi_err op_update(tapi_store *base, const char *id, const tapi_task_patc
     return err;
 }
 
-static tapi_err op_remove(tapi_store *base, const char *id)
+static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *id)
 {
+    (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
     conn *c = acquire(s);
     sqlite3_stmt *st = c->stmt[ST_DELETE];
@@ -215,9 +206,10 @@ static tapi_err op_remove(tapi_store *base, const char *id)
     return err;
 }
 
-static tapi_err op_list(tapi_store *base, const tapi_cursor *after, size_t limit,
-                        tapi_task_page *out)
+static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const tapi_cursor *after,
+                        size_t limit, tapi_task_page *out)
 {
+    (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
     memset(out, 0, sizeof *out);
     out->items = calloc(limit + 1, sizeof *out->items);
@@ -273,10 +265,8 @@ static void op_close(tapi_store *base)
 {
     sqlite_store *s = (sqlite_store *)base;
     for (size_t i = 0; i < s->conn_count; i++) close_conn(&s->conns[i]);
-    pthread_cond_destroy(&s->available);
-    pthread_mutex_destroy(&s->mu);
+    tapi_slot_pool_destroy(&s->pool);
     free(s->conns);
-    free(s->free_list);
     free(s);
 }
 
@@ -360,11 +350,8 @@ tapi_err tapi_sqlite_open(const char *path, size_t pool_size, tapi_store **out, 
     sqlite_store *s = calloc(1, sizeof *s);
     if (!s) return TAPI_ENOMEM;
     s->base.ops = &OPS;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->available, NULL);
     s->conns = calloc(pool_size, sizeof *s->conns);
-    s->free_list = calloc(pool_size, sizeof *s->free_list);
-    if (!s->conns || !s->free_list) {
+    if (!s->conns || tapi_slot_pool_init(&s->pool, pool_size) != TAPI_OK) {
         op_close(&s->base);
         snprintf(errbuf, errlen, "out of memory");
         return TAPI_ENOMEM;
@@ -373,7 +360,6 @@ tapi_err tapi_sqlite_open(const char *path, size_t pool_size, tapi_store **out, 
     for (size_t i = 0; rc == SQLITE_OK && i < pool_size; i++) {
         rc = open_conn(path, &s->conns[i], errbuf, errlen);
         s->conn_count = i + 1;
-        s->free_list[s->free_count++] = i;
     }
     if (rc == SQLITE_OK) rc = load_token_key(s->conns[0].db, s->token_key, errbuf, errlen);
     if (rc != SQLITE_OK) {

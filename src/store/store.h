@@ -2,6 +2,10 @@
  * only a door's main() chooses which. All operations may be called concurrently from
  * any thread; a backend serialises internally where it must.
  *
+ * Every operation takes deadline_ms: the wall-clock time (Unix epoch, milliseconds) after
+ * which the caller can no longer use an answer (0 = no deadline). A networked backend
+ * stops retrying and gives up by then.
+ *
  * Errors: TAPI_ENOTFOUND (no such task), TAPI_ECONFLICT (create: id exists),
  * TAPI_EUNAVAILABLE (backend failed; details already logged), TAPI_ENOMEM. */
 #ifndef TAPI_STORE_H
@@ -19,17 +23,19 @@ typedef struct tapi_store tapi_store;
 typedef struct tapi_store_ops {
     /* Inserts task (all fields set) unless its id exists. Atomic: after a crash the task
      * is either fully present or absent. */
-    tapi_err (*create)(tapi_store *store, const tapi_task *task);
+    tapi_err (*create)(tapi_store *store, int64_t deadline_ms, const tapi_task *task);
     /* Reads one task into *out (the caller clears it with tapi_task_clear). */
-    tapi_err (*get)(tapi_store *store, const char *id, tapi_task *out);
+    tapi_err (*get)(tapi_store *store, int64_t deadline_ms, const char *id, tapi_task *out);
     /* Applies patch and sets updated_at atomically; the new task goes to *out. */
-    tapi_err (*update)(tapi_store *store, const char *id, const tapi_task_patch *patch,
+    tapi_err (*update)(tapi_store *store, int64_t deadline_ms, const char *id,
+                       const tapi_task_patch *patch,
                        const char *updated_at, tapi_task *out);
     /* Deletes one task. */
-    tapi_err (*remove)(tapi_store *store, const char *id);
+    tapi_err (*remove)(tapi_store *store, int64_t deadline_ms, const char *id);
     /* Up to limit tasks strictly after *after (NULL: from the newest), newest first by
      * (created_at, id). The caller clears *out with tapi_task_page_clear. */
-    tapi_err (*list)(tapi_store *store, const tapi_cursor *after, size_t limit,
+    tapi_err (*list)(tapi_store *store, int64_t deadline_ms, const tapi_cursor *after,
+                     size_t limit,
                      tapi_task_page *out);
     /* The key that authenticates page tokens, stable for the lifetime of the data so
      * tokens survive restarts and work across instances. */

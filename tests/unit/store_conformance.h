@@ -32,8 +32,8 @@ static void create_then_get_returns_same_task(void **state)
     tapi_task t, got;
     make_task(&t, "first", "2026-01-01T00:00:00.000Z");
     t.status = TAPI_STATUS_IN_PROGRESS;
-    assert_int_equal(s->ops->create(s, &t), TAPI_OK);
-    assert_int_equal(s->ops->get(s, t.id, &got), TAPI_OK);
+    assert_int_equal(s->ops->create(s, 0, &t), TAPI_OK);
+    assert_int_equal(s->ops->get(s, 0, t.id, &got), TAPI_OK);
     assert_string_equal(got.id, t.id);
     assert_string_equal(got.title, "first");
     assert_string_equal(got.description, t.description);
@@ -51,11 +51,11 @@ static void create_refuses_existing_id(void **state)
     tapi_store *s = open_fresh_store();
     tapi_task t, got;
     make_task(&t, "original", "2026-01-01T00:00:00.000Z");
-    assert_int_equal(s->ops->create(s, &t), TAPI_OK);
+    assert_int_equal(s->ops->create(s, 0, &t), TAPI_OK);
     free(t.title);
     t.title = strdup("impostor");
-    assert_int_equal(s->ops->create(s, &t), TAPI_ECONFLICT);
-    assert_int_equal(s->ops->get(s, t.id, &got), TAPI_OK);
+    assert_int_equal(s->ops->create(s, 0, &t), TAPI_ECONFLICT);
+    assert_int_equal(s->ops->get(s, 0, t.id, &got), TAPI_OK);
     assert_string_equal(got.title, "original");
     tapi_task_clear(&got);
     tapi_task_clear(&t);
@@ -69,9 +69,9 @@ static void missing_task_is_not_found_everywhere(void **state)
     const char *id = "00000000-0000-4000-8000-000000000000";
     tapi_task got;
     tapi_task_patch p = {.has_status = true, .status = TAPI_STATUS_DONE};
-    assert_int_equal(s->ops->get(s, id, &got), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->update(s, id, &p, "2026-01-01T00:00:00.000Z", &got), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->remove(s, id), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->get(s, 0, id, &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->update(s, 0, id, &p, "2026-01-01T00:00:00.000Z", &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, id), TAPI_ENOTFOUND);
     tapi_store_close(s);
 }
 
@@ -81,17 +81,17 @@ static void update_changes_only_given_fields(void **state)
     tapi_store *s = open_fresh_store();
     tapi_task t, got;
     make_task(&t, "before", "2026-01-01T00:00:00.000Z");
-    assert_int_equal(s->ops->create(s, &t), TAPI_OK);
+    assert_int_equal(s->ops->create(s, 0, &t), TAPI_OK);
     tapi_task_patch p = {.title = strdup("after"), .has_status = true,
                          .status = TAPI_STATUS_DONE};
-    assert_int_equal(s->ops->update(s, t.id, &p, "2026-02-02T00:00:00.000Z", &got), TAPI_OK);
+    assert_int_equal(s->ops->update(s, 0, t.id, &p, "2026-02-02T00:00:00.000Z", &got), TAPI_OK);
     assert_string_equal(got.title, "after");
     assert_string_equal(got.description, t.description);
     assert_int_equal(got.status, TAPI_STATUS_DONE);
     assert_string_equal(got.created_at, "2026-01-01T00:00:00.000Z");
     assert_string_equal(got.updated_at, "2026-02-02T00:00:00.000Z");
     tapi_task_clear(&got);
-    assert_int_equal(s->ops->get(s, t.id, &got), TAPI_OK);
+    assert_int_equal(s->ops->get(s, 0, t.id, &got), TAPI_OK);
     assert_string_equal(got.title, "after");
     assert_string_equal(got.updated_at, "2026-02-02T00:00:00.000Z");
     tapi_task_clear(&got);
@@ -106,10 +106,10 @@ static void remove_deletes_once(void **state)
     tapi_store *s = open_fresh_store();
     tapi_task t, got;
     make_task(&t, "doomed", "2026-01-01T00:00:00.000Z");
-    assert_int_equal(s->ops->create(s, &t), TAPI_OK);
-    assert_int_equal(s->ops->remove(s, t.id), TAPI_OK);
-    assert_int_equal(s->ops->remove(s, t.id), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->get(s, t.id, &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->create(s, 0, &t), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, 0, t.id), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, 0, t.id), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->get(s, 0, t.id, &got), TAPI_ENOTFOUND);
     tapi_task_clear(&t);
     tapi_store_close(s);
 }
@@ -133,7 +133,7 @@ static void list_pages_every_task_once_in_order(void **state)
         char ts[48];
         snprintf(ts, sizeof ts, "2026-01-01T00:00:%02d.000Z", i % 7);
         make_task(&all[i], "t", ts);
-        assert_int_equal(s->ops->create(s, &all[i]), TAPI_OK);
+        assert_int_equal(s->ops->create(s, 0, &all[i]), TAPI_OK);
     }
     qsort(all, PAGED_TASKS, sizeof *all, compare_newest_first);
     size_t seen = 0;
@@ -141,7 +141,7 @@ static void list_pages_every_task_once_in_order(void **state)
     bool first = true;
     for (;;) {
         tapi_task_page page;
-        assert_int_equal(s->ops->list(s, first ? NULL : &cur, 10, &page), TAPI_OK);
+        assert_int_equal(s->ops->list(s, 0, first ? NULL : &cur, 10, &page), TAPI_OK);
         assert_true(page.count <= 10);
         for (size_t i = 0; i < page.count; i++, seen++) {
             assert_true(seen < PAGED_TASKS);
@@ -165,7 +165,7 @@ static void list_of_empty_store_is_empty(void **state)
     (void)state;
     tapi_store *s = open_fresh_store();
     tapi_task_page page;
-    assert_int_equal(s->ops->list(s, NULL, 50, &page), TAPI_OK);
+    assert_int_equal(s->ops->list(s, 0, NULL, 50, &page), TAPI_OK);
     assert_int_equal(page.count, 0);
     assert_false(page.has_more);
     tapi_task_page_clear(&page);
@@ -184,7 +184,7 @@ static void paging_survives_concurrent_writes(void **state)
         char ts[48];
         snprintf(ts, sizeof ts, "2026-01-01T00:%02d:00.000Z", i);
         make_task(&orig[i], "o", ts);
-        assert_int_equal(s->ops->create(s, &orig[i]), TAPI_OK);
+        assert_int_equal(s->ops->create(s, 0, &orig[i]), TAPI_OK);
     }
     bool deleted[N] = {false};
     int seen[N] = {0};
@@ -192,7 +192,7 @@ static void paging_survives_concurrent_writes(void **state)
     bool first = true, more = true;
     for (int round = 0; more; round++) {
         tapi_task_page page;
-        assert_int_equal(s->ops->list(s, first ? NULL : &cur, 7, &page), TAPI_OK);
+        assert_int_equal(s->ops->list(s, 0, first ? NULL : &cur, 7, &page), TAPI_OK);
         for (size_t i = 0; i < page.count; i++)
             for (int k = 0; k < N; k++)
                 if (strcmp(page.items[i].id, orig[k].id) == 0) seen[k]++;
@@ -205,10 +205,10 @@ static void paging_survives_concurrent_writes(void **state)
         char now[25];
         tapi_timestamp_now(now);
         make_task(&fresh, "new", now);
-        assert_int_equal(s->ops->create(s, &fresh), TAPI_OK);
+        assert_int_equal(s->ops->create(s, 0, &fresh), TAPI_OK);
         tapi_task_clear(&fresh);
         int victim = round * 3 % N;
-        if (!deleted[victim] && s->ops->remove(s, orig[victim].id) == TAPI_OK) deleted[victim] = true;
+        if (!deleted[victim] && s->ops->remove(s, 0, orig[victim].id) == TAPI_OK) deleted[victim] = true;
     }
     for (int k = 0; k < N; k++) {
         assert_true(seen[k] <= 1);
@@ -243,7 +243,7 @@ static void *writer(void *p)
         char now[25];
         tapi_timestamp_now(now);
         make_task(&t, "concurrent", now);
-        if (w->store->ops->create(w->store, &t) == TAPI_OK) w->created++;
+        if (w->store->ops->create(w->store, 0, &t) == TAPI_OK) w->created++;
         tapi_task_clear(&t);
     }
     return NULL;
@@ -269,7 +269,7 @@ static void concurrent_creates_all_land(void **state)
     bool first = true, more = true;
     while (more) {
         tapi_task_page page;
-        assert_int_equal(s->ops->list(s, first ? NULL : &cur, 100, &page), TAPI_OK);
+        assert_int_equal(s->ops->list(s, 0, first ? NULL : &cur, 100, &page), TAPI_OK);
         total += page.count;
         more = page.has_more;
         if (more) cur = page.next;

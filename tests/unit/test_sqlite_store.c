@@ -28,12 +28,12 @@ static void data_and_token_key_survive_reopen(void **state)
     tapi_store *s = open_fresh_store();
     tapi_task t, got;
     make_task(&t, "durable", "2026-01-01T00:00:00.000Z");
-    assert_int_equal(s->ops->create(s, &t), TAPI_OK);
+    assert_int_equal(s->ops->create(s, 0, &t), TAPI_OK);
     uint8_t k1[TAPI_TOKEN_KEY_BYTES], k2[TAPI_TOKEN_KEY_BYTES], k3[TAPI_TOKEN_KEY_BYTES];
     s->ops->token_key(s, k1);
     tapi_store_close(s);
     s = open_at(last_path);
-    assert_int_equal(s->ops->get(s, t.id, &got), TAPI_OK);
+    assert_int_equal(s->ops->get(s, 0, t.id, &got), TAPI_OK);
     assert_string_equal(got.title, "durable");
     s->ops->token_key(s, k2);
     assert_memory_equal(k1, k2, sizeof k1);
