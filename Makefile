@@ -3,7 +3,7 @@
 
 CC      ?= cc
 BUILD   := build
-PKGS    := libmicrohttpd libcjson sqlite3 libcrypto
+PKGS    := libmicrohttpd libcjson sqlite3 libcrypto libcurl
 WARN    := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 DEFS    := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS  ?= -O2 -g
@@ -28,7 +28,7 @@ UNIT_BIN_ASAN := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRC))
 .SECONDARY:
 
 .PHONY: all run test clean deps deps-test unit unit-asan contract contract-asan valgrind \
-        contract-valgrind
+        contract-valgrind contract-dynamodb contract-dynamodb-asan
 
 all: $(BUILD)/tasks-api
 
@@ -45,8 +45,9 @@ run: deps
 
 # Everything: unit + contract suites on the normal and the ASan+UBSan build, and both
 # again under valgrind.
-test: deps-test
-	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan valgrind contract-valgrind
+test: deps-test node_modules/.package-lock.json
+	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
+	    contract-dynamodb contract-dynamodb-asan valgrind contract-valgrind
 	@echo "make test: all suites passed"
 
 $(BUILD)/obj/%.o: %.c
@@ -91,6 +92,17 @@ contract: $(BUILD)/tasks-api
 
 contract-asan: $(BUILD)/asan/tasks-api
 	@tests/contract/run.sh $(BUILD)/asan/tasks-api
+
+contract-dynamodb: $(BUILD)/tasks-api node_modules/.package-lock.json
+	@STORE=dynamodb tests/contract/run.sh $(BUILD)/tasks-api
+
+contract-dynamodb-asan: $(BUILD)/asan/tasks-api node_modules/.package-lock.json
+	@STORE=dynamodb tests/contract/run.sh $(BUILD)/asan/tasks-api
+
+# npm packages for the tests (dynalite), exactly as pinned in package-lock.json.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
 
 contract-valgrind: $(BUILD)/tasks-api
 	@VALGRIND=1 tests/contract/run.sh $(BUILD)/tasks-api

@@ -4,7 +4,7 @@
 # Usage: scripts/install-deps.sh [run|test]
 set -eu
 
-RUN_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev"
+RUN_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev"
 TEST_PKGS="libcmocka-dev valgrind sqlite3 curl"
 
 pkgs=$RUN_PKGS
@@ -18,6 +18,10 @@ done
 # Node.js runs the contract suite; any Node >= 18 on PATH will do, else Debian's.
 if [ "${1:-run}" = test ] && ! command -v node >/dev/null 2>&1; then
     missing="$missing nodejs"
+fi
+# npm installs the test-only packages pinned in package-lock.json (dynalite).
+if [ "${1:-run}" = test ] && ! command -v npm >/dev/null 2>&1; then
+    missing="$missing npm"
 fi
 
 [ -z "$missing" ] && exit 0

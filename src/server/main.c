@@ -12,6 +12,7 @@
 
 #include "../core/log.h"
 #include "../core/router.h"
+#include "../store/dynamodb.h"
 #include "../store/sqlite.h"
 #include "http_server.h"
 
@@ -34,9 +35,12 @@ typedef struct config {
 
 static const char USAGE[] =
     "Usage: tasks-api serve [--host H] [--port P] [--db PATH] [--threads N]\n"
+    "       tasks-api create-table [--wait SECONDS]\n"
     "       tasks-api --help | --version\n"
     "\n"
-    "Serves the Tasks REST API over HTTP.\n"
+    "serve         serves the Tasks REST API over HTTP.\n"
+    "create-table  creates the DynamoDB table and index the dynamodb store needs (unless\n"
+    "              they exist) and waits until they are ACTIVE (default 60 s).\n"
     "\n"
     "Options (flags win over environment variables):\n"
     "  --host H        address to bind (default 127.0.0.1)\n"
@@ -51,6 +55,12 @@ static const char USAGE[] =
     "Environment:\n"
     "  TASKS_STORE     sqlite (default) or dynamodb\n"
     "  LOG_LEVEL       debug, info (default), warn or error\n"
+    "DynamoDB store (and create-table):\n"
+    "  TABLE_NAME                 table name (required)\n"
+    "  AWS_REGION                 region (required)\n"
+    "  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN  credentials\n"
+    "  AWS_ENDPOINT_URL_DYNAMODB  endpoint override (https://, or http:// on loopback)\n"
+    "  TASKS_DDB_SHARDS           list-index shards, 1..32 (default 4)\n"
     "\n"
     "Routes: POST /tasks, GET /tasks, GET|PATCH|DELETE /tasks/{id}.\n"
     "Logs are JSON lines on stderr. SIGINT/SIGTERM stop the server gracefully.\n";
@@ -139,9 +149,15 @@ static int open_store(const config *cfg, tapi_store **store)
 {
     char err[256] = "";
     if (strcmp(cfg->store, "dynamodb") == 0) {
-        fprintf(stderr, "tasks-api: TASKS_STORE=dynamodb is not available in this build yet; "
-                        "use TASKS_STORE=sqlite.\n");
-        return 1;
+        tapi_ddb_config dcfg;
+        tapi_err e = tapi_ddb_config_from_env(&dcfg, err, sizeof err);
+        dcfg.pool_size = cfg->threads;
+        if (e == TAPI_OK) e = tapi_dynamodb_open(&dcfg, store, err, sizeof err);
+        if (e != TAPI_OK) {
+            fprintf(stderr, "tasks-api: cannot open the DynamoDB store: %s\n", err);
+            return 1;
+        }
+        return 0;
     }
     if (strcmp(cfg->store, "sqlite") != 0)
         return usage_error("TASKS_STORE must be 'sqlite' or 'dynamodb' (got '%s').", cfg->store);
@@ -197,6 +213,31 @@ static int serve(const config *cfg)
     return 0;
 }
 
+static int create_table(int argc, char **argv)
+{
+    unsigned wait_s = 60;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--wait") == 0 && i + 1 < argc) {
+            if (parse_uint(argv[++i], 1, 3600, &wait_s))
+                return usage_error("--wait must be 1..3600 seconds (got '%s').", argv[i]);
+        } else {
+            return usage_error("unknown option '%s'.", argv[i]);
+        }
+    }
+    config unused = {0};
+    int rc = load_env(&unused);
+    if (rc) return rc;
+    char err[256] = "";
+    tapi_ddb_config dcfg;
+    if (tapi_ddb_config_from_env(&dcfg, err, sizeof err) != TAPI_OK ||
+        tapi_dynamodb_create_table(&dcfg, wait_s, err, sizeof err) != TAPI_OK) {
+        fprintf(stderr, "tasks-api: create-table: %s\n", err);
+        return 1;
+    }
+    tapi_log(TAPI_LOG_INFO, "table %s and index %s are ACTIVE", dcfg.table, TAPI_DDB_INDEX);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -208,6 +249,7 @@ int main(int argc, char **argv)
         printf("tasks-api %s\n", TAPI_VERSION);
         return 0;
     }
+    if (strcmp(argv[1], "create-table") == 0) return create_table(argc, argv);
     if (strcmp(argv[1], "serve") != 0) return usage_error("unknown command '%s'.", argv[1]);
     config cfg = {.host = "127.0.0.1",
                   .port = 8080,

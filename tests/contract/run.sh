@@ -1,30 +1,40 @@
 #!/bin/sh
-# Starts the given tasks-api binary on a free loopback port with a fresh SQLite file, runs
-# the contract suite against it over HTTP, then stops it with SIGTERM and checks that it
-# shut down cleanly (exit 0, no sanitizer report).
+# Starts the given tasks-api binary on a free loopback port, runs the contract suite
+# against it over HTTP, then stops it with SIGTERM and checks that it shut down cleanly
+# (exit 0, no sanitizer report).
 # Usage: tests/contract/run.sh build/tasks-api
-# With VALGRIND=1 the server runs under memcheck and any leak or error fails the run.
+#   STORE=sqlite (default): a fresh SQLite file.
+#   STORE=dynamodb: dynalite on loopback, table created with `tasks-api create-table`.
+#   VALGRIND=1: the server runs under memcheck; any leak or error fails the run.
 set -u
 bin=$1
+store=${STORE:-sqlite}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/tapi-contract-XXXXXX")
 log="$work/server.log"
+pid=""
+DYNALITE_PID=""
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    [ -n "$DYNALITE_PID" ] && kill "$DYNALITE_PID" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+if [ "$store" = dynamodb ]; then
+    start_dynalite "$work" || exit 1
+    "$bin" create-table --wait 30 2>"$work/create.log" || { cat "$work/create.log"; exit 1; }
+fi
+
 wrap=""
 if [ "${VALGRIND:-0}" = 1 ]; then
     wrap="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
 fi
-$wrap "$bin" serve --host 127.0.0.1 --port 0 --db "$work/tasks.db" 2>"$log" &
+TASKS_STORE=$store $wrap "$bin" serve --host 127.0.0.1 --port 0 --db "$work/tasks.db" 2>"$log" &
 pid=$!
-cleanup() { kill "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT INT TERM
 
-url=""
-for _ in $(seq 1 300); do
-    url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log" | head -n 1)
-    [ -n "$url" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
+url=$(wait_for_line "$log" 's/.*listening on \(http:[^ ]*\).*/\1/p' "$pid")
 if [ -z "$url" ]; then
     echo "contract: server did not start"; cat "$log"; exit 1
 fi
@@ -35,6 +45,7 @@ rc=$?
 kill -TERM "$pid"
 wait "$pid"
 src=$?
+pid=""
 if [ $src -ne 0 ]; then
     echo "contract: server exited with $src after SIGTERM"; tail -n 50 "$log"; rc=1
 fi
@@ -42,5 +53,5 @@ if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$log"; then
     echo "contract: sanitizer report in server log"; grep -A30 -E "Sanitizer|runtime error" "$log" | head -60; rc=1
 fi
 grep -q '"msg":"stopped"' "$log" || { echo "contract: no clean shutdown line"; rc=1; }
-[ $rc -eq 0 ] && echo "contract: $bin${wrap:+ under valgrind} passed ($(grep -c '"msg":"request"' "$log") requests served)"
+[ $rc -eq 0 ] && echo "contract: $bin (store $store)${wrap:+ under valgrind} passed ($(grep -c '"msg":"request"' "$log") requests served)"
 exit $rc

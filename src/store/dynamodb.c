@@ -1,0 +1,538 @@
+/* DynamoDB store: marshalling tasks to and from DynamoDB's typed JSON, and the table
+ * design in dynamodb.h. Every response is checked strictly (UTF-8, types, formats)
+ * before it becomes a task, so a corrupt item is reported, never served. */
+#include "dynamodb.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "../core/json_writer.h"
+#include "../core/log.h"
+#include "../core/timestamp.h"
+#include "../core/utf8.h"
+#include "../core/uuid.h"
+
+#define META_KEY_ID "#meta:page-token-key"
+
+enum { SK_LEN = TAPI_TIMESTAMP_LEN + 1 + TAPI_ID_LEN, INIT_BUDGET_MS = 10000 };
+
+typedef struct ddb_store {
+    tapi_store base;
+    tapi_ddb_client *client;
+    char *table;
+    unsigned shards;
+    uint8_t token_key[TAPI_TOKEN_KEY_BYTES];
+} ddb_store;
+
+/* ---- request building ---- */
+
+static void put_key(tapi_buf *b, const char *name)
+{
+    tapi_buf_json_string(b, name, strlen(name));
+    tapi_buf_append(b, ":", 1);
+}
+
+static void put_s(tapi_buf *b, const char *name, const char *value)
+{
+    put_key(b, name);
+    tapi_buf_puts(b, "{\"S\":");
+    tapi_buf_json_string(b, value, strlen(value));
+    tapi_buf_append(b, "}", 1);
+}
+
+static void begin_request(tapi_buf *b, const ddb_store *s)
+{
+    tapi_buf_init(b);
+    tapi_buf_append(b, "{", 1);
+    put_key(b, "TableName");
+    tapi_buf_json_string(b, s->table, strlen(s->table));
+}
+
+static void put_id_key(tapi_buf *b, const char *id)
+{
+    tapi_buf_puts(b, ",\"Key\":{");
+    put_s(b, "id", id);
+    tapi_buf_append(b, "}", 1);
+}
+
+static unsigned shard_of(const ddb_store *s, const char *id)
+{
+    /* the id is random, so its first byte spreads tasks evenly over the shards */
+    unsigned v = 0;
+    for (int i = 0; i < 2; i++) {
+        char c = id[i];
+        v = v * 16 + (unsigned)(c >= 'a' ? c - 'a' + 10 : c - '0');
+    }
+    return v % s->shards;
+}
+
+static void sort_key(const char *created_at, const char *id, char out[SK_LEN + 1])
+{
+    snprintf(out, SK_LEN + 1, "%.24s#%.36s", created_at, id);
+}
+
+/* ---- response parsing ---- */
+
+static const char *get_s(const cJSON *item, const char *name)
+{
+    const cJSON *attr = cJSON_GetObjectItemCaseSensitive(item, name);
+    const cJSON *s = cJSON_IsObject(attr) ? cJSON_GetObjectItemCaseSensitive(attr, "S") : NULL;
+    return cJSON_IsString(s) ? s->valuestring : NULL;
+}
+
+static tapi_err item_to_task(const cJSON *item, tapi_task *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *id = get_s(item, "id"), *title = get_s(item, "title"),
+               *desc = get_s(item, "description"), *status = get_s(item, "status"),
+               *created = get_s(item, "createdAt"), *updated = get_s(item, "updatedAt");
+    if (!id || !title || !desc || !status || !created || !updated ||
+        !tapi_uuid_valid(id, strlen(id)) || !tapi_timestamp_valid(created, strlen(created)) ||
+        !tapi_timestamp_valid(updated, strlen(updated)) ||
+        !tapi_status_parse(status, strlen(status), &out->status)) {
+        tapi_log(TAPI_LOG_ERROR, "dynamodb: malformed task item %.36s", id ? id : "(no id)");
+        return TAPI_EUNAVAILABLE;
+    }
+    memcpy(out->id, id, TAPI_ID_LEN + 1);
+    memcpy(out->created_at, created, TAPI_TIMESTAMP_LEN + 1);
+    memcpy(out->updated_at, updated, TAPI_TIMESTAMP_LEN + 1);
+    out->title = strdup(title);
+    out->description = strdup(desc);
+    if (!out->title || !out->description) {
+        tapi_task_clear(out);
+        return TAPI_ENOMEM;
+    }
+    return TAPI_OK;
+}
+
+/* Parses a successful reply body (consumed) strictly; *root is freed by the caller. */
+static tapi_err parse_reply(tapi_ddb_reply *reply, const char *op, cJSON **root)
+{
+    *root = NULL;
+    if (tapi_utf8_valid(reply->body, reply->body_len, NULL))
+        *root = cJSON_ParseWithLength(reply->body, reply->body_len);
+    free(reply->body);
+    reply->body = NULL;
+    if (!cJSON_IsObject(*root)) {
+        tapi_log(TAPI_LOG_ERROR, "dynamodb %s: response is not a JSON object", op);
+        cJSON_Delete(*root);
+        *root = NULL;
+        return TAPI_EUNAVAILABLE;
+    }
+    return TAPI_OK;
+}
+
+/* Sends the request in b (consumed) and parses the reply. */
+static tapi_err call(ddb_store *s, const char *op, tapi_buf *b, int64_t deadline_ms,
+                     cJSON **root, tapi_ddb_reply *reply)
+{
+    *root = NULL;
+    memset(reply, 0, sizeof *reply);
+    tapi_buf_append(b, "}", 1);
+    char *json;
+    size_t len;
+    if (tapi_buf_take(b, &json, &len) != TAPI_OK) return TAPI_ENOMEM;
+    tapi_err err = tapi_ddb_call(s->client, op, json, len, deadline_ms, reply);
+    free(json);
+    if (err != TAPI_OK) return err;
+    return parse_reply(reply, op, root);
+}
+
+/* Maps a non-retryable client error that is not a condition failure: our request was
+ * wrong or the table is missing; either way the caller can only retry later. */
+static tapi_err unavailable_if_invalid(tapi_err err)
+{
+    return err == TAPI_EINVAL ? TAPI_EUNAVAILABLE : err;
+}
+
+/* ---- operations ---- */
+
+static tapi_err get_item(ddb_store *s, int64_t deadline_ms, const char *id, cJSON **root)
+{
+    tapi_buf b;
+    begin_request(&b, s);
+    put_id_key(&b, id);
+    tapi_buf_puts(&b, ",\"ConsistentRead\":true");
+    tapi_ddb_reply reply;
+    return unavailable_if_invalid(call(s, "GetItem", &b, deadline_ms, root, &reply));
+}
+
+static tapi_err op_get(tapi_store *base, int64_t deadline_ms, const char *id, tapi_task *out)
+{
+    ddb_store *s = (ddb_store *)base;
+    cJSON *root;
+    tapi_err err = get_item(s, deadline_ms, id, &root);
+    if (err != TAPI_OK) return err;
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
+    err = cJSON_IsObject(item) ? item_to_task(item, out) : TAPI_ENOTFOUND;
+    cJSON_Delete(root);
+    return err;
+}
+
+static bool same_task(const tapi_task *a, const tapi_task *b)
+{
+    return strcmp(a->created_at, b->created_at) == 0 && strcmp(a->title, b->title) == 0 &&
+           strcmp(a->description, b->description) == 0 && a->status == b->status;
+}
+
+static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const tapi_task *t)
+{
+    ddb_store *s = (ddb_store *)base;
+    char shard[12], sk[SK_LEN + 1];
+    snprintf(shard, sizeof shard, "%u", shard_of(s, t->id));
+    sort_key(t->created_at, t->id, sk);
+    tapi_buf b;
+    begin_request(&b, s);
+    tapi_buf_puts(&b, ",\"Item\":{");
+    put_s(&b, "id", t->id);
+    tapi_buf_append(&b, ",", 1);
+    put_s(&b, "title", t->title);
+    tapi_buf_append(&b, ",", 1);
+    put_s(&b, "description", t->description);
+    tapi_buf_append(&b, ",", 1);
+    put_s(&b, "status", tapi_status_name(t->status));
+    tapi_buf_append(&b, ",", 1);
+    put_s(&b, "createdAt", t->created_at);
+    tapi_buf_append(&b, ",", 1);
+    put_s(&b, "updatedAt", t->updated_at);
+    tapi_buf_append(&b, ",", 1);
+    put_s(&b, "shard", shard);
+    tapi_buf_append(&b, ",", 1);
+    put_s(&b, "sk", sk);
+    tapi_buf_puts(&b, "},\"ConditionExpression\":\"attribute_not_exists(id)\"");
+    cJSON *root;
+    tapi_ddb_reply reply;
+    tapi_err err = call(s, "PutItem", &b, deadline_ms, &root, &reply);
+    cJSON_Delete(root);
+    if (err == TAPI_ECONFLICT && reply.maybe_applied) {
+        /* an earlier attempt may have written it: if the item is ours, that was success */
+        tapi_task existing;
+        if (op_get(base, deadline_ms, t->id, &existing) == TAPI_OK) {
+            if (same_task(&existing, t)) err = TAPI_OK;
+            tapi_task_clear(&existing);
+        }
+    }
+    return unavailable_if_invalid(err);
+}
+
+static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *id,
+                          const tapi_task_patch *p, const char *updated_at, tapi_task *out)
+{
+    ddb_store *s = (ddb_store *)base;
+    tapi_buf b;
+    begin_request(&b, s);
+    put_id_key(&b, id);
+    tapi_buf_puts(&b, ",\"UpdateExpression\":\"SET #u = :u");
+    if (p->title) tapi_buf_puts(&b, ", #t = :t");
+    if (p->description) tapi_buf_puts(&b, ", #d = :d");
+    if (p->has_status) tapi_buf_puts(&b, ", #s = :s");
+    tapi_buf_puts(&b, "\",\"ConditionExpression\":\"attribute_exists(#id)\","
+                      "\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#u\":\"updatedAt\"");
+    if (p->title) tapi_buf_puts(&b, ",\"#t\":\"title\"");
+    if (p->description) tapi_buf_puts(&b, ",\"#d\":\"description\"");
+    if (p->has_status) tapi_buf_puts(&b, ",\"#s\":\"status\"");
+    tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
+    put_s(&b, ":u", updated_at);
+    if (p->title) {
+        tapi_buf_append(&b, ",", 1);
+        put_s(&b, ":t", p->title);
+    }
+    if (p->description) {
+        tapi_buf_append(&b, ",", 1);
+        put_s(&b, ":d", p->description);
+    }
+    if (p->has_status) {
+        tapi_buf_append(&b, ",", 1);
+        put_s(&b, ":s", tapi_status_name(p->status));
+    }
+    tapi_buf_puts(&b, "},\"ReturnValues\":\"ALL_NEW\"");
+    cJSON *root;
+    tapi_ddb_reply reply;
+    /* a retried update writes the same values, so repeating it is harmless */
+    tapi_err err = call(s, "UpdateItem", &b, deadline_ms, &root, &reply);
+    if (err == TAPI_ECONFLICT) return TAPI_ENOTFOUND;
+    if (err != TAPI_OK) return unavailable_if_invalid(err);
+    const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(root, "Attributes");
+    err = cJSON_IsObject(attrs) ? item_to_task(attrs, out) : TAPI_EUNAVAILABLE;
+    cJSON_Delete(root);
+    return err;
+}
+
+static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *id)
+{
+    ddb_store *s = (ddb_store *)base;
+    tapi_buf b;
+    begin_request(&b, s);
+    put_id_key(&b, id);
+    tapi_buf_puts(&b, ",\"ConditionExpression\":\"attribute_exists(id)\"");
+    cJSON *root;
+    tapi_ddb_reply reply;
+    tapi_err err = call(s, "DeleteItem", &b, deadline_ms, &root, &reply);
+    cJSON_Delete(root);
+    /* gone after an attempt that may have deleted it: that attempt succeeded */
+    if (err == TAPI_ECONFLICT) return reply.maybe_applied ? TAPI_OK : TAPI_ENOTFOUND;
+    return unavailable_if_invalid(err);
+}
+
+static int newest_first(const void *a, const void *b)
+{
+    const tapi_task *x = a, *y = b;
+    int c = strcmp(y->created_at, x->created_at);
+    return c ? c : strcmp(y->id, x->id);
+}
+
+/* Appends up to want newest tasks of one shard (older than after, if given) to page. */
+static tapi_err query_shard(ddb_store *s, int64_t deadline_ms, unsigned shard,
+                            const tapi_cursor *after, size_t want, tapi_task_page *page)
+{
+    char shard_s[12], sk[SK_LEN + 1];
+    snprintf(shard_s, sizeof shard_s, "%u", shard);
+    if (after) sort_key(after->created_at, after->id, sk);
+    char *start_key = NULL; /* LastEvaluatedKey of the previous query, as JSON */
+    size_t got = 0;
+    tapi_err err = TAPI_OK;
+    do {
+        tapi_buf b;
+        begin_request(&b, s);
+        tapi_buf_puts(&b, ",\"IndexName\":\"" TAPI_DDB_INDEX "\",\"KeyConditionExpression\":");
+        tapi_buf_puts(&b, after ? "\"#h = :h AND #k < :k\"" : "\"#h = :h\"");
+        tapi_buf_puts(&b, ",\"ExpressionAttributeNames\":{\"#h\":\"shard\"");
+        if (after) tapi_buf_puts(&b, ",\"#k\":\"sk\"");
+        tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
+        put_s(&b, ":h", shard_s);
+        if (after) {
+            tapi_buf_append(&b, ",", 1);
+            put_s(&b, ":k", sk);
+        }
+        char limit[64];
+        snprintf(limit, sizeof limit, "},\"ScanIndexForward\":false,\"Limit\":%zu", want - got);
+        tapi_buf_puts(&b, limit);
+        if (start_key) {
+            tapi_buf_puts(&b, ",\"ExclusiveStartKey\":");
+            tapi_buf_puts(&b, start_key);
+            free(start_key);
+            start_key = NULL;
+        }
+        cJSON *root;
+        tapi_ddb_reply reply;
+        err = unavailable_if_invalid(call(s, "Query", &b, deadline_ms, &root, &reply));
+        if (err != TAPI_OK) break;
+        const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "Items");
+        if (!cJSON_IsArray(items)) err = TAPI_EUNAVAILABLE;
+        const cJSON *it;
+        cJSON_ArrayForEach(it, items) {
+            if (err != TAPI_OK || got == want) break;
+            err = item_to_task(it, &page->items[page->count]);
+            if (err == TAPI_OK) {
+                page->count++;
+                got++;
+            }
+        }
+        const cJSON *last = cJSON_GetObjectItemCaseSensitive(root, "LastEvaluatedKey");
+        if (err == TAPI_OK && got < want && cJSON_IsObject(last)) {
+            start_key = cJSON_PrintUnformatted(last);
+            if (!start_key) err = TAPI_ENOMEM;
+        }
+        cJSON_Delete(root);
+    } while (err == TAPI_OK && start_key);
+    free(start_key);
+    return err;
+}
+
+static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const tapi_cursor *after,
+                        size_t limit, tapi_task_page *out)
+{
+    ddb_store *s = (ddb_store *)base;
+    memset(out, 0, sizeof *out);
+    /* the global top limit+1 is within the union of every shard's top limit+1 */
+    out->items = calloc(s->shards * (limit + 1), sizeof *out->items);
+    if (!out->items) return TAPI_ENOMEM;
+    tapi_err err = TAPI_OK;
+    for (unsigned shard = 0; err == TAPI_OK && shard < s->shards; shard++)
+        err = query_shard(s, deadline_ms, shard, after, limit + 1, out);
+    if (err != TAPI_OK) {
+        tapi_task_page_clear(out);
+        return err;
+    }
+    qsort(out->items, out->count, sizeof *out->items, newest_first);
+    while (out->count > limit) {
+        out->has_more = true;
+        tapi_task_clear(&out->items[--out->count]);
+    }
+    if (out->has_more) tapi_cursor_from_task(&out->items[out->count - 1], &out->next);
+    return TAPI_OK;
+}
+
+static tapi_err op_token_key(tapi_store *base, uint8_t key[TAPI_TOKEN_KEY_BYTES])
+{
+    ddb_store *s = (ddb_store *)base;
+    memcpy(key, s->token_key, TAPI_TOKEN_KEY_BYTES);
+    return TAPI_OK;
+}
+
+static void op_close(tapi_store *base)
+{
+    ddb_store *s = (ddb_store *)base;
+    tapi_ddb_client_close(s->client);
+    free(s->table);
+    free(s);
+}
+
+static const tapi_store_ops OPS = {
+    .create = op_create,
+    .get = op_get,
+    .update = op_update,
+    .remove = op_remove,
+    .list = op_list,
+    .token_key = op_token_key,
+    .close = op_close,
+};
+
+static int hex_nibble(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Creates the key item if absent (first instance wins), then reads the winner. */
+static tapi_err load_token_key(ddb_store *s, char *errbuf, size_t errlen)
+{
+    int64_t deadline = tapi_now_ms() + INIT_BUDGET_MS;
+    uint8_t fresh[TAPI_TOKEN_KEY_BYTES];
+    char hex[2 * TAPI_TOKEN_KEY_BYTES + 1];
+    if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh) {
+        snprintf(errbuf, errlen, "getrandom failed");
+        return TAPI_EUNAVAILABLE;
+    }
+    for (size_t i = 0; i < sizeof fresh; i++) snprintf(hex + 2 * i, 3, "%02x", fresh[i]);
+    tapi_buf b;
+    begin_request(&b, s);
+    tapi_buf_puts(&b, ",\"Item\":{");
+    put_s(&b, "id", META_KEY_ID);
+    tapi_buf_append(&b, ",", 1);
+    put_s(&b, "key", hex);
+    tapi_buf_puts(&b, "},\"ConditionExpression\":\"attribute_not_exists(id)\"");
+    cJSON *root;
+    tapi_ddb_reply reply;
+    tapi_err err = call(s, "PutItem", &b, deadline, &root, &reply);
+    cJSON_Delete(root);
+    if (err == TAPI_OK || err == TAPI_ECONFLICT) err = get_item(s, deadline, META_KEY_ID, &root);
+    if (err != TAPI_OK) {
+        snprintf(errbuf, errlen,
+                 "cannot read or create the page-token key in table %s (%s%s%s): does the "
+                 "table exist and may these credentials use it?",
+                 s->table, tapi_strerror(err), reply.error_type[0] ? ", " : "",
+                 reply.error_type);
+        return err == TAPI_ENOMEM ? err : TAPI_EUNAVAILABLE;
+    }
+    const char *stored = get_s(cJSON_GetObjectItemCaseSensitive(root, "Item"), "key");
+    err = stored && strlen(stored) == 2 * TAPI_TOKEN_KEY_BYTES ? TAPI_OK : TAPI_EUNAVAILABLE;
+    for (size_t i = 0; err == TAPI_OK && i < TAPI_TOKEN_KEY_BYTES; i++) {
+        int hi = hex_nibble(stored[2 * i]), lo = hex_nibble(stored[2 * i + 1]);
+        if (hi < 0 || lo < 0) err = TAPI_EUNAVAILABLE;
+        else s->token_key[i] = (uint8_t)(hi << 4 | lo);
+    }
+    if (err != TAPI_OK) snprintf(errbuf, errlen, "the stored page-token key is malformed");
+    cJSON_Delete(root);
+    return err;
+}
+
+tapi_err tapi_dynamodb_open(const tapi_ddb_config *cfg, tapi_store **out, char *errbuf,
+                            size_t errlen)
+{
+    *out = NULL;
+    ddb_store *s = calloc(1, sizeof *s);
+    if (!s) return TAPI_ENOMEM;
+    s->base.ops = &OPS;
+    s->shards = cfg->shards ? cfg->shards : 1;
+    s->table = strdup(cfg->table);
+    tapi_err err = s->table ? tapi_ddb_client_open(cfg, &s->client, errbuf, errlen) : TAPI_ENOMEM;
+    if (err == TAPI_OK) err = load_token_key(s, errbuf, errlen);
+    if (err != TAPI_OK) {
+        op_close(&s->base);
+        return err;
+    }
+    *out = &s->base;
+    return TAPI_OK;
+}
+
+/* ---- create-table ---- */
+
+static const char CREATE_TABLE_BODY[] =
+    ",\"BillingMode\":\"PAY_PER_REQUEST\","
+    "\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
+    "{\"AttributeName\":\"shard\",\"AttributeType\":\"S\"},"
+    "{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}],"
+    "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
+    "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"" TAPI_DDB_INDEX "\","
+    "\"KeySchema\":[{\"AttributeName\":\"shard\",\"KeyType\":\"HASH\"},"
+    "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
+    "\"Projection\":{\"ProjectionType\":\"ALL\"}}]";
+
+/* 1: table and index active; 0: not yet; -1: the table lacks our index. */
+static int table_ready(const cJSON *root)
+{
+    const cJSON *table = cJSON_GetObjectItemCaseSensitive(root, "Table");
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(table, "TableStatus");
+    const cJSON *gsis = cJSON_GetObjectItemCaseSensitive(table, "GlobalSecondaryIndexes");
+    const cJSON *g;
+    int found = -1;
+    cJSON_ArrayForEach(g, gsis) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(g, "IndexName");
+        if (cJSON_IsString(name) && strcmp(name->valuestring, TAPI_DDB_INDEX) == 0) {
+            const cJSON *st = cJSON_GetObjectItemCaseSensitive(g, "IndexStatus");
+            found = cJSON_IsString(st) && strcmp(st->valuestring, "ACTIVE") == 0 ? 1 : 0;
+        }
+    }
+    if (found < 0) return -1;
+    return found && cJSON_IsString(status) && strcmp(status->valuestring, "ACTIVE") == 0;
+}
+
+tapi_err tapi_dynamodb_create_table(const tapi_ddb_config *cfg, unsigned wait_s, char *errbuf,
+                                    size_t errlen)
+{
+    ddb_store s = {.table = (char *)cfg->table, .shards = cfg->shards};
+    errbuf[0] = '\0';
+    tapi_err err = tapi_ddb_client_open(cfg, &s.client, errbuf, errlen);
+    if (err != TAPI_OK) return err;
+    int64_t deadline = tapi_now_ms() + (int64_t)wait_s * 1000;
+    tapi_buf b;
+    begin_request(&b, &s);
+    tapi_buf_puts(&b, CREATE_TABLE_BODY);
+    cJSON *root;
+    tapi_ddb_reply reply;
+    err = call(&s, "CreateTable", &b, deadline, &root, &reply);
+    cJSON_Delete(root);
+    if (err == TAPI_EINVAL && strcmp(reply.error_type, "ResourceInUseException") == 0) {
+        tapi_log(TAPI_LOG_INFO, "table %s already exists", cfg->table);
+        err = TAPI_OK;
+    } else if (err == TAPI_OK) {
+        tapi_log(TAPI_LOG_INFO, "creating table %s", cfg->table);
+    }
+    int ready = 0;
+    while (err == TAPI_OK && !ready) {
+        begin_request(&b, &s);
+        err = call(&s, "DescribeTable", &b, deadline, &root, &reply);
+        if (err != TAPI_OK) break;
+        ready = table_ready(root);
+        cJSON_Delete(root);
+        if (ready < 0) {
+            snprintf(errbuf, errlen, "table %s exists but has no index '%s'", cfg->table,
+                     TAPI_DDB_INDEX);
+            err = TAPI_ECONFIG;
+        } else if (!ready && tapi_now_ms() > deadline) {
+            snprintf(errbuf, errlen, "table %s is not ACTIVE after %u s", cfg->table, wait_s);
+            err = TAPI_EUNAVAILABLE;
+        } else if (!ready) {
+            nanosleep(&(struct timespec){.tv_nsec = 200 * 1000 * 1000}, NULL);
+        }
+    }
+    if (err != TAPI_OK && !errbuf[0])
+        snprintf(errbuf, errlen, "cannot create table %s: %s %s", cfg->table, tapi_strerror(err),
+                 reply.error_type);
+    tapi_ddb_client_close(s.client);
+    return err;
+}

@@ -1,0 +1,30 @@
+/* The DynamoDB store. Table layout (what Terraform's modules/dynamodb must create):
+ *   table TABLE_NAME, partition key "id" (S), on-demand billing;
+ *   GSI "by-created": partition key "shard" (S, "0".."N-1", derived from the id),
+ *   sort key "sk" (S, "<createdAt>#<id>"), projection ALL.
+ * Listing queries the N shards newest-first from the cursor and merges them, so a page
+ * costs N small queries at any table size and writes spread over N index partitions.
+ * One item with id "#meta:page-token-key" (no shard, so absent from the index) holds the
+ * key that authenticates page tokens. */
+#ifndef TAPI_STORE_DYNAMODB_H
+#define TAPI_STORE_DYNAMODB_H
+
+#include <stddef.h>
+
+#include "dynamodb_client.h"
+#include "store.h"
+
+#define TAPI_DDB_INDEX "by-created"
+
+/* Opens the store (reading or creating the page-token key, so the table must exist) and
+ * writes it to *out; release with tapi_store_close. TAPI_ECONFIG, TAPI_EUNAVAILABLE or
+ * TAPI_ENOMEM with a reason in errbuf. */
+tapi_err tapi_dynamodb_open(const tapi_ddb_config *cfg, tapi_store **out, char *errbuf,
+                            size_t errlen);
+
+/* Creates the table and its index exactly as described above, unless it exists, and
+ * waits (up to wait_s seconds) until table and index are ACTIVE. Idempotent. */
+tapi_err tapi_dynamodb_create_table(const tapi_ddb_config *cfg, unsigned wait_s, char *errbuf,
+                                    size_t errlen);
+
+#endif

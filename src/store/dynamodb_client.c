@@ -1,0 +1,366 @@
+/* DynamoDB transport; see dynamodb_client.h. Retry policy follows the AWS SDKs: delay
+ * = random(0, min(max_backoff, base * 2^attempt)) ("full jitter"), never sleeping past
+ * the deadline. */
+#include "dynamodb_client.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/log.h"
+#include "../core/timestamp.h"
+#include "slot_pool.h"
+
+enum {
+    MAX_RESPONSE_BYTES = 4 * 1024 * 1024, /* DynamoDB pages are <= 1 MB of item data */
+    MIN_ATTEMPT_MS = 50,                  /* not worth starting an attempt with less */
+    ENDPOINT_MAX = 512,
+};
+
+struct tapi_ddb_client {
+    tapi_slot_pool pool;
+    CURL **handles;
+    struct curl_slist *headers; /* shared, read-only: content type and security token */
+    size_t handle_count;
+    char url[ENDPOINT_MAX];
+    char sigv4[128];
+    char *userpwd; /* "key:secret", wiped on close */
+    const char *ca_file;
+    unsigned max_attempts, base_backoff_ms, max_backoff_ms, connect_timeout_ms,
+        attempt_timeout_ms;
+};
+
+typedef struct sink {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool overflow;
+} sink;
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+static bool is_loopback_http(const char *url)
+{
+    static const char *const ok[] = {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:",
+                                     "http://localhost/", "http://[::1]:", "http://[::1]/"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strncmp(url, ok[i], strlen(ok[i])) == 0) return true;
+    return strcmp(url, "http://127.0.0.1") == 0 || strcmp(url, "http://localhost") == 0;
+}
+
+tapi_err tapi_ddb_config_from_env(tapi_ddb_config *cfg, char *errbuf, size_t errlen)
+{
+    *cfg = (tapi_ddb_config){.shards = 4,
+                             .pool_size = 4,
+                             .max_attempts = 5,
+                             .base_backoff_ms = 25,
+                             .max_backoff_ms = 1000,
+                             .connect_timeout_ms = 1000,
+                             .attempt_timeout_ms = 3000};
+    cfg->table = env("TABLE_NAME");
+    cfg->region = env("AWS_REGION") ? env("AWS_REGION") : env("AWS_DEFAULT_REGION");
+    cfg->endpoint = env("AWS_ENDPOINT_URL_DYNAMODB") ? env("AWS_ENDPOINT_URL_DYNAMODB")
+                                                     : env("AWS_ENDPOINT_URL");
+    cfg->access_key = env("AWS_ACCESS_KEY_ID");
+    cfg->secret_key = env("AWS_SECRET_ACCESS_KEY");
+    cfg->session_token = env("AWS_SESSION_TOKEN");
+    const char *missing = !cfg->table ? "TABLE_NAME"
+                          : !cfg->region ? "AWS_REGION"
+                          : !cfg->access_key ? "AWS_ACCESS_KEY_ID"
+                          : !cfg->secret_key ? "AWS_SECRET_ACCESS_KEY"
+                                             : NULL;
+    if (missing) {
+        snprintf(errbuf, errlen, "%s must be set for the DynamoDB store", missing);
+        return TAPI_ECONFIG;
+    }
+    if (strlen(cfg->table) < 3 || strlen(cfg->table) > 255 ||
+        strspn(cfg->table, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+            strlen(cfg->table)) {
+        snprintf(errbuf, errlen, "TABLE_NAME must be 3-255 characters of [A-Za-z0-9_.-]");
+        return TAPI_ECONFIG;
+    }
+    if (strspn(cfg->region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(cfg->region) ||
+        strlen(cfg->region) > 32) {
+        snprintf(errbuf, errlen, "AWS_REGION is not a region name");
+        return TAPI_ECONFIG;
+    }
+    const char *shards = env("TASKS_DDB_SHARDS");
+    if (shards) {
+        char *end;
+        long n = strtol(shards, &end, 10);
+        if (*end || n < 1 || n > 32) {
+            snprintf(errbuf, errlen, "TASKS_DDB_SHARDS must be a number from 1 to 32");
+            return TAPI_ECONFIG;
+        }
+        cfg->shards = (unsigned)n;
+    }
+    return TAPI_OK;
+}
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    sink *s = userdata;
+    size_t n = size * nmemb;
+    if (s->len + n > MAX_RESPONSE_BYTES) {
+        s->overflow = true;
+        return 0; /* makes curl fail the transfer */
+    }
+    if (s->len + n + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 4096;
+        while (cap < s->len + n + 1) cap *= 2;
+        char *p = realloc(s->data, cap);
+        if (!p) return 0;
+        s->data = p;
+        s->cap = cap;
+    }
+    memcpy(s->data + s->len, ptr, n);
+    s->len += n;
+    s->data[s->len] = '\0';
+    return n;
+}
+
+static const char *find_ca_file(void)
+{
+    /* Debian/Ubuntu, then Amazon Linux 2023 / RHEL */
+    static const char *const paths[] = {"/etc/ssl/certs/ca-certificates.crt",
+                                        "/etc/pki/tls/certs/ca-bundle.crt"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        if (access(paths[i], R_OK) == 0) return paths[i];
+    return NULL;
+}
+
+tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out, char *errbuf,
+                              size_t errlen)
+{
+    *out = NULL;
+    if (cfg->endpoint && strncmp(cfg->endpoint, "https://", 8) != 0 &&
+        !is_loopback_http(cfg->endpoint)) {
+        snprintf(errbuf, errlen,
+                 "AWS_ENDPOINT_URL_DYNAMODB must be https://, or http:// on loopback");
+        return TAPI_ECONFIG;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(errbuf, errlen, "curl_global_init failed");
+        return TAPI_ECONFIG;
+    }
+    tapi_ddb_client *c = calloc(1, sizeof *c);
+    if (!c) return TAPI_ENOMEM;
+    if (cfg->endpoint)
+        snprintf(c->url, sizeof c->url, "%s", cfg->endpoint);
+    else
+        snprintf(c->url, sizeof c->url, "https://dynamodb.%s.amazonaws.com/", cfg->region);
+    snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:dynamodb", cfg->region);
+    size_t up_len = strlen(cfg->access_key) + strlen(cfg->secret_key) + 2;
+    c->userpwd = malloc(up_len);
+    c->handle_count = cfg->pool_size ? cfg->pool_size : 1;
+    c->handles = calloc(c->handle_count, sizeof *c->handles);
+    c->headers = curl_slist_append(NULL, "Content-Type: application/x-amz-json-1.0");
+    if (c->headers && cfg->session_token) {
+        /* DynamoDB requires the token as a signed header with temporary credentials */
+        size_t n = strlen(cfg->session_token) + 32;
+        char *h = malloc(n);
+        if (h) {
+            snprintf(h, n, "X-Amz-Security-Token: %s", cfg->session_token);
+            struct curl_slist *l = curl_slist_append(c->headers, h);
+            memset(h, 0, n);
+            free(h);
+            c->headers = l;
+        }
+    }
+    c->max_attempts = cfg->max_attempts ? cfg->max_attempts : 1;
+    c->base_backoff_ms = cfg->base_backoff_ms;
+    c->max_backoff_ms = cfg->max_backoff_ms;
+    c->connect_timeout_ms = cfg->connect_timeout_ms;
+    c->attempt_timeout_ms = cfg->attempt_timeout_ms;
+    c->ca_file = find_ca_file();
+    if (!c->userpwd || !c->handles || !c->headers ||
+        tapi_slot_pool_init(&c->pool, c->handle_count) != TAPI_OK) {
+        tapi_ddb_client_close(c);
+        return TAPI_ENOMEM;
+    }
+    snprintf(c->userpwd, up_len, "%s:%s", cfg->access_key, cfg->secret_key);
+    for (size_t i = 0; i < c->handle_count; i++) {
+        if (!(c->handles[i] = curl_easy_init())) {
+            tapi_ddb_client_close(c);
+            return TAPI_ENOMEM;
+        }
+    }
+    *out = c;
+    return TAPI_OK;
+}
+
+void tapi_ddb_client_close(tapi_ddb_client *c)
+{
+    if (!c) return;
+    for (size_t i = 0; c->handles && i < c->handle_count; i++) curl_easy_cleanup(c->handles[i]);
+    free(c->handles);
+    curl_slist_free_all(c->headers);
+    if (c->userpwd) {
+        memset(c->userpwd, 0, strlen(c->userpwd));
+        free(c->userpwd);
+    }
+    tapi_slot_pool_destroy(&c->pool);
+    free(c);
+}
+
+/* Extracts the short exception name from {"__type":"com.amazonaws...#Name", ...}. */
+static void parse_error_type(const char *body, char *out, size_t cap)
+{
+    out[0] = '\0';
+    const char *t = body ? strstr(body, "\"__type\"") : NULL;
+    if (!t) return;
+    t = strchr(t + 8, '"');
+    if (!t) return;
+    const char *end = strchr(t + 1, '"');
+    if (!end) return;
+    const char *hash = memchr(t + 1, '#', (size_t)(end - t - 1));
+    const char *start = hash ? hash + 1 : t + 1;
+    size_t n = (size_t)(end - start);
+    if (n >= cap) n = cap - 1;
+    memcpy(out, start, n);
+    out[n] = '\0';
+    for (size_t i = 0; i < n; i++) /* keep the log line clean whatever the server sent */
+        if (!((out[i] >= 'A' && out[i] <= 'Z') || (out[i] >= 'a' && out[i] <= 'z') ||
+              (out[i] >= '0' && out[i] <= '9') || out[i] == '.' || out[i] == '_'))
+            out[i] = '?';
+}
+
+static bool is_throttle(const char *type)
+{
+    return strcmp(type, "ProvisionedThroughputExceededException") == 0 ||
+           strcmp(type, "ThrottlingException") == 0 || strcmp(type, "RequestLimitExceeded") == 0;
+}
+
+static unsigned jitter_ms(unsigned attempt, unsigned base, unsigned cap)
+{
+    unsigned long long ceiling = (unsigned long long)base << (attempt < 20 ? attempt : 20);
+    if (ceiling > cap) ceiling = cap;
+    unsigned r = 0;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) r = (unsigned)rand();
+    return ceiling ? (unsigned)(r % (ceiling + 1)) : 0;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0) {}
+}
+
+typedef enum outcome { DONE, RETRY, GIVE_UP } outcome;
+
+/* One HTTP attempt; classifies the result. */
+static outcome attempt(tapi_ddb_client *c, CURL *h, const char *op, const char *json, size_t len,
+                       long timeout_ms, sink *body, long *status, tapi_ddb_reply *reply,
+                       bool *reached_server)
+{
+    char target[96];
+    snprintf(target, sizeof target, "X-Amz-Target: DynamoDB_20120810.%s", op);
+    struct curl_slist *extra = curl_slist_append(NULL, target);
+    if (!extra) return GIVE_UP;
+    struct curl_slist *all = extra;
+    for (struct curl_slist *l = c->headers; l && all; l = l->next)
+        all = curl_slist_append(all, l->data);
+    if (!all) {
+        curl_slist_free_all(extra);
+        return GIVE_UP;
+    }
+    curl_easy_reset(h); /* keeps the live connection and TLS session */
+    curl_easy_setopt(h, CURLOPT_URL, c->url);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)len);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, all);
+    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
+    curl_easy_setopt(h, CURLOPT_USERPWD, c->userpwd);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (c->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+    CURLcode rc = curl_easy_perform(h);
+    curl_slist_free_all(all);
+    if (rc != CURLE_OK) {
+        /* a request that may have been sent has an unknown outcome */
+        *reached_server = *reached_server || (rc != CURLE_COULDNT_CONNECT &&
+                                              rc != CURLE_COULDNT_RESOLVE_HOST);
+        tapi_log(TAPI_LOG_WARN, "dynamodb %s: %s%s", op, curl_easy_strerror(rc),
+                 body->overflow ? " (response too large)" : "");
+        return body->overflow ? GIVE_UP : RETRY;
+    }
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    if (*status == 200) return DONE;
+    parse_error_type(body->data, reply->error_type, sizeof reply->error_type);
+    if (*status >= 500) *reached_server = true;
+    if (*status >= 500 || is_throttle(reply->error_type)) {
+        tapi_log(TAPI_LOG_WARN, "dynamodb %s: HTTP %ld %s", op, *status, reply->error_type);
+        return RETRY;
+    }
+    return GIVE_UP;
+}
+
+tapi_err tapi_ddb_call(tapi_ddb_client *c, const char *op, const char *json, size_t len,
+                       int64_t deadline_ms, tapi_ddb_reply *reply)
+{
+    memset(reply, 0, sizeof *reply);
+    size_t slot = tapi_slot_pool_acquire(&c->pool);
+    CURL *h = c->handles[slot];
+    tapi_err err = TAPI_EUNAVAILABLE;
+    for (unsigned n = 0; n < c->max_attempts; n++) {
+        long timeout = c->attempt_timeout_ms;
+        if (deadline_ms) {
+            int64_t left = deadline_ms - tapi_now_ms();
+            if (left < MIN_ATTEMPT_MS) {
+                tapi_log(TAPI_LOG_WARN, "dynamodb %s: deadline reached after %u attempts", op, n);
+                break;
+            }
+            if (left < timeout) timeout = (long)left;
+        }
+        sink body = {0};
+        long status = 0;
+        reply->error_type[0] = '\0';
+        reply->attempts = n + 1;
+        bool reached = reply->maybe_applied;
+        outcome o = attempt(c, h, op, json, len, timeout, &body, &status, reply, &reached);
+        if (o == DONE) {
+            reply->body = body.data ? body.data : strdup("{}");
+            reply->body_len = body.data ? body.len : 2;
+            err = reply->body ? TAPI_OK : TAPI_ENOMEM;
+            break;
+        }
+        free(body.data);
+        if (o == GIVE_UP) {
+            if (strcmp(reply->error_type, "ConditionalCheckFailedException") == 0) {
+                err = TAPI_ECONFLICT;
+            } else {
+                tapi_log(TAPI_LOG_WARN, "dynamodb %s failed: HTTP %ld %s", op, status,
+                         reply->error_type[0] ? reply->error_type : "(no error type)");
+                err = status >= 400 && status < 500 ? TAPI_EINVAL : TAPI_EUNAVAILABLE;
+            }
+            break;
+        }
+        reply->maybe_applied = reached;
+        if (n + 1 < c->max_attempts) {
+            unsigned wait = jitter_ms(n, c->base_backoff_ms, c->max_backoff_ms);
+            if (deadline_ms && tapi_now_ms() + wait + MIN_ATTEMPT_MS > deadline_ms) {
+                tapi_log(TAPI_LOG_WARN, "dynamodb %s: no time left to retry", op);
+                break;
+            }
+            sleep_ms(wait);
+        }
+    }
+    tapi_slot_pool_release(&c->pool, slot);
+    if (err == TAPI_EUNAVAILABLE)
+        tapi_log(TAPI_LOG_ERROR, "dynamodb %s unavailable after %u attempts", op, reply->attempts);
+    return err;
+}

@@ -1,0 +1,58 @@
+/* A DynamoDB JSON-protocol client over libcurl: SigV4 signing (curl's CURLOPT_AWS_SIGV4),
+ * one kept-alive connection per pool slot, per-attempt timeouts clipped to the caller's
+ * deadline, and retries with exponential backoff and full jitter on throttling, 5xx and
+ * network errors. Conditional-check failures and validation errors are never retried. */
+#ifndef TAPI_DYNAMODB_CLIENT_H
+#define TAPI_DYNAMODB_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/errors.h"
+
+typedef struct tapi_ddb_config {
+    const char *table;         /* TABLE_NAME */
+    const char *region;        /* AWS_REGION */
+    const char *endpoint;      /* AWS_ENDPOINT_URL_DYNAMODB, or NULL for AWS's */
+    const char *access_key;    /* AWS_ACCESS_KEY_ID */
+    const char *secret_key;    /* AWS_SECRET_ACCESS_KEY (never logged) */
+    const char *session_token; /* AWS_SESSION_TOKEN, or NULL */
+    unsigned shards;           /* TASKS_DDB_SHARDS: list-index partitions, 1..32 */
+    unsigned pool_size;        /* concurrent connections */
+    unsigned max_attempts;     /* per operation, >= 1 */
+    unsigned base_backoff_ms;
+    unsigned max_backoff_ms;
+    unsigned connect_timeout_ms;
+    unsigned attempt_timeout_ms;
+} tapi_ddb_config;
+
+/* Fills cfg from the environment (the strings point into it) with defaults for the
+ * rest. TAPI_ECONFIG with a reason in errbuf if something required is missing/invalid. */
+tapi_err tapi_ddb_config_from_env(tapi_ddb_config *cfg, char *errbuf, size_t errlen);
+
+typedef struct tapi_ddb_client tapi_ddb_client;
+
+typedef struct tapi_ddb_reply {
+    char *body;            /* response JSON, NUL-terminated, owned: free() */
+    size_t body_len;
+    char error_type[64];   /* e.g. "ConditionalCheckFailedException"; "" on success */
+    unsigned attempts;
+    bool maybe_applied;    /* an earlier attempt reached the server with unknown outcome */
+} tapi_ddb_reply;
+
+/* Opens a client (copies what it needs from cfg). TAPI_ECONFIG / TAPI_ENOMEM. */
+tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out, char *errbuf,
+                              size_t errlen);
+void tapi_ddb_client_close(tapi_ddb_client *client);
+
+/* Calls operation op ("PutItem", ...) with the JSON request body. Returns:
+ * TAPI_OK (HTTP 200, reply->body holds the result); TAPI_ECONFLICT for
+ * ConditionalCheckFailedException; TAPI_EINVAL for other non-retryable client errors
+ * (reply->error_type says which); TAPI_EUNAVAILABLE when retries or the deadline ran
+ * out; TAPI_ENOMEM. Details of failures are logged. The caller frees reply->body (set
+ * only on TAPI_OK) with free(). Thread-safe. */
+tapi_err tapi_ddb_call(tapi_ddb_client *client, const char *op, const char *json, size_t len,
+                       int64_t deadline_ms, tapi_ddb_reply *reply);
+
+#endif
