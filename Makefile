@@ -16,6 +16,7 @@ STORE_SRC  := $(wildcard src/store/*.c)
 SERVER_SRC := $(wildcard src/server/*.c)
 LIB_SRC    := $(CORE_SRC) $(STORE_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+DDB_SRC    := $(wildcard tests/dynamodb/test_*.c)
 
 # $(call objs,<dir>,<sources>)
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
@@ -24,6 +25,8 @@ LIB_OBJ      := $(call objs,$(BUILD),$(LIB_SRC))
 LIB_OBJ_ASAN := $(call objs,$(BUILD)/asan,$(LIB_SRC))
 UNIT_BIN      := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 UNIT_BIN_ASAN := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRC))
+DDB_BIN       := $(patsubst tests/dynamodb/%.c,$(BUILD)/tests/%,$(DDB_SRC))
+DDB_BIN_ASAN  := $(patsubst tests/dynamodb/%.c,$(BUILD)/asan/tests/%,$(DDB_SRC))
 
 .SECONDARY:
 
@@ -68,6 +71,16 @@ $(BUILD)/asan/tasks-api: $(LIB_OBJ_ASAN) $(call objs,$(BUILD)/asan,src/server/ma
 	@echo "  LD asan $@"
 	@$(CC) $(SAN) $^ $(PKG_LIBS) -lpthread -o $@
 
+$(BUILD)/tests/test_dynamodb_%: $(BUILD)/obj/tests/dynamodb/test_dynamodb_%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $^ $(PKG_LIBS) -lcmocka -lpthread -o $@
+
+$(BUILD)/asan/tests/test_dynamodb_%: $(BUILD)/asan/obj/tests/dynamodb/test_dynamodb_%.o $(LIB_OBJ_ASAN)
+	@mkdir -p $(dir $@)
+	@echo "  LD asan $@"
+	@$(CC) $(SAN) $^ $(PKG_LIBS) -lcmocka -lpthread -o $@
+
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -78,14 +91,17 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(LIB_OBJ_ASAN)
 	@echo "  LD asan $@"
 	@$(CC) $(SAN) $^ $(PKG_LIBS) -lcmocka -lpthread -o $@
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(DDB_BIN) node_modules/.package-lock.json
 	@tests/run_unit.sh $(UNIT_BIN)
+	@tests/dynamodb/run.sh $(DDB_BIN)
 
-unit-asan: $(UNIT_BIN_ASAN)
+unit-asan: $(UNIT_BIN_ASAN) $(DDB_BIN_ASAN) node_modules/.package-lock.json
 	@tests/run_unit.sh $(UNIT_BIN_ASAN)
+	@tests/dynamodb/run.sh $(DDB_BIN_ASAN)
 
-valgrind: $(UNIT_BIN)
+valgrind: $(UNIT_BIN) $(DDB_BIN) node_modules/.package-lock.json
 	@VALGRIND=1 tests/run_unit.sh $(UNIT_BIN)
+	@VALGRIND=1 tests/dynamodb/run.sh $(DDB_BIN)
 
 contract: $(BUILD)/tasks-api
 	@tests/contract/run.sh $(BUILD)/tasks-api
