@@ -31,7 +31,7 @@ DDB_BIN_ASAN  := $(patsubst tests/dynamodb/%.c,$(BUILD)/asan/tests/%,$(DDB_SRC))
 .SECONDARY:
 
 .PHONY: all run test clean deps deps-test unit unit-asan contract contract-asan valgrind \
-        contract-valgrind contract-dynamodb contract-dynamodb-asan
+        contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults
 
 all: $(BUILD)/tasks-api
 
@@ -50,7 +50,7 @@ run: deps
 # again under valgrind.
 test: deps-test node_modules/.package-lock.json
 	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
-	    contract-dynamodb contract-dynamodb-asan valgrind contract-valgrind
+	    contract-dynamodb contract-dynamodb-asan dynamodb-faults valgrind contract-valgrind
 	@echo "make test: all suites passed"
 
 $(BUILD)/obj/%.o: %.c
@@ -119,6 +119,14 @@ contract-dynamodb-asan: $(BUILD)/asan/tasks-api node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 	@touch $@
+
+# Fault injection between the DynamoDB store and dynalite, and an independent check of
+# the SigV4 signatures (botocore).
+dynamodb-faults: $(BUILD)/tasks-api $(BUILD)/asan/tasks-api node_modules/.package-lock.json
+	@TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/dynamodb/faults.test.mjs
+	@TASKS_API_BIN=$(BUILD)/asan/tasks-api node --test --test-reporter=dot tests/dynamodb/faults.test.mjs
+	@echo "dynamodb faults: passed (normal and ASan builds)"
+	@/usr/bin/python3 tests/dynamodb/check_sigv4.py $(BUILD)/tasks-api
 
 contract-valgrind: $(BUILD)/tasks-api
 	@VALGRIND=1 tests/contract/run.sh $(BUILD)/tasks-api

@@ -5,7 +5,7 @@
 set -eu
 
 RUN_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev"
-TEST_PKGS="libcmocka-dev valgrind sqlite3 curl"
+TEST_PKGS="libcmocka-dev valgrind sqlite3 curl python3-botocore"
 
 pkgs=$RUN_PKGS
 [ "${1:-run}" = test ] && pkgs="$pkgs $TEST_PKGS"

@@ -208,8 +208,11 @@ static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const tapi_task
     tapi_ddb_reply reply;
     tapi_err err = call(s, "PutItem", &b, deadline_ms, &root, &reply);
     cJSON_Delete(root);
-    if (err == TAPI_ECONFLICT && reply.maybe_applied) {
-        /* an earlier attempt may have written it: if the item is ours, that was success */
+    if (err == TAPI_ECONFLICT) {
+        /* An earlier attempt may have written it and lost the response — ours, or one
+         * libcurl repeated itself on a dead kept-alive connection, which we cannot see.
+         * Ids are random v4 UUIDs, so an item with this id and identical content is
+         * ours: that write succeeded. */
         tapi_task existing;
         if (op_get(base, deadline_ms, t->id, &existing) == TAPI_OK) {
             if (same_task(&existing, t)) err = TAPI_OK;

@@ -4,6 +4,7 @@
 #include "dynamodb_client.h"
 
 #include <curl/curl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,15 +93,26 @@ tapi_err tapi_ddb_config_from_env(tapi_ddb_config *cfg, char *errbuf, size_t err
         snprintf(errbuf, errlen, "AWS_REGION is not a region name");
         return TAPI_ECONFIG;
     }
-    const char *shards = env("TASKS_DDB_SHARDS");
-    if (shards) {
+    static const struct {
+        const char *name;
+        long lo, hi;
+        size_t offset;
+    } tunables[] = {
+        {"TASKS_DDB_SHARDS", 1, 32, offsetof(tapi_ddb_config, shards)},
+        {"TASKS_DDB_MAX_ATTEMPTS", 1, 10, offsetof(tapi_ddb_config, max_attempts)},
+        {"TASKS_DDB_TIMEOUT_MS", 50, 60000, offsetof(tapi_ddb_config, attempt_timeout_ms)},
+    };
+    for (size_t i = 0; i < sizeof tunables / sizeof tunables[0]; i++) {
+        const char *v = env(tunables[i].name);
+        if (!v) continue;
         char *end;
-        long n = strtol(shards, &end, 10);
-        if (*end || n < 1 || n > 32) {
-            snprintf(errbuf, errlen, "TASKS_DDB_SHARDS must be a number from 1 to 32");
+        long n = strtol(v, &end, 10);
+        if (*end || n < tunables[i].lo || n > tunables[i].hi) {
+            snprintf(errbuf, errlen, "%s must be a number from %ld to %ld", tunables[i].name,
+                     tunables[i].lo, tunables[i].hi);
             return TAPI_ECONFIG;
         }
-        cfg->shards = (unsigned)n;
+        *(unsigned *)((char *)cfg + tunables[i].offset) = (unsigned)n;
     }
     return TAPI_OK;
 }

@@ -20,11 +20,11 @@ typedef struct tapi_ddb_config {
     const char *session_token; /* AWS_SESSION_TOKEN, or NULL */
     unsigned shards;           /* TASKS_DDB_SHARDS: list-index partitions, 1..32 */
     unsigned pool_size;        /* concurrent connections */
-    unsigned max_attempts;     /* per operation, >= 1 */
+    unsigned max_attempts;     /* per operation, >= 1 (TASKS_DDB_MAX_ATTEMPTS, default 5) */
     unsigned base_backoff_ms;
     unsigned max_backoff_ms;
     unsigned connect_timeout_ms;
-    unsigned attempt_timeout_ms;
+    unsigned attempt_timeout_ms; /* TASKS_DDB_TIMEOUT_MS, default 3000 */
 } tapi_ddb_config;
 
 /* Fills cfg from the environment (the strings point into it) with defaults for the

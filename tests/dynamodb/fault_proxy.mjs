@@ -1,0 +1,74 @@
+// A loopback HTTP proxy between the DynamoDB store and dynalite that misbehaves on a
+// schedule: throttling errors, 500s, connection resets, slow responses, and requests
+// that are applied but whose response is lost. Used by faults.test.mjs.
+import http from 'node:http';
+
+/**
+ * Starts the proxy. plan(op) is consulted for each request (op = "PutItem", ...) and
+ * returns undefined to pass through or one of: 'throttle', 'http500', 'validation',
+ * 'reset', 'slow',
+ * 'apply-then-reset' (forwarded, then the connection dies with no answer: libcurl itself
+ * may resend on a new connection), 'apply-then-partial' (forwarded, then half an answer:
+ * the store sees a failed attempt). Returns {port, close, attempts} where attempts counts requests by op.
+ */
+export function startFaultProxy(upstreamPort, plan, slowMs = 1500) {
+  const attempts = {};
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const op = String(req.headers['x-amz-target'] || '').split('.').pop();
+      attempts[op] = (attempts[op] || 0) + 1;
+      const action = plan(op);
+      if (action === 'throttle') {
+        return reply(res, 400, { __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Rate exceeded' });
+      }
+      if (action === 'http500') {
+        return reply(res, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'boom' });
+      }
+      if (action === 'validation') {
+        return reply(res, 400, { __type: 'com.amazon.coral.validate#ValidationException', message: 'bad' });
+      }
+      if (action === 'reset') return req.socket.destroy();
+      forward(upstreamPort, req, body, (status, headers, data) => {
+        if (action === 'apply-then-reset') return req.socket.destroy();
+        if (action === 'apply-then-partial') {
+          res.writeHead(status, { ...headers, 'content-length': data.length + 100 });
+          res.write(data);
+          return setTimeout(() => req.socket.destroy(), 20);
+        }
+        const send = () => {
+          if (res.destroyed) return;
+          res.writeHead(status, headers);
+          res.end(data);
+        };
+        if (action === 'slow') setTimeout(send, slowMs);
+        else send();
+      });
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve({
+      port: server.address().port,
+      attempts,
+      close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
+    }));
+  });
+}
+
+function reply(res, status, json) {
+  const data = Buffer.from(JSON.stringify(json));
+  res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.0', 'Content-Length': data.length });
+  res.end(data);
+}
+
+function forward(port, req, body, done) {
+  const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers }, (r) => {
+    const chunks = [];
+    r.on('data', (c) => chunks.push(c));
+    r.on('end', () => done(r.statusCode, { 'content-type': r.headers['content-type'] || 'application/x-amz-json-1.0' }, Buffer.concat(chunks)));
+  });
+  up.on('error', () => req.socket.destroy());
+  up.end(body);
+}
