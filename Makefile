@@ -41,10 +41,18 @@ deps:
 deps-test:
 	@scripts/install-deps.sh test
 
-# Serve the API locally on http://127.0.0.1:8080 with ./tasks.db.
+# Serve the API locally on http://127.0.0.1:8080 with ./tasks.db, or with
+# STORE=dynamodb on dynalite (table created first).
+STORE ?= sqlite
 run: deps
 	@$(MAKE) --no-print-directory all
+ifeq ($(STORE),dynamodb)
+	@scripts/install-deps.sh test
+	@$(MAKE) --no-print-directory node_modules/.package-lock.json
+	scripts/run-dynamodb.sh $(BUILD)/tasks-api
+else
 	$(BUILD)/tasks-api serve
+endif
 
 # Everything: unit + contract suites on the normal and the ASan+UBSan build, and both
 # again under valgrind.
