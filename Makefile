@@ -14,7 +14,9 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 CORE_SRC   := $(wildcard src/core/*.c)
 STORE_SRC  := $(wildcard src/store/*.c)
 SERVER_SRC := $(wildcard src/server/*.c)
-LIB_SRC    := $(CORE_SRC) $(STORE_SRC) $(filter-out src/server/main.c,$(SERVER_SRC))
+LAMBDA_SRC := $(wildcard src/lambda/*.c)
+LIB_SRC    := $(CORE_SRC) $(STORE_SRC) $(filter-out src/server/main.c,$(SERVER_SRC)) \
+              $(filter-out src/lambda/main.c,$(LAMBDA_SRC))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 DDB_SRC    := $(wildcard tests/dynamodb/test_*.c)
 
@@ -31,9 +33,10 @@ DDB_BIN_ASAN  := $(patsubst tests/dynamodb/%.c,$(BUILD)/asan/tests/%,$(DDB_SRC))
 .SECONDARY:
 
 .PHONY: all run test clean deps deps-test unit unit-asan contract contract-asan valgrind \
-        contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults
+        contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults \
+        contract-lambda contract-lambda-asan lambda-runtime
 
-all: $(BUILD)/tasks-api
+all: $(BUILD)/tasks-api $(BUILD)/bootstrap
 
 deps:
 	@scripts/install-deps.sh run
@@ -58,7 +61,8 @@ endif
 # again under valgrind.
 test: deps-test node_modules/.package-lock.json
 	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
-	    contract-dynamodb contract-dynamodb-asan dynamodb-faults valgrind contract-valgrind
+	    contract-dynamodb contract-dynamodb-asan dynamodb-faults \
+	    contract-lambda contract-lambda-asan lambda-runtime valgrind contract-valgrind
 	@echo "make test: all suites passed"
 
 $(BUILD)/obj/%.o: %.c
@@ -74,6 +78,14 @@ $(BUILD)/asan/obj/%.o: %.c
 $(BUILD)/tasks-api: $(LIB_OBJ) $(call objs,$(BUILD),src/server/main.c)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
+
+$(BUILD)/bootstrap: $(LIB_OBJ) $(call objs,$(BUILD),src/lambda/main.c)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $^ $(PKG_LIBS) -lpthread -o $@
+
+$(BUILD)/asan/bootstrap: $(LIB_OBJ_ASAN) $(call objs,$(BUILD)/asan,src/lambda/main.c)
+	@echo "  LD asan $@"
+	@$(CC) $(SAN) $^ $(PKG_LIBS) -lpthread -o $@
 
 $(BUILD)/asan/tasks-api: $(LIB_OBJ_ASAN) $(call objs,$(BUILD)/asan,src/server/main.c)
 	@echo "  LD asan $@"
@@ -135,6 +147,21 @@ dynamodb-faults: $(BUILD)/tasks-api $(BUILD)/asan/tasks-api node_modules/.packag
 	@TASKS_API_BIN=$(BUILD)/asan/tasks-api node --test --test-reporter=dot tests/dynamodb/faults.test.mjs
 	@echo "dynamodb faults: passed (normal and ASan builds)"
 	@/usr/bin/python3 tests/dynamodb/check_sigv4.py $(BUILD)/tasks-api
+
+# The contract suite through the Lambda door, on both stores.
+contract-lambda: $(BUILD)/bootstrap $(BUILD)/tasks-api node_modules/.package-lock.json
+	@TRANSPORT=lambda tests/contract/run.sh $(BUILD)/bootstrap
+	@TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/bootstrap
+
+contract-lambda-asan: $(BUILD)/asan/bootstrap $(BUILD)/tasks-api node_modules/.package-lock.json
+	@TRANSPORT=lambda tests/contract/run.sh $(BUILD)/asan/bootstrap
+	@TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/asan/bootstrap
+
+# The Lambda door's own edge cases (events, Runtime API faults, init errors, logging).
+lambda-runtime: $(BUILD)/bootstrap $(BUILD)/asan/bootstrap $(BUILD)/tasks-api node_modules/.package-lock.json
+	@LAMBDA_BOOTSTRAP=$(BUILD)/bootstrap TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/lambda/runtime.test.mjs
+	@LAMBDA_BOOTSTRAP=$(BUILD)/asan/bootstrap TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/lambda/runtime.test.mjs
+	@echo "lambda runtime: passed (normal and ASan builds)"
 
 contract-valgrind: $(BUILD)/tasks-api
 	@VALGRIND=1 tests/contract/run.sh $(BUILD)/tasks-api

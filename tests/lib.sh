@@ -18,6 +18,7 @@ wait_for_line() {
 # environment the DynamoDB store reads (dummy credentials: dynalite checks the
 # signature's shape, not the secret).
 start_dynalite() {
+    : >"$1/dynalite.log"
     node "$(dirname "$0")/../dynamodb/dynalite.mjs" >"$1/dynalite.log" 2>&1 &
     DYNALITE_PID=$!
     _port=$(wait_for_line "$1/dynalite.log" 's/^dynalite listening on \([0-9]*\)$/\1/p' "$DYNALITE_PID")

@@ -1,7 +1,11 @@
 // How the contract suite reaches the API. The suite only calls send(); which door it goes
 // through is chosen here from the environment, so the same cases run against the local
-// server (CONTRACT_TRANSPORT=http, CONTRACT_BASE_URL) and, later, the Lambda door.
+// server (CONTRACT_TRANSPORT=http, CONTRACT_BASE_URL) and the Lambda door
+// (CONTRACT_TRANSPORT=lambda, CONTRACT_BOOTSTRAP: requests become API Gateway proxy events
+// handed to the real bootstrap through the Runtime API emulator).
 import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { startEmulator } from '../lambda/emulator.mjs';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
@@ -17,7 +21,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
  */
 export async function send({ method, path, headers = {}, body, chunked = false }) {
   const transport = process.env.CONTRACT_TRANSPORT || 'http';
-  if (transport !== 'http') throw new Error(`unknown CONTRACT_TRANSPORT ${transport}`);
+  if (transport !== 'http' && transport !== 'lambda') throw new Error(`unknown CONTRACT_TRANSPORT ${transport}`);
   let payload = body;
   const hdrs = { ...headers };
   if (body !== undefined && !Buffer.isBuffer(body) && typeof body !== 'string') {
@@ -28,7 +32,90 @@ export async function send({ method, path, headers = {}, body, chunked = false }
   }
   // Like most clients, declare the length; pass chunked: true to stream instead.
   if (payload !== undefined && !chunked) hdrs['Content-Length'] = Buffer.byteLength(payload);
+  if (transport === 'lambda') return lambdaSend(method, path, hdrs, payload);
   return httpSend(method, path, hdrs, payload);
+}
+
+let emulator;
+
+/** The API Gateway REST proxy event (payload 1.0) for a request, nulls included. */
+export function toApiGatewayEvent(method, rawPath, headers, payload) {
+  const q = rawPath.indexOf('?');
+  const path = q < 0 ? rawPath : rawPath.slice(0, q);
+  const multiQuery = {};
+  if (q >= 0) {
+    for (const part of rawPath.slice(q + 1).split('&')) {
+      if (!part) continue;
+      const eq = part.indexOf('=');
+      const dec = (s) => Buffer.from(percentDecode(s)).toString('utf8');
+      const name = dec(eq < 0 ? part : part.slice(0, eq));
+      (multiQuery[name] ||= []).push(dec(eq < 0 ? '' : part.slice(eq + 1)));
+    }
+  }
+  const hdrs = { Host: 'abc123.execute-api.us-east-1.amazonaws.com', 'User-Agent': 'contract-suite', ...headers };
+  const multiHeaders = Object.fromEntries(Object.entries(hdrs).map(([k, v]) => [k, [String(v)]]));
+  const single = (m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v[v.length - 1]]));
+  const body = payload === undefined ? null : Buffer.from(payload);
+  const utf8 = body !== null && Buffer.from(body.toString('utf8')).equals(body);
+  const id = /^\/tasks\/([^/]+)$/.exec(path);
+  const requestId = randomUUID();
+  return {
+    resource: id ? '/tasks/{id}' : path,
+    path,
+    httpMethod: method,
+    headers: single(multiHeaders),
+    multiValueHeaders: multiHeaders,
+    queryStringParameters: Object.keys(multiQuery).length ? single(multiQuery) : null,
+    multiValueQueryStringParameters: Object.keys(multiQuery).length ? multiQuery : null,
+    pathParameters: id ? { id: id[1] } : null,
+    stageVariables: null,
+    requestContext: {
+      resourcePath: id ? '/tasks/{id}' : path, httpMethod: method, path: `/dev${path}`, stage: 'dev',
+      requestId, extendedRequestId: requestId, accountId: '123456789012', apiId: 'abc123',
+      protocol: 'HTTP/1.1', requestTimeEpoch: Date.now(), identity: { sourceIp: '203.0.113.7' },
+    },
+    body: body === null ? null : utf8 ? body.toString('utf8') : body.toString('base64'),
+    isBase64Encoded: body !== null && !utf8,
+  };
+}
+
+function percentDecode(s) {
+  const out = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '%' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) {
+      out.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      out.push(...Buffer.from(s[i] === '+' ? ' ' : s[i]));
+    }
+  }
+  return Uint8Array.from(out);
+}
+
+/** Checks the proxy response the way API Gateway does; a malformed one would be a 502. */
+export function fromProxyResponse(result) {
+  if (result.kind !== 'response') {
+    return { status: 502, headers: {}, raw: Buffer.from(result.body), json: { message: 'Internal server error' } };
+  }
+  const r = JSON.parse(result.body);
+  const keys = Object.keys(r).sort();
+  if (typeof r.statusCode !== 'number' || typeof r.body !== 'string' || r.isBase64Encoded !== false ||
+      typeof r.headers !== 'object' || keys.some((k) => !['body', 'headers', 'isBase64Encoded', 'multiValueHeaders', 'statusCode'].includes(k))) {
+    throw new Error(`Malformed Lambda proxy response: ${result.body}`);
+  }
+  const headers = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const raw = Buffer.from(r.body, 'utf8');
+  let json;
+  try { json = raw.length ? JSON.parse(r.body) : undefined; } catch { json = undefined; }
+  return { status: r.statusCode, headers, raw, json };
+}
+
+async function lambdaSend(method, path, headers, payload) {
+  if (!emulator) {
+    emulator = await startEmulator({ bootstrap: process.env.CONTRACT_BOOTSTRAP, env: { ...process.env } });
+  }
+  const event = JSON.stringify(toApiGatewayEvent(method, path, headers, payload));
+  return fromProxyResponse(await emulator.invoke(event));
 }
 
 function httpSend(method, path, headers, payload) {
@@ -59,6 +146,14 @@ function httpSend(method, path, headers, payload) {
   });
 }
 
-export function closeClient() {
+export async function closeClient() {
   agent.destroy();
+  if (emulator) {
+    const e = emulator;
+    emulator = undefined;
+    await e.close();
+    if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(e.stderr + e.stdout)) {
+      throw new Error(`sanitizer report from bootstrap:\n${e.stderr}`);
+    }
+  }
 }

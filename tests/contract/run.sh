@@ -3,6 +3,10 @@
 # against it over HTTP, then stops it with SIGTERM and checks that it shut down cleanly
 # (exit 0, no sanitizer report).
 # Usage: tests/contract/run.sh build/tasks-api
+#        tests/contract/run.sh build/bootstrap     (TRANSPORT=lambda)
+#   TRANSPORT=http (default): the local server over a socket.
+#   TRANSPORT=lambda: the bootstrap through the Lambda Runtime API emulator; requests
+#     become API Gateway proxy events.
 #   STORE=sqlite (default): a fresh SQLite file.
 #   STORE=dynamodb: dynalite on loopback, table created with `tasks-api create-table`.
 #   VALGRIND=1: the server runs under memcheck; any leak or error fails the run.
@@ -24,13 +28,22 @@ trap cleanup EXIT INT TERM
 
 if [ "$store" = dynamodb ]; then
     start_dynalite "$work" || exit 1
-    "$bin" create-table --wait 30 2>"$work/create.log" || { cat "$work/create.log"; exit 1; }
+    "${TASKS_API_BIN:-$bin}" create-table --wait 30 2>"$work/create.log" || { cat "$work/create.log"; exit 1; }
+fi
+
+if [ "${TRANSPORT:-http}" = lambda ]; then
+    TASKS_STORE=$store TASKS_DB="$work/tasks.db" CONTRACT_TRANSPORT=lambda CONTRACT_BOOTSTRAP=$bin \
+        node --test --test-reporter=dot "$here"/*.test.mjs
+    rc=$?
+    [ $rc -eq 0 ] && echo "contract: $bin through the Lambda Runtime API (store $store) passed"
+    exit $rc
 fi
 
 wrap=""
 if [ "${VALGRIND:-0}" = 1 ]; then
     wrap="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
 fi
+: >"$log"
 TASKS_STORE=$store $wrap "$bin" serve --host 127.0.0.1 --port 0 --db "$work/tasks.db" 2>"$log" &
 pid=$!
 

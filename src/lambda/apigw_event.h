@@ -1,0 +1,39 @@
+/* Translation between API Gateway REST API proxy events (payload format 1.0) and the
+ * core's plain request/response. Real events carry null, not {}, for absent query
+ * strings, path parameters, headers and body; all of that is accepted. */
+#ifndef TAPI_APIGW_EVENT_H
+#define TAPI_APIGW_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../core/errors.h"
+#include "../core/limits.h"
+#include "../core/router.h"
+
+typedef struct tapi_apigw_request {
+    tapi_request req;        /* points into the fields below and the parsed event */
+    char api_request_id[128]; /* requestContext.requestId, "" if absent */
+    char stage[64];
+    /* owned storage */
+    void *root;               /* the parsed event (cJSON) */
+    char *body;               /* decoded body when it was base64 */
+    tapi_param query[TAPI_MAX_QUERY_PARAMS + 1];
+    /* set when the event is an API Gateway event but its client input is unusable
+     * (NUL characters, invalid UTF-8, bad base64): answer with this 400 directly */
+    const char *reject_code;
+    const char *reject_message;
+} tapi_apigw_request;
+
+/* Parses event[0..len). TAPI_EINVAL with a reason in why when it is not an API Gateway
+ * proxy event at all (the runtime reports an invocation error); TAPI_ENOMEM. On TAPI_OK
+ * the caller frees out with tapi_apigw_request_free. */
+tapi_err tapi_apigw_parse(const char *event, size_t len, tapi_apigw_request *out, char *why,
+                          size_t whylen);
+void tapi_apigw_request_free(tapi_apigw_request *r);
+
+/* Serialises resp as a proxy response {"statusCode","headers","body",
+ * "isBase64Encoded":false} into *json (caller frees). */
+tapi_err tapi_apigw_response(const tapi_response *resp, char **json, size_t *len);
+
+#endif

@@ -1,0 +1,162 @@
+/* build/bootstrap: the Lambda composition root. Everything expensive (configuration, the
+ * store with its connections and TLS context, the page-token key) happens once at init;
+ * then the Runtime API loop turns each API Gateway event into a core request and posts
+ * the proxy response. Bad configuration is reported to /init/error before exiting. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/json_writer.h"
+#include "../core/log.h"
+#include "../core/router.h"
+#include "../core/timestamp.h"
+#include "../core/utf8.h"
+#include "../store/dynamodb.h"
+#include "../store/sqlite.h"
+#include "apigw_event.h"
+#include "runtime_api.h"
+
+/* Leave this much of the invocation for posting the response. */
+enum { RESPONSE_RESERVE_MS = 150 };
+
+static tapi_err open_store(tapi_store **store, const char **error_type, char *err, size_t errlen)
+{
+    const char *kind = getenv("TASKS_STORE");
+    if (!kind || !*kind) kind = "dynamodb"; /* Lambda has no durable local disk */
+    if (strcmp(kind, "sqlite") == 0) {
+        const char *path = getenv("TASKS_DB");
+        *error_type = "Runtime.StoreUnavailable";
+        return tapi_sqlite_open(path && *path ? path : "/tmp/tasks.db", 1, store, err, errlen);
+    }
+    if (strcmp(kind, "dynamodb") != 0) {
+        *error_type = "Runtime.InvalidConfiguration";
+        snprintf(err, errlen, "TASKS_STORE must be 'sqlite' or 'dynamodb' (got '%.40s')", kind);
+        return TAPI_ECONFIG;
+    }
+    tapi_ddb_config cfg;
+    tapi_err e = tapi_ddb_config_from_env(&cfg, err, errlen);
+    if (e != TAPI_OK) {
+        *error_type = "Runtime.InvalidConfiguration";
+        return e;
+    }
+    cfg.pool_size = 1; /* one invocation at a time per sandbox */
+    *error_type = "Runtime.StoreUnavailable";
+    return tapi_dynamodb_open(&cfg, store, err, errlen);
+}
+
+static double ms_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+/* One JSON line per invocation for CloudWatch; never bodies or credentials. */
+static void log_invocation(const tapi_invocation *inv, const tapi_apigw_request *r, int status,
+                           double ms)
+{
+    if (!tapi_log_enabled(TAPI_LOG_INFO)) return;
+    char now[25], num[64];
+    tapi_timestamp_now(now);
+    tapi_buf b;
+    tapi_buf_init(&b);
+    tapi_buf_puts(&b, "{\"time\":\"");
+    tapi_buf_puts(&b, now);
+    tapi_buf_puts(&b, "\",\"level\":\"info\",\"msg\":\"invocation\",\"requestId\":");
+    tapi_buf_json_string(&b, inv->request_id, strlen(inv->request_id));
+    tapi_buf_puts(&b, ",\"apiRequestId\":");
+    tapi_buf_json_string(&b, r->api_request_id, strlen(r->api_request_id));
+    tapi_buf_puts(&b, ",\"method\":");
+    tapi_buf_json_string(&b, r->req.method, strlen(r->req.method));
+    size_t path_len = r->req.path_len > 256 ? 256 : r->req.path_len, bad;
+    if (!tapi_utf8_valid(r->req.path, path_len, &bad)) path_len = bad;
+    tapi_buf_puts(&b, ",\"path\":");
+    tapi_buf_json_string(&b, r->req.path, path_len);
+    snprintf(num, sizeof num, ",\"status\":%d,\"durationMs\":%.3f}", status, ms);
+    tapi_buf_puts(&b, num);
+    if (!b.failed) tapi_log_raw_line(b.data, b.len);
+    tapi_buf_free(&b);
+}
+
+static void handle_invocation(tapi_runtime *rt, const tapi_app *app, tapi_invocation *inv)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    if (inv->trace_id[0])
+        setenv("_X_AMZN_TRACE_ID", inv->trace_id, 1);
+    else
+        unsetenv("_X_AMZN_TRACE_ID");
+    tapi_apigw_request r;
+    char why[200];
+    tapi_err err = tapi_apigw_parse(inv->event, inv->event_len, &r, why, sizeof why);
+    if (err != TAPI_OK) {
+        tapi_log(TAPI_LOG_WARN, "invocation %s: %s", inv->request_id,
+                 err == TAPI_ENOMEM ? "out of memory" : why);
+        tapi_runtime_fail(rt, inv->request_id,
+                          err == TAPI_ENOMEM ? "Runtime.OutOfMemory" : "InvalidEvent",
+                          err == TAPI_ENOMEM ? "out of memory parsing the event" : why);
+        return;
+    }
+    tapi_response resp;
+    if (r.reject_code) {
+        memset(&resp, 0, sizeof resp);
+        tapi_response_error(&resp, 400, r.reject_code, r.reject_message);
+    } else {
+        r.req.deadline_ms = inv->deadline_ms ? inv->deadline_ms - RESPONSE_RESERVE_MS : 0;
+        tapi_handle(app, &r.req, &resp);
+    }
+    char *json;
+    size_t len;
+    if (tapi_apigw_response(&resp, &json, &len) == TAPI_OK) {
+        tapi_runtime_respond(rt, inv->request_id, json, len);
+        free(json);
+    } else {
+        tapi_runtime_fail(rt, inv->request_id, "Runtime.OutOfMemory",
+                          "out of memory building the response");
+    }
+    log_invocation(inv, &r, resp.status, ms_since(&start));
+    tapi_response_clear(&resp);
+    tapi_apigw_request_free(&r);
+}
+
+int main(void)
+{
+    tapi_log_level level = TAPI_LOG_INFO;
+    const char *lv = getenv("LOG_LEVEL");
+    bool bad_level = lv && *lv && !tapi_log_level_parse(lv, &level);
+    tapi_log_configure(level, stdout);
+    tapi_runtime *rt = NULL;
+    if (tapi_runtime_open(getenv("AWS_LAMBDA_RUNTIME_API"), &rt) != TAPI_OK) {
+        tapi_log(TAPI_LOG_ERROR, "AWS_LAMBDA_RUNTIME_API is not set: not running in Lambda?");
+        return 1;
+    }
+    char err[300] = "";
+    const char *error_type = "Runtime.InvalidConfiguration";
+    tapi_store *store = NULL;
+    tapi_app app;
+    tapi_err e = TAPI_ECONFIG;
+    if (bad_level)
+        snprintf(err, sizeof err, "LOG_LEVEL must be debug, info, warn or error");
+    else
+        e = open_store(&store, &error_type, err, sizeof err);
+    if (e == TAPI_OK && (e = tapi_app_init(&app, store)) != TAPI_OK)
+        snprintf(err, sizeof err, "cannot load the page-token key");
+    if (e != TAPI_OK) {
+        tapi_log(TAPI_LOG_ERROR, "init failed: %s", err);
+        tapi_runtime_fail(rt, NULL, error_type, err);
+        tapi_store_close(store);
+        tapi_runtime_close(rt);
+        return 1;
+    }
+    for (;;) {
+        tapi_invocation inv;
+        if (tapi_runtime_next(rt, &inv) != TAPI_OK) break;
+        handle_invocation(rt, &app, &inv);
+        free(inv.event);
+    }
+    tapi_log(TAPI_LOG_ERROR, "runtime api unavailable; exiting so Lambda restarts the sandbox");
+    tapi_store_close(store);
+    tapi_runtime_close(rt);
+    return 1;
+}

@@ -1,0 +1,121 @@
+// A small Lambda Runtime API emulator on loopback: starts a bootstrap with the
+// environment Lambda sets, hands it events through GET /invocation/next (long-poll), and
+// collects what it posts to /response, /error and /init/error. Faults can be injected
+// into the Runtime API itself (failNext, failPosts).
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+
+const PREFIX = '/2018-06-01/runtime';
+
+export async function startEmulator({ bootstrap, env = {}, cwd, args = [], command }) {
+  const queue = []; // events waiting for /next
+  const waiting = []; // /next responses waiting for an event
+  const pending = new Map(); // request id -> {resolve}
+  const emu = {
+    initErrors: [], nextCalls: 0, failNext: 0, failPosts: 0, postsSeen: 0, stdout: '', stderr: '',
+  };
+  let initErrorResolve;
+  emu.initError = new Promise((r) => { initErrorResolve = r; });
+
+  function dispatch() {
+    while (queue.length && waiting.length) {
+      const res = waiting.shift();
+      if (res.destroyed) continue;
+      const inv = queue.shift();
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Lambda-Runtime-Aws-Request-Id': inv.id,
+        'Lambda-Runtime-Deadline-Ms': String(inv.deadlineMs),
+        'Lambda-Runtime-Trace-Id': `Root=1-${inv.id.slice(0, 8)};Parent=0;Sampled=0`,
+        'Lambda-Runtime-Invoked-Function-Arn': 'arn:aws:lambda:us-east-1:123456789012:function:tasks-api',
+      });
+      res.end(inv.event);
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const url = req.url;
+      if (req.method === 'GET' && url === `${PREFIX}/invocation/next`) {
+        emu.nextCalls++;
+        if (emu.failNext > 0) {
+          emu.failNext--;
+          res.writeHead(500, { 'Content-Type': 'application/json' });
+          return res.end('{"errorMessage":"injected","errorType":"ServiceException"}');
+        }
+        waiting.push(res);
+        return dispatch();
+      }
+      if (req.method === 'POST' && url === `${PREFIX}/init/error`) {
+        emu.initErrors.push({ body: JSON.parse(body), errorType: req.headers['lambda-runtime-function-error-type'] });
+        initErrorResolve(emu.initErrors[0]);
+        res.writeHead(202);
+        return res.end('{"status":"OK"}');
+      }
+      const m = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(url);
+      if (req.method === 'POST' && m && pending.has(m[1])) {
+        emu.postsSeen++;
+        if (emu.failPosts > 0) {
+          emu.failPosts--;
+          res.writeHead(500);
+          return res.end('{}');
+        }
+        const p = pending.get(m[1]);
+        pending.delete(m[1]);
+        res.writeHead(202);
+        res.end('{"status":"OK"}');
+        return p.resolve({ kind: m[2], body, errorType: req.headers['lambda-runtime-function-error-type'] });
+      }
+      res.writeHead(404);
+      res.end('{"errorMessage":"unknown request","errorType":"InvalidRequestID"}');
+    });
+  });
+  emu.connections = 0;
+  server.on('connection', () => { emu.connections++; });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const api = `127.0.0.1:${server.address().port}`;
+
+  const child = spawn(command || bootstrap, args, {
+    cwd,
+    env: {
+      PATH: '/usr/bin:/bin',
+      ...env,
+      AWS_LAMBDA_RUNTIME_API: api,
+      AWS_LAMBDA_FUNCTION_NAME: 'tasks-api',
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
+      AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/tasks-api',
+      _HANDLER: 'bootstrap',
+      LAMBDA_TASK_ROOT: cwd || '/var/task',
+      AWS_REGION: env.AWS_REGION || 'us-east-1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d) => { emu.stdout += d; });
+  child.stderr.on('data', (d) => { emu.stderr += d; });
+  emu.exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  emu.process = child;
+
+  /** Queues one event (a string) and resolves with what the bootstrap posted. */
+  emu.invoke = (event, { deadlineMs = Date.now() + 30000 } = {}) => new Promise((resolve) => {
+    const id = randomUUID();
+    pending.set(id, { resolve });
+    queue.push({ id, event, deadlineMs });
+    dispatch();
+  });
+
+  emu.close = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await emu.exited;
+    }
+    for (const res of waiting) res.destroy();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  };
+  return emu;
+}

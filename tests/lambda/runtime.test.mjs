@@ -1,0 +1,170 @@
+// The Lambda door's own edge cases, driving the real bootstrap (LAMBDA_BOOTSTRAP) through
+// the Runtime API emulator, on the DynamoDB store against an in-process dynalite.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
+import { startEmulator } from './emulator.mjs';
+import { toApiGatewayEvent, fromProxyResponse } from '../contract/client.mjs';
+
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite');
+const BOOTSTRAP = process.env.LAMBDA_BOOTSTRAP || 'build/bootstrap';
+const TASKS_API = process.env.TASKS_API_BIN || 'build/tasks-api';
+
+let db, emu, env;
+
+before(async () => {
+  db = dynalite({ createTableMs: 0 });
+  await new Promise((r) => db.listen(0, '127.0.0.1', r));
+  env = {
+    TASKS_STORE: 'dynamodb', TABLE_NAME: 'lambda-edge', AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDLAMBDA', AWS_SECRET_ACCESS_KEY: 'lambda-secret-value',
+    AWS_SESSION_TOKEN: 'lambda-session-token', AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${db.address().port}`,
+  };
+  await promisify(execFile)(TASKS_API, ['create-table', '--wait', '30'], { env: { ...process.env, ...env } });
+  emu = await startEmulator({ bootstrap: BOOTSTRAP, env });
+});
+
+after(async () => {
+  if (emu) await emu.close();
+  if (db) await new Promise((r) => db.close(r));
+});
+
+const event = (method, path, headers, body) => toApiGatewayEvent(method, path, headers, body);
+const invoke = async (ev, opts) => fromProxyResponse(await emu.invoke(typeof ev === 'string' ? ev : JSON.stringify(ev), opts));
+
+test('a base64-encoded body is decoded', async () => {
+  const ev = event('POST', '/tasks', { 'Content-Type': 'application/json' });
+  ev.body = Buffer.from('{"title":"from base64"}').toString('base64');
+  ev.isBase64Encoded = true;
+  const res = await invoke(ev);
+  assert.equal(res.status, 201);
+  assert.equal(res.json.title, 'from base64');
+  assert.equal(res.headers.location, `/tasks/${res.json.id}`);
+});
+
+test('invalid base64 is a 400, not a crash', async () => {
+  const ev = event('POST', '/tasks', {});
+  ev.body = '@@not base64@@';
+  ev.isBase64Encoded = true;
+  const res = await invoke(ev);
+  assert.equal(res.status, 400);
+  assert.equal(res.json.error.code, 'invalid_body');
+});
+
+test('null headers, query strings, path parameters and body all work', async () => {
+  const ev = event('GET', '/tasks', {});
+  Object.assign(ev, { headers: null, multiValueHeaders: null, queryStringParameters: null,
+    multiValueQueryStringParameters: null, pathParameters: null, stageVariables: null, body: null });
+  const res = await invoke(ev);
+  assert.equal(res.status, 200);
+  assert.ok(Array.isArray(res.json.items));
+  const post = event('POST', '/tasks', {}, '{"title":"no headers"}');
+  Object.assign(post, { headers: null, multiValueHeaders: null });
+  assert.equal((await invoke(post)).status, 201);
+});
+
+test('header names are case-insensitive (lower-case from HTTP/2 clients)', async () => {
+  const ev = event('POST', '/tasks', { 'content-type': 'text/plain' }, '{"title":"x"}');
+  ev.multiValueHeaders = null;
+  assert.equal((await invoke(ev)).status, 415);
+  const ok = event('POST', '/tasks', { 'CONTENT-TYPE': 'application/json' }, '{"title":"x"}');
+  assert.equal((await invoke(ok)).status, 201);
+});
+
+test('repeated query parameters are seen through multiValueQueryStringParameters', async () => {
+  const res = await invoke(event('GET', '/tasks?limit=1&limit=2', {}));
+  assert.equal(res.status, 400);
+  assert.equal(res.json.error.code, 'invalid_query');
+});
+
+test('an unknown resource is a JSON 404', async () => {
+  const res = await invoke(event('GET', '/nope', {}));
+  assert.equal(res.status, 404);
+  assert.equal(res.json.error.code, 'not_found');
+});
+
+test('an event that is not JSON is an invocation error, and the loop goes on', async () => {
+  const bad = await emu.invoke('this is not json');
+  assert.equal(bad.kind, 'error');
+  assert.equal(bad.errorType, 'InvalidEvent');
+  assert.match(JSON.parse(bad.body).errorMessage, /not valid JSON/);
+  assert.equal((await invoke(event('GET', '/tasks', {}))).status, 200);
+});
+
+test('a JSON event that is not an API Gateway event is an invocation error', async () => {
+  for (const ev of ['{"foo":1}', '[]', '"x"', '{"httpMethod":5,"path":"/tasks"}']) {
+    const r = await emu.invoke(ev);
+    assert.equal(r.kind, 'error', ev);
+    assert.equal(r.errorType, 'InvalidEvent');
+  }
+});
+
+test('a deadline already passed gives a quick 503, not a hang', async () => {
+  const t0 = Date.now();
+  const res = await invoke(event('GET', '/tasks', {}), { deadlineMs: Date.now() - 1000 });
+  assert.equal(res.status, 503);
+  assert.equal(res.headers['retry-after'], '1');
+  assert.ok(Date.now() - t0 < 2000);
+});
+
+test('Runtime API errors on /next are retried', async () => {
+  emu.failNext = 2;
+  const res = await invoke(event('GET', '/tasks', {}));
+  assert.equal(res.status, 200);
+  assert.equal(emu.failNext, 0);
+});
+
+test('a failed response post is retried', async () => {
+  emu.failPosts = 1;
+  const seen = emu.postsSeen;
+  const res = await invoke(event('GET', '/tasks', {}));
+  assert.equal(res.status, 200);
+  assert.equal(emu.postsSeen - seen, 2);
+});
+
+test('one connection to the Runtime API serves many invocations', async () => {
+  const before = emu.connections;
+  for (let i = 0; i < 20; i++) assert.equal((await invoke(event('GET', '/tasks?limit=1', {}))).status, 200);
+  assert.ok(emu.connections - before <= 1, `opened ${emu.connections - before} connections`);
+});
+
+test('one JSON log line per invocation, without bodies or credentials', async () => {
+  await invoke(event('POST', '/tasks', { 'Content-Type': 'application/json' }, '{"title":"secret-title-123"}'));
+  // the line is written after the response is posted, so give it a moment to arrive
+  for (let i = 0; i < 100 && !/"method":"POST","path":"\/tasks","status":201[^\n]*\n$/.test(emu.stdout); i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const lines = emu.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const inv = lines.filter((l) => l.msg === 'invocation');
+  assert.ok(inv.length >= 10);
+  const last = inv[inv.length - 1];
+  assert.deepEqual(Object.keys(last).sort(), ['apiRequestId', 'durationMs', 'level', 'method', 'msg', 'path', 'requestId', 'status', 'time']);
+  assert.equal(last.method, 'POST');
+  assert.equal(last.status, 201);
+  assert.match(last.requestId, /^[0-9a-f-]{36}$/);
+  assert.match(last.apiRequestId, /^[0-9a-f-]{36}$/);
+  assert.doesNotMatch(emu.stdout + emu.stderr, /secret-title-123|lambda-secret-value|lambda-session-token/);
+});
+
+test('bad configuration is reported to /init/error and the process exits', async () => {
+  const broken = await startEmulator({ bootstrap: BOOTSTRAP, env: { ...env, TABLE_NAME: '' } });
+  const err = await broken.initError;
+  assert.equal(err.errorType, 'Runtime.InvalidConfiguration');
+  assert.match(err.body.errorMessage, /TABLE_NAME/);
+  assert.equal(err.body.errorType, 'Runtime.InvalidConfiguration');
+  const { code } = await broken.exited;
+  assert.notEqual(code, 0);
+  await broken.close();
+});
+
+test('a missing table is reported to /init/error', async () => {
+  const broken = await startEmulator({ bootstrap: BOOTSTRAP, env: { ...env, TABLE_NAME: 'absent-table', TASKS_DDB_MAX_ATTEMPTS: '1' } });
+  const err = await broken.initError;
+  assert.equal(err.errorType, 'Runtime.StoreUnavailable');
+  assert.match(err.body.errorMessage, /absent-table/);
+  await broken.exited;
+  await broken.close();
+});
