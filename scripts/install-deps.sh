@@ -1,14 +1,18 @@
 #!/bin/sh
 # Installs the Debian packages the build, `make run` and `make test` need — only those
 # that are missing, so running it again is cheap and changes nothing.
-# Usage: scripts/install-deps.sh [run|test]
+# Usage: scripts/install-deps.sh [run|test|package]
 set -eu
 
 RUN_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev"
 TEST_PKGS="libcmocka-dev valgrind sqlite3 curl python3-botocore"
+# the static Lambda bootstrap: Debian's .a libraries, source-package tools, zip, and a
+# static busybox for the self-containment test
+PACKAGE_PKGS="dpkg-dev libc-ares-dev zlib1g-dev busybox-static zip unzip file binutils"
 
 pkgs=$RUN_PKGS
-[ "${1:-run}" = test ] && pkgs="$pkgs $TEST_PKGS"
+[ "${1:-run}" = test ] && pkgs="$pkgs $TEST_PKGS $PACKAGE_PKGS"
+[ "${1:-run}" = package ] && pkgs="$pkgs $PACKAGE_PKGS"
 
 missing=""
 for p in $pkgs; do

@@ -2,6 +2,12 @@
  * store with its connections and TLS context, the page-token key) happens once at init;
  * then the Runtime API loop turns each API Gateway event into a core request and posts
  * the proxy response. Bad configuration is reported to /init/error before exiting. */
+/* The deployable package is built without SQLite (TAPI_WITH_SQLITE=0): Lambda has no
+ * durable disk, and leaving it out keeps lambda.zip under 3 MB. Test builds keep it. */
+#ifndef TAPI_WITH_SQLITE
+#define TAPI_WITH_SQLITE 1
+#endif
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +19,9 @@
 #include "../core/timestamp.h"
 #include "../core/utf8.h"
 #include "../store/dynamodb.h"
+#if TAPI_WITH_SQLITE
 #include "../store/sqlite.h"
+#endif
 #include "apigw_event.h"
 #include "runtime_api.h"
 
@@ -25,9 +33,16 @@ static tapi_err open_store(tapi_store **store, const char **error_type, char *er
     const char *kind = getenv("TASKS_STORE");
     if (!kind || !*kind) kind = "dynamodb"; /* Lambda has no durable local disk */
     if (strcmp(kind, "sqlite") == 0) {
+#if TAPI_WITH_SQLITE
         const char *path = getenv("TASKS_DB");
         *error_type = "Runtime.StoreUnavailable";
         return tapi_sqlite_open(path && *path ? path : "/tmp/tasks.db", 1, store, err, errlen);
+#else
+        *error_type = "Runtime.InvalidConfiguration";
+        snprintf(err, errlen, "this package is built without the SQLite store; "
+                              "use TASKS_STORE=dynamodb");
+        return TAPI_ECONFIG;
+#endif
     }
     if (strcmp(kind, "dynamodb") != 0) {
         *error_type = "Runtime.InvalidConfiguration";

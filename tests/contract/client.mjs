@@ -112,7 +112,11 @@ export function fromProxyResponse(result) {
 
 async function lambdaSend(method, path, headers, payload) {
   if (!emulator) {
-    emulator = await startEmulator({ bootstrap: process.env.CONTRACT_BOOTSTRAP, env: { ...process.env } });
+    const bootstrap = process.env.CONTRACT_BOOTSTRAP;
+    const root = process.env.CONTRACT_CHROOT; // run the bootstrap inside this directory
+    emulator = await startEmulator(root
+      ? { command: 'chroot', args: [root, bootstrap], env: { ...process.env } }
+      : { bootstrap, env: { ...process.env } });
   }
   const event = JSON.stringify(toApiGatewayEvent(method, path, headers, payload));
   return fromProxyResponse(await emulator.invoke(event));
@@ -152,6 +156,9 @@ export async function closeClient() {
     const e = emulator;
     emulator = undefined;
     await e.close();
+    if (process.env.CONTRACT_INIT_REPORT) {
+      (await import('node:fs')).writeFileSync(process.env.CONTRACT_INIT_REPORT, `${e.initMs}\n`);
+    }
     if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(e.stderr + e.stdout)) {
       throw new Error(`sanitizer report from bootstrap:\n${e.stderr}`);
     }

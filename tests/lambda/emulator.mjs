@@ -42,6 +42,7 @@ export async function startEmulator({ bootstrap, env = {}, cwd, args = [], comma
       const url = req.url;
       if (req.method === 'GET' && url === `${PREFIX}/invocation/next`) {
         emu.nextCalls++;
+        if (emu.initMs === undefined) emu.initMs = Number(process.hrtime.bigint() - emu.spawnedAt) / 1e6;
         if (emu.failNext > 0) {
           emu.failNext--;
           res.writeHead(500, { 'Content-Type': 'application/json' });
@@ -79,6 +80,7 @@ export async function startEmulator({ bootstrap, env = {}, cwd, args = [], comma
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const api = `127.0.0.1:${server.address().port}`;
 
+  emu.spawnedAt = process.hrtime.bigint();
   const child = spawn(command || bootstrap, args, {
     cwd,
     env: {

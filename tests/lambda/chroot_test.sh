@@ -1,0 +1,37 @@
+#!/bin/sh
+# Proves lambda.zip is self-contained: it holds one executable `bootstrap` that is a
+# static binary, and unzipped into an otherwise empty root (a static busybox as /bin/sh is
+# all it has) it passes the whole contract suite through the Runtime API emulator on the
+# DynamoDB store. Prints the package size and the init time measured there.
+# Usage: tests/lambda/chroot_test.sh build/lambda.zip build/tasks-api
+set -u
+zip=$1
+tasks_api=$2
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib.sh"
+work=$(mktemp -d "${TMPDIR:-/tmp}/tapi-chroot-XXXXXX")
+DYNALITE_PID=""
+trap '[ -n "$DYNALITE_PID" ] && kill "$DYNALITE_PID" 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+fail() { echo "package-test: $*"; exit 1; }
+
+entries=$(unzip -Z1 "$zip")
+[ "$entries" = bootstrap ] || fail "zip must hold exactly 'bootstrap', holds: $entries"
+unzip -Z "$zip" | grep -q '^-rwxr-xr-x.* bootstrap$' || fail "bootstrap is not mode 755 in the zip"
+
+root=$work/root
+mkdir -p "$root/bin" "$root/var/task" "$root/tmp"
+cp /bin/busybox "$root/bin/sh"
+unzip -q "$zip" -d "$root/var/task"
+file "$root/var/task/bootstrap" | grep -q 'statically linked' || fail "bootstrap is not static: $(file "$root/var/task/bootstrap")"
+if ldd "$root/var/task/bootstrap" >/dev/null 2>&1; then fail "ldd sees dynamic dependencies"; fi
+glibc=$(strings "$root/var/task/bootstrap" | grep -o 'GLIBC_2\.[0-9]*' | sort -uV | tail -n 1)
+[ -z "$glibc" ] || fail "bootstrap references versioned glibc symbols ($glibc)"
+ls "$root" | sort | tr '\n' ' ' | grep -qx 'bin tmp var ' || fail "unexpected files in the root"
+
+start_dynalite "$work" || exit 1
+"$tasks_api" create-table --wait 30 2>"$work/create.log" || { cat "$work/create.log"; exit 1; }
+
+TASKS_STORE=dynamodb CONTRACT_TRANSPORT=lambda CONTRACT_CHROOT=$root CONTRACT_BOOTSTRAP=/var/task/bootstrap \
+    CONTRACT_INIT_REPORT=$work/init-ms \
+    node --test --test-reporter=dot "$here/../contract/"*.test.mjs || fail "contract suite failed in the chroot"
+echo "package-test: $(basename "$zip") $(stat -c %s "$zip") bytes; static bootstrap passed the contract suite in an empty chroot; init $(cat "$work/init-ms") ms"
