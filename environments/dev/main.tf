@@ -1,0 +1,56 @@
+# The dev stack: table, function and API wired together.
+
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = merge(var.tags, {
+      Project     = "tasks-api"
+      Environment = var.environment
+      ManagedBy   = "terraform"
+    })
+  }
+}
+
+locals {
+  name = "${var.name_prefix}-${var.environment}"
+}
+
+module "dynamodb" {
+  source = "../../modules/dynamodb"
+
+  name                        = local.name
+  deletion_protection_enabled = var.deletion_protection_enabled
+}
+
+module "lambda" {
+  source = "../../modules/lambda"
+
+  function_name        = local.name
+  package_path         = var.package_path
+  memory_size          = var.lambda_memory_size
+  timeout              = var.lambda_timeout
+  reserved_concurrency = var.lambda_reserved_concurrency
+  log_level            = var.log_level
+  log_retention_days   = var.log_retention_days
+  tracing_enabled      = var.tracing_enabled
+  table_name           = module.dynamodb.table_name
+  table_arn            = module.dynamodb.table_arn
+  table_index_arns     = module.dynamodb.index_arns
+}
+
+module "api_gateway" {
+  source = "../../modules/api-gateway"
+
+  name                           = local.name
+  stage_name                     = var.environment
+  lambda_function_name           = module.lambda.function_name
+  lambda_invoke_arn              = module.lambda.invoke_arn
+  throttling_rate_limit          = var.throttling_rate_limit
+  throttling_burst_limit         = var.throttling_burst_limit
+  log_retention_days             = var.log_retention_days
+  xray_tracing_enabled           = var.tracing_enabled
+  cors_allowed_origins           = var.cors_allowed_origins
+  api_key_required               = var.api_key_required
+  manage_account_cloudwatch_role = var.manage_account_cloudwatch_role
+}

@@ -1,0 +1,327 @@
+# The REST API in front of the function: explicit resources and methods (no {proxy+}),
+# each an AWS_PROXY integration. An ANY method on each resource sends a wrong method to
+# the function too, which answers 405 with Allow, and gateway responses give API
+# Gateway's own answers (unknown path, throttling, too large, timeouts) the API's
+# {"error":{"code","message"}} shape and security headers.
+
+locals {
+  # every route of the contract (docs/openapi.yaml), plus ANY for wrong methods
+  routes = {
+    "tasks-POST"    = { resource = "tasks", method = "POST" }
+    "tasks-GET"     = { resource = "tasks", method = "GET" }
+    "tasks-ANY"     = { resource = "tasks", method = "ANY" }
+    "task-GET"      = { resource = "task", method = "GET" }
+    "task-PATCH"    = { resource = "task", method = "PATCH" }
+    "task-DELETE"   = { resource = "task", method = "DELETE" }
+    "task-ANY"      = { resource = "task", method = "ANY" }
+  }
+  resource_ids = {
+    tasks = aws_api_gateway_resource.tasks.id
+    task  = aws_api_gateway_resource.task.id
+  }
+
+  cors_enabled = length(var.cors_allowed_origins) > 0
+  cors_origin  = local.cors_enabled ? var.cors_allowed_origins[0] : ""
+
+  security_headers = merge(
+    {
+      "gatewayresponse.header.Content-Type"           = "'application/json; charset=utf-8'"
+      "gatewayresponse.header.X-Content-Type-Options" = "'nosniff'"
+      "gatewayresponse.header.Cache-Control"          = "'no-store'"
+    },
+    local.cors_enabled ? { "gatewayresponse.header.Access-Control-Allow-Origin" = "'${local.cors_origin}'" } : {},
+  )
+
+  # API Gateway's own answers, in the API's error shape
+  gateway_responses = {
+    MISSING_AUTHENTICATION_TOKEN = { status = "404", code = "not_found", message = "\"The requested resource does not exist.\"" }
+    RESOURCE_NOT_FOUND           = { status = "404", code = "not_found", message = "\"The requested resource does not exist.\"" }
+    THROTTLED                    = { status = "429", code = "too_many_requests", message = "$context.error.messageString" }
+    QUOTA_EXCEEDED               = { status = "429", code = "quota_exceeded", message = "$context.error.messageString" }
+    REQUEST_TOO_LARGE            = { status = "413", code = "payload_too_large", message = "$context.error.messageString" }
+    INVALID_API_KEY              = { status = "403", code = "forbidden", message = "\"A valid API key is required.\"" }
+    ACCESS_DENIED                = { status = "403", code = "forbidden", message = "$context.error.messageString" }
+    INTEGRATION_TIMEOUT          = { status = "504", code = "gateway_timeout", message = "\"The request took too long; retry later.\"" }
+    INTEGRATION_FAILURE          = { status = "502", code = "bad_gateway", message = "\"The service failed to answer; retry later.\"" }
+    DEFAULT_4XX                  = { status = null, code = "bad_request", message = "$context.error.messageString" }
+    DEFAULT_5XX                  = { status = null, code = "service_unavailable", message = "\"The service is temporarily unable to handle the request; retry later.\"" }
+  }
+}
+
+resource "aws_api_gateway_rest_api" "this" {
+  name        = var.name
+  description = "Tasks REST API"
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+
+  tags = merge(var.tags, { Name = var.name })
+}
+
+resource "aws_api_gateway_resource" "tasks" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_rest_api.this.root_resource_id
+  path_part   = "tasks"
+}
+
+resource "aws_api_gateway_resource" "task" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  parent_id   = aws_api_gateway_resource.tasks.id
+  path_part   = "{id}"
+}
+
+resource "aws_api_gateway_method" "route" {
+  for_each = local.routes
+
+  rest_api_id      = aws_api_gateway_rest_api.this.id
+  resource_id      = local.resource_ids[each.value.resource]
+  http_method      = each.value.method
+  authorization    = "NONE"
+  api_key_required = var.api_key_required
+  request_parameters = each.value.resource == "task" ? {
+    "method.request.path.id" = true
+  } : {}
+}
+
+resource "aws_api_gateway_integration" "route" {
+  for_each = local.routes
+
+  rest_api_id             = aws_api_gateway_rest_api.this.id
+  resource_id             = local.resource_ids[each.value.resource]
+  http_method             = aws_api_gateway_method.route[each.key].http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST" # Lambda is always invoked with POST
+  uri                     = var.lambda_invoke_arn
+  timeout_milliseconds    = var.integration_timeout_ms
+}
+
+resource "aws_api_gateway_gateway_response" "this" {
+  for_each = local.gateway_responses
+
+  rest_api_id         = aws_api_gateway_rest_api.this.id
+  response_type       = each.key
+  status_code         = each.value.status
+  response_parameters = local.security_headers
+  response_templates = {
+    "application/json" = "{\"error\":{\"code\":\"${each.value.code}\",\"message\":${each.value.message}}}"
+  }
+}
+
+# Only this API, in any stage, method and path, may invoke the function.
+resource "aws_lambda_permission" "api" {
+  statement_id  = "AllowInvokeFrom-${var.name}"
+  action        = "lambda:InvokeFunction"
+  function_name = var.lambda_function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/*"
+}
+
+# CORS preflight: OPTIONS answered by API Gateway itself (MOCK), never by the function.
+resource "aws_api_gateway_method" "options" {
+  for_each = local.cors_enabled ? local.resource_ids : {}
+
+  rest_api_id   = aws_api_gateway_rest_api.this.id
+  resource_id   = each.value
+  http_method   = "OPTIONS"
+  authorization = "NONE"
+}
+
+resource "aws_api_gateway_integration" "options" {
+  for_each = aws_api_gateway_method.options
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  resource_id = each.value.resource_id
+  http_method = each.value.http_method
+  type        = "MOCK"
+  request_templates = {
+    "application/json" = "{\"statusCode\": 204}"
+  }
+}
+
+resource "aws_api_gateway_method_response" "options" {
+  for_each = aws_api_gateway_method.options
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  resource_id = each.value.resource_id
+  http_method = each.value.http_method
+  status_code = "204"
+  response_parameters = {
+    "method.response.header.Access-Control-Allow-Origin"  = true
+    "method.response.header.Access-Control-Allow-Methods" = true
+    "method.response.header.Access-Control-Allow-Headers" = true
+    "method.response.header.Access-Control-Max-Age"       = true
+  }
+}
+
+resource "aws_api_gateway_integration_response" "options" {
+  for_each = aws_api_gateway_method.options
+
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  resource_id = each.value.resource_id
+  http_method = each.value.http_method
+  status_code = aws_api_gateway_method_response.options[each.key].status_code
+  response_parameters = {
+    "method.response.header.Access-Control-Allow-Origin"  = "'${local.cors_origin}'"
+    "method.response.header.Access-Control-Allow-Methods" = each.key == "tasks" ? "'GET,POST,OPTIONS'" : "'GET,PATCH,DELETE,OPTIONS'"
+    "method.response.header.Access-Control-Allow-Headers" = "'Content-Type,X-Api-Key'"
+    "method.response.header.Access-Control-Max-Age"       = "'600'"
+  }
+
+  depends_on = [aws_api_gateway_integration.options]
+}
+
+resource "aws_api_gateway_deployment" "this" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  description = "Tasks API deployment"
+
+  # Any change to what the API serves makes a new deployment, so a stage can never keep
+  # serving an old one.
+  triggers = {
+    redeployment = sha1(jsonencode([
+      aws_api_gateway_resource.tasks,
+      aws_api_gateway_resource.task,
+      aws_api_gateway_method.route,
+      aws_api_gateway_integration.route,
+      aws_api_gateway_gateway_response.this,
+      aws_api_gateway_method.options,
+      aws_api_gateway_integration.options,
+      aws_api_gateway_integration_response.options,
+    ]))
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+
+  depends_on = [
+    aws_api_gateway_integration.route,
+    aws_api_gateway_integration_response.options,
+  ]
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  name              = "/aws/apigateway/${var.name}/${var.stage_name}/access"
+  retention_in_days = var.log_retention_days
+  tags              = merge(var.tags, { Name = "/aws/apigateway/${var.name}/${var.stage_name}/access" })
+}
+
+resource "aws_api_gateway_stage" "this" {
+  rest_api_id          = aws_api_gateway_rest_api.this.id
+  deployment_id        = aws_api_gateway_deployment.this.id
+  stage_name           = var.stage_name
+  xray_tracing_enabled = var.xray_tracing_enabled
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      ip                 = "$context.identity.sourceIp"
+      requestTime        = "$context.requestTime"
+      httpMethod         = "$context.httpMethod"
+      resourcePath       = "$context.resourcePath"
+      path               = "$context.path"
+      status             = "$context.status"
+      responseLength     = "$context.responseLength"
+      integrationLatency = "$context.integration.latency"
+      integrationStatus  = "$context.integration.status"
+      errorType          = "$context.error.responseType"
+    })
+  }
+
+  tags = merge(var.tags, { Name = "${var.name}-${var.stage_name}" })
+
+  depends_on = [aws_api_gateway_account.this]
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  rest_api_id = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  method_path = "*/*"
+
+  settings {
+    throttling_rate_limit  = var.throttling_rate_limit
+    throttling_burst_limit = var.throttling_burst_limit
+    metrics_enabled        = true
+    logging_level          = "OFF" # access logs above; execution logs would hold bodies
+  }
+}
+
+# Optional API keys: a usage plan with quota and throttling for this stage.
+resource "aws_api_gateway_api_key" "this" {
+  count = var.api_key_required ? 1 : 0
+
+  name = "${var.name}-${var.stage_name}"
+  tags = merge(var.tags, { Name = "${var.name}-${var.stage_name}" })
+}
+
+resource "aws_api_gateway_usage_plan" "this" {
+  count = var.api_key_required ? 1 : 0
+
+  name = "${var.name}-${var.stage_name}"
+
+  api_stages {
+    api_id = aws_api_gateway_rest_api.this.id
+    stage  = aws_api_gateway_stage.this.stage_name
+  }
+
+  quota_settings {
+    limit  = var.usage_plan_quota_limit
+    period = var.usage_plan_quota_period
+  }
+
+  throttle_settings {
+    rate_limit  = var.throttling_rate_limit
+    burst_limit = var.throttling_burst_limit
+  }
+
+  tags = merge(var.tags, { Name = "${var.name}-${var.stage_name}" })
+}
+
+resource "aws_api_gateway_usage_plan_key" "this" {
+  count = var.api_key_required ? 1 : 0
+
+  key_id        = aws_api_gateway_api_key.this[0].id
+  key_type      = "API_KEY"
+  usage_plan_id = aws_api_gateway_usage_plan.this[0].id
+}
+
+# API Gateway's account-wide CloudWatch role, which access logging needs. One per account
+# and region, so it is opt-in: several stacks must not fight over it.
+data "aws_iam_policy_document" "apigw_assume" {
+  statement {
+    sid     = "ApiGatewayAssumesRole"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["apigateway.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_partition" "current" {}
+
+resource "aws_iam_role" "account_cloudwatch" {
+  count = var.manage_account_cloudwatch_role ? 1 : 0
+
+  name               = "${var.name}-apigw-cloudwatch"
+  assume_role_policy = data.aws_iam_policy_document.apigw_assume.json
+  tags               = merge(var.tags, { Name = "${var.name}-apigw-cloudwatch" })
+}
+
+resource "aws_iam_role_policy_attachment" "account_cloudwatch" {
+  count = var.manage_account_cloudwatch_role ? 1 : 0
+
+  role       = aws_iam_role.account_cloudwatch[0].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+}
+
+resource "aws_api_gateway_account" "this" {
+  count = var.manage_account_cloudwatch_role ? 1 : 0
+
+  cloudwatch_role_arn = aws_iam_role.account_cloudwatch[0].arn
+
+  depends_on = [aws_iam_role_policy_attachment.account_cloudwatch]
+}

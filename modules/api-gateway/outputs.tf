@@ -1,0 +1,30 @@
+output "rest_api_id" {
+  description = "ID of the REST API."
+  value       = aws_api_gateway_rest_api.this.id
+}
+
+output "execution_arn" {
+  description = "Execution ARN of the REST API."
+  value       = aws_api_gateway_rest_api.this.execution_arn
+}
+
+output "stage_name" {
+  description = "The deployed stage."
+  value       = aws_api_gateway_stage.this.stage_name
+}
+
+output "invoke_url" {
+  description = "Base URL of the stage (append /tasks)."
+  value       = aws_api_gateway_stage.this.invoke_url
+}
+
+output "access_log_group_name" {
+  description = "Log group of the stage's access logs."
+  value       = aws_cloudwatch_log_group.access.name
+}
+
+output "api_key_value" {
+  description = "The API key when api_key_required is true, else null."
+  value       = var.api_key_required ? aws_api_gateway_api_key.this[0].value : null
+  sensitive   = true
+}

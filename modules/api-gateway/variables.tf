@@ -1,0 +1,136 @@
+variable "name" {
+  description = "Name of the REST API (also prefixes its log group, key and plan)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
+    error_message = "name must be 1-64 characters of A-Z, a-z, 0-9, '_' and '-'."
+  }
+}
+
+variable "stage_name" {
+  description = "Stage to deploy (the first path segment of the invoke URL)."
+  type        = string
+  default     = "dev"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_]{1,128}$", var.stage_name))
+    error_message = "stage_name must be 1-128 characters of A-Z, a-z, 0-9 and '_'."
+  }
+}
+
+variable "lambda_function_name" {
+  description = "Name of the function the API invokes (for the invoke permission)."
+  type        = string
+}
+
+variable "lambda_invoke_arn" {
+  description = "Invoke ARN of the function (the lambda module's invoke_arn output)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:lambda:path/2015-03-31/functions/.+/invocations$", var.lambda_invoke_arn))
+    error_message = "lambda_invoke_arn must be a Lambda invoke ARN (arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations)."
+  }
+}
+
+variable "integration_timeout_ms" {
+  description = "How long API Gateway waits for the function, in milliseconds."
+  type        = number
+  default     = 29000
+
+  validation {
+    condition     = var.integration_timeout_ms >= 50 && var.integration_timeout_ms <= 29000
+    error_message = "integration_timeout_ms must be from 50 to 29000."
+  }
+}
+
+variable "throttling_rate_limit" {
+  description = "Stage-wide steady-state requests per second (also the usage plan's rate)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.throttling_rate_limit > 0 && var.throttling_rate_limit <= 10000
+    error_message = "throttling_rate_limit must be from 1 to 10000 requests per second."
+  }
+}
+
+variable "throttling_burst_limit" {
+  description = "Stage-wide burst of requests (also the usage plan's burst)."
+  type        = number
+  default     = 200
+
+  validation {
+    condition     = var.throttling_burst_limit >= 1 && var.throttling_burst_limit <= 5000 && floor(var.throttling_burst_limit) == var.throttling_burst_limit
+    error_message = "throttling_burst_limit must be a whole number from 1 to 5000."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the access-log group."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+}
+
+variable "xray_tracing_enabled" {
+  description = "X-Ray tracing on the stage."
+  type        = bool
+  default     = false
+}
+
+variable "cors_allowed_origins" {
+  description = "Origin allowed by CORS (e.g. [\"https://app.example.com\"]); empty disables CORS. API Gateway's MOCK preflight can return one fixed origin, so at most one."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.cors_allowed_origins) <= 1 && alltrue([for o in var.cors_allowed_origins : can(regex("^(\\*|https?://[A-Za-z0-9.-]+(:[0-9]+)?)$", o))])
+    error_message = "cors_allowed_origins holds at most one origin: \"*\" or scheme://host[:port]."
+  }
+}
+
+variable "api_key_required" {
+  description = "Require an API key (x-api-key) on every method, with a usage plan."
+  type        = bool
+  default     = false
+}
+
+variable "usage_plan_quota_limit" {
+  description = "Requests per quota period allowed to the API key."
+  type        = number
+  default     = 100000
+
+  validation {
+    condition     = var.usage_plan_quota_limit >= 1 && floor(var.usage_plan_quota_limit) == var.usage_plan_quota_limit
+    error_message = "usage_plan_quota_limit must be a whole number >= 1."
+  }
+}
+
+variable "usage_plan_quota_period" {
+  description = "Quota period: DAY, WEEK or MONTH."
+  type        = string
+  default     = "MONTH"
+
+  validation {
+    condition     = contains(["DAY", "WEEK", "MONTH"], var.usage_plan_quota_period)
+    error_message = "usage_plan_quota_period must be DAY, WEEK or MONTH."
+  }
+}
+
+variable "manage_account_cloudwatch_role" {
+  description = "Create API Gateway's account-wide CloudWatch Logs role (needed once per account and region for access logs)."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags for every taggable resource of this module."
+  type        = map(string)
+  default     = {}
+}

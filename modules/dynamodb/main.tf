@@ -1,0 +1,48 @@
+# The tasks table exactly as the C DynamoDB store (src/store/dynamodb.h) uses it:
+# partition key "id", and the GSI "by-created" (partition "shard", sort "sk" =
+# "<createdAt>#<id>") that GET /tasks queries shard by shard, newest first.
+
+resource "aws_dynamodb_table" "this" {
+  name                        = var.name
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "id"
+  deletion_protection_enabled = var.deletion_protection_enabled
+
+  attribute {
+    name = "id"
+    type = "S"
+  }
+
+  attribute {
+    name = "shard"
+    type = "S"
+  }
+
+  attribute {
+    name = "sk"
+    type = "S"
+  }
+
+  global_secondary_index {
+    name            = local.list_index_name
+    hash_key        = "shard"
+    range_key       = "sk"
+    projection_type = "ALL"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+
+  tags = merge(var.tags, { Name = var.name })
+}
+
+locals {
+  # must equal TAPI_DDB_INDEX in src/store/dynamodb.h
+  list_index_name = "by-created"
+}
