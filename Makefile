@@ -44,7 +44,7 @@ STATIC_OBJ    := $(patsubst %.c,$(STATIC_DIR)/obj/%.o,$(BOOTSTRAP_SRC))
 
 .PHONY: all run test clean deps deps-test package package-test unit unit-asan contract contract-asan valgrind \
         contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults \
-        contract-lambda contract-lambda-asan lambda-runtime
+        contract-lambda contract-lambda-asan lambda-runtime terraform-check
 
 all: $(BUILD)/tasks-api $(BUILD)/bootstrap
 
@@ -72,7 +72,7 @@ endif
 test: deps-test node_modules/.package-lock.json
 	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
 	    contract-dynamodb contract-dynamodb-asan dynamodb-faults \
-	    contract-lambda contract-lambda-asan lambda-runtime package-test \
+	    contract-lambda contract-lambda-asan lambda-runtime package-test terraform-check \
 	    valgrind contract-valgrind
 	@echo "make test: all suites passed"
 
@@ -173,6 +173,14 @@ lambda-runtime: $(BUILD)/bootstrap $(BUILD)/asan/bootstrap $(BUILD)/tasks-api no
 	@LAMBDA_BOOTSTRAP=$(BUILD)/bootstrap TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/lambda/runtime.test.mjs
 	@LAMBDA_BOOTSTRAP=$(BUILD)/asan/bootstrap TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/lambda/runtime.test.mjs
 	@echo "lambda runtime: passed (normal and ASan builds)"
+
+# Terraform: fmt + validate when a terraform binary exists; always the offline checks
+# (schema, wiring, policy, each shown to bite) and least privilege proven against moto.
+terraform-check: $(BUILD)/tasks-api $(BUILD)/bootstrap node_modules/.package-lock.json
+	@tests/terraform/terraform_cli.sh
+	@node tests/terraform/validate.mjs .
+	@node --test --test-reporter=dot tests/terraform/validate.test.mjs
+	@python3 tests/terraform/moto_least_privilege.py $(BUILD)/tasks-api $(BUILD)/bootstrap
 
 contract-valgrind: $(BUILD)/tasks-api
 	@VALGRIND=1 tests/contract/run.sh $(BUILD)/tasks-api

@@ -7,13 +7,13 @@
 locals {
   # every route of the contract (docs/openapi.yaml), plus ANY for wrong methods
   routes = {
-    "tasks-POST"    = { resource = "tasks", method = "POST" }
-    "tasks-GET"     = { resource = "tasks", method = "GET" }
-    "tasks-ANY"     = { resource = "tasks", method = "ANY" }
-    "task-GET"      = { resource = "task", method = "GET" }
-    "task-PATCH"    = { resource = "task", method = "PATCH" }
-    "task-DELETE"   = { resource = "task", method = "DELETE" }
-    "task-ANY"      = { resource = "task", method = "ANY" }
+    "tasks-POST"  = { resource = "tasks", method = "POST" }
+    "tasks-GET"   = { resource = "tasks", method = "GET" }
+    "tasks-ANY"   = { resource = "tasks", method = "ANY" }
+    "task-GET"    = { resource = "task", method = "GET" }
+    "task-PATCH"  = { resource = "task", method = "PATCH" }
+    "task-DELETE" = { resource = "task", method = "DELETE" }
+    "task-ANY"    = { resource = "task", method = "ANY" }
   }
   resource_ids = {
     tasks = aws_api_gateway_resource.tasks.id

@@ -9,6 +9,8 @@
 #     become API Gateway proxy events.
 #   STORE=sqlite (default): a fresh SQLite file.
 #   STORE=dynamodb: dynalite on loopback, table created with `tasks-api create-table`.
+#   STORE=dynamodb_external: the DynamoDB store on the endpoint, table and credentials
+#     already in the environment (AWS_ENDPOINT_URL_DYNAMODB, TABLE_NAME, AWS_*).
 #   VALGRIND=1: the server runs under memcheck; any leak or error fails the run.
 set -u
 bin=$1
@@ -32,7 +34,7 @@ if [ "$store" = dynamodb ]; then
 fi
 
 if [ "${TRANSPORT:-http}" = lambda ]; then
-    TASKS_STORE=$store TASKS_DB="$work/tasks.db" CONTRACT_TRANSPORT=lambda CONTRACT_BOOTSTRAP=$bin \
+    TASKS_STORE=${store%_external} TASKS_DB="$work/tasks.db" CONTRACT_TRANSPORT=lambda CONTRACT_BOOTSTRAP=$bin \
         node --test --test-reporter=dot "$here"/*.test.mjs
     rc=$?
     [ $rc -eq 0 ] && echo "contract: $bin through the Lambda Runtime API (store $store) passed"
@@ -44,7 +46,7 @@ if [ "${VALGRIND:-0}" = 1 ]; then
     wrap="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
 fi
 : >"$log"
-TASKS_STORE=$store $wrap "$bin" serve --host 127.0.0.1 --port 0 --db "$work/tasks.db" 2>"$log" &
+TASKS_STORE=${store%_external} $wrap "$bin" serve --host 127.0.0.1 --port 0 --db "$work/tasks.db" 2>"$log" &
 pid=$!
 
 url=$(wait_for_line "$log" 's/.*listening on \(http:[^ ]*\).*/\1/p' "$pid")

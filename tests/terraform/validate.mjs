@@ -1,0 +1,322 @@
+// Offline validation of the Terraform tree, for machines without a terraform binary.
+// Every .tf file is parsed with @cdktf/hcl2json and checked against:
+//  1. schema: every resource/data argument and nested block exists in the AWS provider's
+//     schema, as @cdktf/provider-aws carries it (synthesizeAttributes() of each type);
+//  2. wiring: module calls pass only declared variables and every required one; every
+//     var., local., module.X.Y, resource and data reference resolves;
+//  3. policy: least-privilege IAM, every API route proxied, scoped Lambda permission,
+//     log retention, table PITR + encryption, and the table/index the C code uses.
+// Usage: node tests/terraform/validate.mjs [ROOT]   (exit 1 and a list of problems)
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const hcl2json = require('@cdktf/hcl2json');
+const providerLib = path.join(path.dirname(require.resolve('@cdktf/provider-aws/package.json')), 'lib');
+
+// What src/store/dynamodb.c calls: the role must allow exactly this.
+export const NEEDED_DYNAMODB_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+export const NEEDED_LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const CONTRACT_ROUTES = [['tasks', 'POST'], ['tasks', 'GET'], ['task', 'GET'], ['task', 'PATCH'], ['task', 'DELETE']];
+const META_ARGS = new Set(['count', 'for_each', 'depends_on', 'lifecycle', 'provider', 'provisioner', 'connection', 'dynamic']);
+const ADMIN_POLICY = /AdministratorAccess|PowerUserAccess|FullAccess|IAMFullAccess/;
+
+// ---- provider schema, read from @cdktf/provider-aws ----
+
+const schemaCache = new Map();
+
+function parseObjectKeys(body) {
+  const out = {};
+  for (const m of body.matchAll(/^\s+([a-z0-9_]+): (.*),$/gm)) {
+    const fn = /(?:^|[^.\w])([a-zA-Z0-9]+ToTerraform)\b/.exec(m[2]);
+    out[m[1]] = fn && !m[2].startsWith('cdktf.' + fn[1]) ? fn[1] : null;
+  }
+  return out;
+}
+
+function nestedSchema(source, fnName, depth = 0) {
+  const start = source.indexOf(`function ${fnName}(struct) {`);
+  if (start < 0 || depth > 8) return {};
+  const ret = source.indexOf('return {', start);
+  const end = source.indexOf('\n    };\n}', ret);
+  const keys = parseObjectKeys(source.slice(ret + 8, end));
+  return Object.fromEntries(Object.entries(keys).map(([k, fn]) => [k, fn ? nestedSchema(source, fn, depth + 1) : null]));
+}
+
+/** Schema of a resource ("aws_x_y") or data source ("data.aws_x_y"), or null if unknown. */
+export function schemaOf(kind, type) {
+  const key = `${kind}:${type}`;
+  if (schemaCache.has(key)) return schemaCache.get(key);
+  const dir = (kind === 'data' ? 'data-' : '') + (kind === 'data' ? type : type.replace(/^aws_/, '')).replace(/_/g, '-');
+  const file = path.join(providerLib, dir, 'index.js');
+  let schema = null;
+  if (fs.existsSync(file)) {
+    const source = fs.readFileSync(file, 'utf8');
+    const at = source.indexOf('synthesizeAttributes() {');
+    const ret = source.indexOf('return {', at);
+    const end = source.indexOf('\n        };\n    }', ret);
+    const keys = parseObjectKeys(source.slice(ret + 8, end));
+    schema = Object.fromEntries(Object.entries(keys).map(([k, fn]) => [k, fn ? nestedSchema(source, fn) : null]));
+  }
+  schemaCache.set(key, schema);
+  return schema;
+}
+
+// ---- parsing ----
+
+async function parseDir(dir) {
+  const merged = { resource: {}, data: {}, variable: {}, output: {}, module: {}, locals: {}, files: {} };
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.tf')).sort()) {
+    const text = fs.readFileSync(path.join(dir, f), 'utf8');
+    const j = await hcl2json.parse(f, text);
+    merged.files[f] = j;
+    for (const kind of ['resource', 'data']) {
+      for (const [type, byName] of Object.entries(j[kind] || {})) {
+        for (const [name, blocks] of Object.entries(byName)) {
+          (merged[kind][type] ||= {})[name] = { body: blocks[0], file: f };
+        }
+      }
+    }
+    for (const kind of ['variable', 'output', 'module']) {
+      for (const [name, blocks] of Object.entries(j[kind] || {})) merged[kind][name] = { body: blocks[0], file: f };
+    }
+    for (const l of j.locals || []) Object.assign(merged.locals, l);
+  }
+  return merged;
+}
+
+function* strings(value) {
+  if (typeof value === 'string') yield value;
+  else if (Array.isArray(value)) for (const v of value) yield* strings(v);
+  else if (value && typeof value === 'object') for (const v of Object.values(value)) yield* strings(v);
+}
+
+/** Text of every ${...} interpolation in a string (brace-aware). */
+function* interpolations(s) {
+  for (let i = s.indexOf('${'); i >= 0; i = s.indexOf('${', i + 1)) {
+    let depth = 0;
+    for (let j = i + 1; j < s.length; j++) {
+      if (s[j] === '{') depth++;
+      else if (s[j] === '}' && --depth === 0) {
+        yield s.slice(i + 2, j);
+        break;
+      }
+    }
+  }
+}
+
+// ---- checks ----
+
+function checkBlock(problems, where, body, schema) {
+  for (const [key, value] of Object.entries(body)) {
+    if (META_ARGS.has(key)) {
+      if (key === 'dynamic') {
+        for (const [name, blocks] of Object.entries(value)) {
+          if (!(name in schema) || schema[name] === null) problems.push(`${where}: unknown dynamic block "${name}"`);
+          else for (const b of blocks) for (const c of b.content || []) checkBlock(problems, `${where}.${name}`, c, schema[name]);
+        }
+      }
+      continue;
+    }
+    if (!(key in schema)) {
+      problems.push(`${where}: unknown argument or block "${key}"`);
+      continue;
+    }
+    if (schema[key] && Array.isArray(value)) {
+      for (const b of value) if (b && typeof b === 'object' && !Array.isArray(b)) checkBlock(problems, `${where}.${key}`, b, schema[key]);
+    }
+  }
+}
+
+function checkSchema(problems, rel, parsed) {
+  for (const kind of ['resource', 'data']) {
+    for (const [type, byName] of Object.entries(parsed[kind])) {
+      const schema = schemaOf(kind, type);
+      for (const [name, { body, file }] of Object.entries(byName)) {
+        const where = `${rel}/${file}: ${kind === 'data' ? 'data.' : ''}${type}.${name}`;
+        if (!schema) problems.push(`${where}: unknown ${kind} type "${type}"`);
+        else checkBlock(problems, where, body, schema);
+      }
+    }
+  }
+}
+
+function checkReferences(problems, rel, parsed, modulesByName) {
+  const declared = (kind, type, name) => parsed[kind][type] && parsed[kind][type][name];
+  const all = [parsed.resource, parsed.data, parsed.output, parsed.module, parsed.locals, parsed.variable];
+  for (const section of all) {
+    for (const s of strings(section)) {
+      for (const expr of interpolations(s)) {
+        const bare = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+        for (const m of bare.matchAll(/(?<![\w.])var\.(\w+)/g)) {
+          if (!parsed.variable[m[1]]) problems.push(`${rel}: reference to undeclared var.${m[1]}`);
+        }
+        for (const m of bare.matchAll(/(?<![\w.])local\.(\w+)/g)) {
+          if (!(m[1] in parsed.locals)) problems.push(`${rel}: reference to undeclared local.${m[1]}`);
+        }
+        for (const m of bare.matchAll(/(?<![\w.])module\.(\w+)\.(\w+)/g)) {
+          const mod = modulesByName[m[1]];
+          if (!mod) problems.push(`${rel}: reference to undeclared module.${m[1]}`);
+          else if (!mod.output[m[2]]) problems.push(`${rel}: module.${m[1]} has no output "${m[2]}"`);
+        }
+        for (const m of bare.matchAll(/(?<![\w.])data\.(aws_\w+)\.(\w+)/g)) {
+          if (!declared('data', m[1], m[2])) problems.push(`${rel}: reference to undeclared data.${m[1]}.${m[2]}`);
+        }
+        for (const m of bare.matchAll(/(?<![\w.])(aws_\w+)\.(\w+)/g)) {
+          if (!declared('resource', m[1], m[2])) problems.push(`${rel}: reference to undeclared resource ${m[1]}.${m[2]}`);
+        }
+      }
+    }
+  }
+}
+
+function checkModuleCalls(problems, rel, parsed, modulesByName) {
+  for (const [name, { body }] of Object.entries(parsed.module)) {
+    const mod = modulesByName[name];
+    if (!mod) {
+      problems.push(`${rel}: module "${name}" source ${body.source} cannot be read`);
+      continue;
+    }
+    for (const arg of Object.keys(body)) {
+      if (['source', 'version', 'providers', 'depends_on', 'count', 'for_each'].includes(arg)) continue;
+      if (!mod.variable[arg]) problems.push(`${rel}: module "${name}" passes "${arg}", which ${body.source} does not declare`);
+    }
+    for (const [v, { body: decl }] of Object.entries(mod.variable)) {
+      if (!('default' in decl) && !(v in body)) problems.push(`${rel}: module "${name}" does not pass required variable "${v}"`);
+    }
+  }
+}
+
+function checkVariables(problems, rel, parsed) {
+  for (const [name, { body }] of Object.entries(parsed.variable)) {
+    if (!body.type) problems.push(`${rel}: variable "${name}" has no type`);
+    if (!body.description) problems.push(`${rel}: variable "${name}" has no description`);
+  }
+  for (const [name, { body }] of Object.entries(parsed.output)) {
+    if (!body.description) problems.push(`${rel}: output "${name}" has no description`);
+  }
+}
+
+function statementsOf(parsed) {
+  const out = [];
+  for (const [name, { body }] of Object.entries((parsed.data.aws_iam_policy_document) || {})) {
+    for (const st of body.statement || []) out.push({ doc: name, st });
+  }
+  return out;
+}
+
+function checkPolicy(problems, rel, parsed, repoRoot) {
+  const p = (msg) => problems.push(`${rel}: ${msg}`);
+  // IAM: no wildcard actions or resources, no admin-style managed policies
+  for (const { doc, st } of statementsOf(parsed)) {
+    for (const a of [].concat(st.actions || [], st.not_actions || [])) {
+      if (a.includes('*')) p(`policy document "${doc}" grants wildcard action "${a}"`);
+    }
+    for (const r of [].concat(st.resources || [], st.not_resources || [])) {
+      if (r === '*' || r === 'arn:aws:*' || /^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$/.test(r)) p(`policy document "${doc}" grants resource "${r}"`);
+    }
+    if (st.not_actions || st.not_resources) p(`policy document "${doc}" uses NotAction/NotResource`);
+    if ((st.effect || 'Allow') === 'Allow' && (st.actions || []).some((a) => a.startsWith('dynamodb:'))) {
+      const got = [...st.actions].sort();
+      if (JSON.stringify(got) !== JSON.stringify(NEEDED_DYNAMODB_ACTIONS)) {
+        p(`DynamoDB actions must be exactly ${NEEDED_DYNAMODB_ACTIONS.join(', ')} (got ${got.join(', ')})`);
+      }
+    }
+  }
+  for (const s of strings(parsed.resource)) if (/"Action"\s*:\s*"\*"|"Resource"\s*:\s*"\*"/.test(s)) p('inline JSON policy with "*"');
+  for (const [type, byName] of Object.entries(parsed.resource)) {
+    if (!/policy_attachment$/.test(type)) continue;
+    for (const [name, { body }] of Object.entries(byName)) {
+      if (ADMIN_POLICY.test(body.policy_arn || '')) p(`${type}.${name} attaches a broad managed policy ${body.policy_arn}`);
+    }
+  }
+  // log groups keep logs for a bounded time
+  for (const [name, { body }] of Object.entries(parsed.resource.aws_cloudwatch_log_group || {})) {
+    if (body.retention_in_days === undefined) p(`aws_cloudwatch_log_group.${name} has no retention_in_days`);
+  }
+  // the table: PITR, encryption, and exactly the key and index the C store uses
+  for (const [name, { body }] of Object.entries(parsed.resource.aws_dynamodb_table || {})) {
+    const pitr = (body.point_in_time_recovery || [])[0];
+    if (!pitr || pitr.enabled !== true) p(`aws_dynamodb_table.${name} lacks point_in_time_recovery { enabled = true }`);
+    const sse = (body.server_side_encryption || [])[0];
+    if (!sse || sse.enabled !== true) p(`aws_dynamodb_table.${name} lacks server_side_encryption { enabled = true }`);
+    if (body.hash_key !== 'id') p(`aws_dynamodb_table.${name} hash_key must be "id"`);
+    const header = fs.readFileSync(path.join(repoRoot, 'src/store/dynamodb.h'), 'utf8');
+    const index = /#define TAPI_DDB_INDEX "([^"]+)"/.exec(header)[1];
+    const gsi = (body.global_secondary_index || [])[0] || {};
+    const gsiName = String(gsi.name || '').replace(/^\$\{local\.(\w+)\}$/, (_, l) => parsed.locals[l]);
+    if (gsiName !== index || gsi.hash_key !== 'shard' || gsi.range_key !== 'sk' || gsi.projection_type !== 'ALL') {
+      p(`aws_dynamodb_table.${name} needs GSI "${index}" (hash_key shard, range_key sk, projection ALL) as src/store/dynamodb.h`);
+    }
+    const attrs = (body.attribute || []).map((a) => `${a.name}:${a.type}`).sort().join(',');
+    if (attrs !== 'id:S,shard:S,sk:S') p(`aws_dynamodb_table.${name} attributes must be id, shard, sk (S); got ${attrs}`);
+  }
+  // the function is the C custom runtime
+  for (const [name, { body }] of Object.entries(parsed.resource.aws_lambda_function || {})) {
+    if (body.runtime !== 'provided.al2023' || body.handler !== 'bootstrap') p(`aws_lambda_function.${name} must use provided.al2023 with handler bootstrap`);
+    if (!body.source_code_hash) p(`aws_lambda_function.${name} has no source_code_hash`);
+  }
+  // every Lambda permission is scoped to a source
+  for (const [name, { body }] of Object.entries(parsed.resource.aws_lambda_permission || {})) {
+    if (!body.source_arn || !/execution_arn/.test(body.source_arn)) p(`aws_lambda_permission.${name} has no source_arn scoped to the API's execution ARN`);
+  }
+  // every route of the contract has a method and an AWS_PROXY integration
+  const methods = parsed.resource.aws_api_gateway_method;
+  if (methods) {
+    const routes = parsed.locals.routes || {};
+    const present = new Set(Object.values(routes).map((r) => `${r.resource} ${r.method}`));
+    for (const [res, method] of CONTRACT_ROUTES) if (!present.has(`${res} ${method}`)) p(`route ${method} ${res === 'tasks' ? '/tasks' : '/tasks/{id}'} has no method`);
+    if (!methods.route || methods.route.body.for_each !== '${local.routes}') p('aws_api_gateway_method.route must cover local.routes');
+    const integ = (parsed.resource.aws_api_gateway_integration || {}).route;
+    if (!integ || integ.body.for_each !== '${local.routes}' || integ.body.type !== 'AWS_PROXY' || integ.body.integration_http_method !== 'POST') {
+      p('aws_api_gateway_integration.route must be an AWS_PROXY integration (POST) for every route');
+    }
+    const res = parsed.resource.aws_api_gateway_resource || {};
+    if (!res.tasks || res.tasks.body.path_part !== 'tasks' || !res.task || res.task.body.path_part !== '{id}') p('resources /tasks and /tasks/{id} must exist');
+    if (Object.values(res).some((r) => /proxy\+/.test(r.body.path_part))) p('no {proxy+} resources');
+    const dep = (parsed.resource.aws_api_gateway_deployment || {}).this;
+    if (!dep || !dep.body.triggers || !(dep.body.lifecycle || [])[0]?.create_before_destroy) p('the deployment needs a triggers hash and create_before_destroy');
+  }
+}
+
+/** Validates every module and environment under root; returns a list of problems. */
+export async function validateTree(root) {
+  const problems = [];
+  const dirs = [];
+  for (const top of ['modules', 'environments']) {
+    const base = path.join(root, top);
+    if (!fs.existsSync(base)) continue;
+    for (const d of fs.readdirSync(base).sort()) dirs.push(path.join(base, d));
+  }
+  const parsedByDir = {};
+  for (const d of dirs) parsedByDir[d] = await parseDir(d);
+  for (const d of dirs) {
+    const rel = path.relative(root, d);
+    const parsed = parsedByDir[d];
+    for (const f of ['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf']) {
+      if (!fs.existsSync(path.join(d, f))) problems.push(`${rel}: missing ${f}`);
+    }
+    if (!fs.existsSync(path.join(d, 'README.md'))) problems.push(`${rel}: missing README.md`);
+    const modulesByName = {};
+    for (const [name, { body }] of Object.entries(parsed.module)) {
+      const src = path.resolve(d, body.source);
+      modulesByName[name] = parsedByDir[src] || (fs.existsSync(src) ? await parseDir(src) : undefined);
+    }
+    checkSchema(problems, rel, parsed);
+    checkVariables(problems, rel, parsed);
+    checkModuleCalls(problems, rel, parsed, modulesByName);
+    checkReferences(problems, rel, parsed, modulesByName);
+    checkPolicy(problems, rel, parsed, root);
+  }
+  return problems;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const root = path.resolve(process.argv[2] || '.');
+  const problems = await validateTree(root);
+  for (const p of problems) console.log(`terraform: ${p}`);
+  if (problems.length) process.exit(1);
+  console.log('terraform: offline validation passed (schema, wiring, policy)');
+}

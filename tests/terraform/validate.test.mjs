@@ -1,0 +1,61 @@
+// The offline Terraform checks pass on the real tree, and each one bites: a copy of the
+// tree broken in one way must produce exactly the expected complaint.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { validateTree } from './validate.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function brokenCopy(file, from, to) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-broken-'));
+  for (const d of ['modules', 'environments', 'src/store']) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
+  const target = path.join(dir, file);
+  const text = fs.readFileSync(target, 'utf8');
+  assert.ok(text.includes(from), `${file} does not contain ${from}`);
+  fs.writeFileSync(target, text.replace(from, to));
+  return dir;
+}
+
+async function expectProblem(file, from, to, pattern) {
+  const dir = brokenCopy(file, from, to);
+  try {
+    const problems = await validateTree(dir);
+    assert.ok(problems.some((p) => pattern.test(p)), `no problem matching ${pattern}; got:\n${problems.join('\n')}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the real tree passes every check', async () => {
+  assert.deepEqual(await validateTree(ROOT), []);
+});
+
+const CASES = [
+  ['a misspelled resource argument', 'modules/dynamodb/main.tf', 'billing_mode ', 'billing_mod  ', /unknown argument or block "billing_mod"/],
+  ['a misspelled nested block argument', 'modules/dynamodb/main.tf', 'projection_type', 'projection_typ', /global_secondary_index: unknown argument or block "projection_typ"/],
+  ['an unknown resource type', 'modules/lambda/main.tf', 'resource "aws_cloudwatch_log_group"', 'resource "aws_cloudwatch_loggroup"', /unknown resource type/],
+  ['a missing variable declaration', 'modules/lambda/variables.tf', 'variable "log_level" {', 'variable "log_levels" {', /undeclared var\.log_level|does not declare/],
+  ['a missing required module input', 'environments/dev/main.tf', '  table_arn            = module.dynamodb.table_arn\n', '', /does not pass required variable "table_arn"/],
+  ['an undeclared module output', 'environments/dev/main.tf', 'module.dynamodb.index_arns', 'module.dynamodb.index_arn', /has no output "index_arn"/],
+  ['an undeclared local', 'modules/api-gateway/main.tf', 'for_each = local.routes\n\n  rest_api_id      ', 'for_each = local.route\n\n  rest_api_id      ', /undeclared local\.route/],
+  ['a dangling resource reference', 'modules/lambda/main.tf', 'role   = aws_iam_role.this.id', 'role   = aws_iam_role.that.id', /undeclared resource aws_iam_role\.that/],
+  ['a dynamodb:* action', 'modules/lambda/main.tf', '"dynamodb:Query",', '"dynamodb:*",', /wildcard action "dynamodb:\*"/],
+  ['an action the code never calls', 'modules/lambda/main.tf', '"dynamodb:Query",', '"dynamodb:Query",\n      "dynamodb:Scan",', /DynamoDB actions must be exactly/],
+  ['a "*" resource', 'modules/lambda/main.tf', 'resources = ["${aws_cloudwatch_log_group.this.arn}:log-stream:*"]', 'resources = ["*"]', /grants resource "\*"/],
+  ['a broad managed policy', 'modules/lambda/main.tf', 'policy/AWSXRayDaemonWriteAccess', 'policy/AdministratorAccess', /broad managed policy/],
+  ['a route without a method', 'modules/api-gateway/main.tf', '"task-PATCH"  = { resource = "task", method = "PATCH" }', '', /route PATCH \/tasks\/\{id\} has no method/],
+  ['a non-proxy integration', 'modules/api-gateway/main.tf', 'type                    = "AWS_PROXY"', 'type                    = "AWS"', /AWS_PROXY integration/],
+  ['a Lambda permission without source_arn', 'modules/api-gateway/main.tf', '  source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/*"\n', '', /has no source_arn/],
+  ['a log group without retention', 'modules/lambda/main.tf', '  retention_in_days = var.log_retention_days\n', '', /no retention_in_days/],
+  ['a table without point-in-time recovery', 'modules/dynamodb/main.tf', 'point_in_time_recovery {\n    enabled = true', 'point_in_time_recovery {\n    enabled = false', /point_in_time_recovery/],
+  ['an index the code does not use', 'modules/dynamodb/main.tf', 'list_index_name = "by-created"', 'list_index_name = "by-date"', /needs GSI "by-created"/],
+  ['a variable without a type', 'modules/dynamodb/variables.tf', '  type        = bool\n', '', /has no type/],
+];
+
+for (const [name, file, from, to, pattern] of CASES) {
+  test(`catches ${name}`, () => expectProblem(file, from, to, pattern));
+}
