@@ -2,11 +2,34 @@
 // environment Lambda sets, hands it events through GET /invocation/next (long-poll), and
 // collects what it posts to /response, /error and /init/error. Faults can be injected
 // into the Runtime API itself (failNext, failPosts).
+import fs from 'node:fs';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 
 const PREFIX = '/2018-06-01/runtime';
+
+/** CPU time (ms) a process has used so far, all threads, from /proc/<pid>/task/<tid>/schedstat. */
+export function cpuMs(pid) {
+  try {
+    let ns = 0;
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return ns / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Peak resident set size (KiB) of a live process. */
+export function peakRssKiB(pid) {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+  } catch {
+    return NaN;
+  }
+}
 
 export async function startEmulator({ bootstrap, env = {}, cwd, args = [], command }) {
   const queue = []; // events waiting for /next
@@ -42,7 +65,10 @@ export async function startEmulator({ bootstrap, env = {}, cwd, args = [], comma
       const url = req.url;
       if (req.method === 'GET' && url === `${PREFIX}/invocation/next`) {
         emu.nextCalls++;
-        if (emu.initMs === undefined) emu.initMs = Number(process.hrtime.bigint() - emu.spawnedAt) / 1e6;
+        if (emu.initMs === undefined) {
+          emu.initMs = Number(process.hrtime.bigint() - emu.spawnedAt) / 1e6;
+          emu.initCpuMs = cpuMs(child.pid);
+        }
         if (emu.failNext > 0) {
           emu.failNext--;
           res.writeHead(500, { 'Content-Type': 'application/json' });

@@ -1,0 +1,125 @@
+// Benchmark 1: the C bootstrap (unzipped from build/lambda.zip) against the seed's design
+// (bench/baseline: Python + boto3), driven through the same Runtime API emulator, against
+// the same dynalite table, with the same event mix. Also counts the C bootstrap's
+// instructions per invocation with callgrind against a stub store.
+// Usage: node bench/lambda_bench.mjs OUT.json   (BENCH_QUICK=1 for a short run)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync, execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
+import { startEmulator, cpuMs, peakRssKiB } from '../tests/lambda/emulator.mjs';
+import { toApiGatewayEvent } from '../tests/contract/client.mjs';
+import { startStub } from './stub_dynamodb.mjs';
+
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite');
+const QUICK = process.env.BENCH_QUICK === '1';
+const CYCLES = QUICK ? 30 : 150; // 7 invocations each
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const out = process.argv[2];
+
+const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p / 100 * s.length))]; };
+
+function event(method, p, body) {
+  const headers = body === undefined ? {} : { 'Content-Type': 'application/json' };
+  return JSON.stringify(toApiGatewayEvent(method, p, headers, body));
+}
+
+/** One cycle of the mix: create, get, list, patch, get, delete, and a bad request. */
+async function cycle(emu, latencies) {
+  const timed = async (ev) => {
+    const t0 = process.hrtime.bigint();
+    const r = await emu.invoke(ev);
+    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (r.kind !== 'response') throw new Error(`invocation failed: ${r.body}`);
+    return JSON.parse(r.body);
+  };
+  const created = await timed(event('POST', '/tasks', JSON.stringify({ title: 'bench task', description: 'measured' })));
+  if (created.statusCode !== 201) throw new Error(`create failed: ${JSON.stringify(created)}`);
+  const id = JSON.parse(created.body).id;
+  await timed(event('GET', `/tasks/${id}`));
+  await timed(event('GET', '/tasks?limit=20'));
+  await timed(event('PATCH', `/tasks/${id}`, JSON.stringify({ status: 'done' })));
+  await timed(event('GET', `/tasks/${id}`));
+  await timed(event('DELETE', `/tasks/${id}`));
+  await timed(event('POST', '/tasks', '{"title": '));
+}
+
+async function measure(name, spawnOpts, env) {
+  const emu = await startEmulator({ ...spawnOpts, env });
+  const latencies = [];
+  await cycle(emu, []); // warm-up (first DynamoDB connection, lazy imports)
+  const cpu0 = cpuMs(emu.process.pid);
+  for (let i = 0; i < CYCLES; i++) await cycle(emu, latencies);
+  const cpu1 = cpuMs(emu.process.pid);
+  const result = {
+    runtime: name,
+    initMs: emu.initMs,
+    initCpuMs: emu.initCpuMs,
+    invocations: latencies.length,
+    cpuPerInvocationMs: (cpu1 - cpu0) / latencies.length,
+    latencyP50Ms: percentile(latencies, 50),
+    latencyP99Ms: percentile(latencies, 99),
+    peakRssKiB: peakRssKiB(emu.process.pid),
+  };
+  await emu.close();
+  return result;
+}
+
+async function callgrindInstructions(bootstrap, env, invocations) {
+  const file = path.join(os.tmpdir(), `cg-${process.pid}-${invocations}.out`);
+  const emu = await startEmulator({ command: 'valgrind', args: ['--tool=callgrind', `--callgrind-out-file=${file}`, bootstrap], env });
+  for (let i = 0; i < invocations / 7; i++) await cycle(emu, []);
+  emu.failNext = 100; // the loop gives up on /next and exits cleanly, so callgrind writes
+  await emu.exited;
+  await emu.close();
+  const total = Number(/^(?:summary|totals): (\d+)/m.exec(fs.readFileSync(file, 'utf8'))[1]);
+  fs.rmSync(file, { force: true });
+  return total;
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-bench-'));
+execFileSync('unzip', ['-q', path.join(ROOT, 'build/lambda.zip'), '-d', work]);
+const bootstrap = path.join(work, 'bootstrap');
+
+const db = dynalite({ createTableMs: 0 });
+await new Promise((r) => db.listen(0, '127.0.0.1', r));
+const env = {
+  TASKS_STORE: 'dynamodb', TABLE_NAME: 'bench', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench', AWS_SESSION_TOKEN: 'bench-token',
+  AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${db.address().port}`, LOG_LEVEL: 'warn',
+};
+await promisify(execFile)(path.join(ROOT, 'build/tasks-api'), ['create-table'], { env: { ...process.env, ...env } });
+
+const c = await measure('c-bootstrap', { bootstrap }, env);
+const py = await measure('python-boto3', { command: '/usr/bin/python3', args: [path.join(ROOT, 'bench/baseline/bootstrap.py')] }, env);
+await new Promise((r) => db.close(r));
+
+const stub = await startStub();
+const stubEnv = { ...env, AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${stub.address().port}` };
+const n = QUICK ? 70 : 210;
+const base = await callgrindInstructions(bootstrap, stubEnv, 0);
+const withN = await callgrindInstructions(bootstrap, stubEnv, n);
+stub.close();
+
+execFileSync('zip', ['-q', '-j', path.join(work, 'baseline.zip'), path.join(ROOT, 'bench/baseline/handler.py')]);
+const result = {
+  eventMix: 'create, get, list(20), patch, get, delete, malformed POST',
+  cycles: CYCLES,
+  c,
+  python: py,
+  packageBytes: { c: fs.statSync(path.join(ROOT, 'build/lambda.zip')).size, python: fs.statSync(path.join(work, 'baseline.zip')).size },
+  callgrind: { initInstructions: base, instructionsPerInvocation: Math.round((withN - base) / n), invocations: n },
+  ratios: {
+    initTime: py.initMs / c.initMs,
+    initCpu: py.initCpuMs / c.initCpuMs,
+    cpuPerInvocation: py.cpuPerInvocationMs / c.cpuPerInvocationMs,
+    peakRss: py.peakRssKiB / c.peakRssKiB,
+    latencyP50: py.latencyP50Ms / c.latencyP50Ms,
+  },
+};
+fs.rmSync(work, { recursive: true, force: true });
+fs.writeFileSync(out, JSON.stringify(result, null, 2));
+console.log(JSON.stringify(result, null, 2));
