@@ -9,7 +9,7 @@ import path from 'node:path';
 import { execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
-import { startEmulator, cpuMs, peakRssKiB } from '../tests/lambda/emulator.mjs';
+import { startEmulator, cpuMs, cpuSplitMs, peakRssKiB } from '../tests/lambda/emulator.mjs';
 import { toApiGatewayEvent } from '../tests/contract/client.mjs';
 import { startStub } from './stub_dynamodb.mjs';
 
@@ -52,14 +52,17 @@ async function measure(name, spawnOpts, env) {
   const latencies = [];
   await cycle(emu, []); // warm-up (first DynamoDB connection, lazy imports)
   const cpu0 = cpuMs(emu.process.pid);
+  const split0 = cpuSplitMs(emu.process.pid);
   for (let i = 0; i < CYCLES; i++) await cycle(emu, latencies);
   const cpu1 = cpuMs(emu.process.pid);
+  const split1 = cpuSplitMs(emu.process.pid);
   const result = {
     runtime: name,
     initMs: emu.initMs,
     initCpuMs: emu.initCpuMs,
     invocations: latencies.length,
     cpuPerInvocationMs: (cpu1 - cpu0) / latencies.length,
+    userCpuShare: (split1.user - split0.user) / ((split1.user - split0.user) + (split1.sys - split0.sys)),
     latencyP50Ms: percentile(latencies, 50),
     latencyP99Ms: percentile(latencies, 99),
     peakRssKiB: peakRssKiB(emu.process.pid),

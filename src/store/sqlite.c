@@ -4,6 +4,9 @@
  *   power loss can drop the last commits.
  * - Connections are pooled (one per server thread) because an sqlite3 handle must not be
  *   used by two threads at once; statements are prepared once per connection.
+ * - Writes take an in-process mutex: SQLite allows one writer anyway, and waiting on a
+ *   mutex is fair and immediate where SQLite's busy handler would sleep in steps of up
+ *   to 100 ms (the busy timeout still covers other processes on the same file).
  * - Listing walks the index tasks_by_created (created_at DESC, id DESC) with a row-value
  *   comparison, so a page costs O(log n + limit) at any depth. */
 #include "sqlite.h"
@@ -14,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+
+#include <pthread.h>
 
 #include "../core/log.h"
 #include "slot_pool.h"
@@ -58,6 +63,7 @@ typedef struct conn {
 typedef struct sqlite_store {
     tapi_store base;
     tapi_slot_pool pool; /* which connections are idle */
+    pthread_mutex_t write_mu;
     conn *conns;
     size_t conn_count;
     uint8_t token_key[TAPI_TOKEN_KEY_BYTES];
@@ -136,7 +142,9 @@ static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const tapi_task
     bind_text(st, 4, tapi_status_name(t->status));
     bind_text(st, 5, t->created_at);
     bind_text(st, 6, t->updated_at);
+    pthread_mutex_lock(&s->write_mu);
     int rc = sqlite3_step(st);
+    pthread_mutex_unlock(&s->write_mu);
     tapi_err err = rc == SQLITE_DONE ? TAPI_OK : map_error(c->db, sqlite3_extended_errcode(c->db), "insert");
     done(st);
     release(s, c);
@@ -177,6 +185,7 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *id,
     bind_text(st, 3, p->has_status ? tapi_status_name(p->status) : NULL);
     bind_text(st, 4, updated_at);
     bind_text(st, 5, id);
+    pthread_mutex_lock(&s->write_mu);
     tapi_err err = step_one(c, st, "update", out);
     /* RETURNING: the change is committed when the statement runs to completion */
     if (err == TAPI_OK && sqlite3_step(st) != SQLITE_DONE) {
@@ -184,6 +193,7 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *id,
         err = map_error(c->db, sqlite3_extended_errcode(c->db), "update");
     }
     done(st);
+    pthread_mutex_unlock(&s->write_mu);
     release(s, c);
     return err;
 }
@@ -195,12 +205,15 @@ static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *id)
     conn *c = acquire(s);
     sqlite3_stmt *st = c->stmt[ST_DELETE];
     bind_text(st, 1, id);
+    pthread_mutex_lock(&s->write_mu);
     int rc = sqlite3_step(st);
+    int changes = sqlite3_changes(c->db);
+    pthread_mutex_unlock(&s->write_mu);
     tapi_err err;
     if (rc != SQLITE_DONE)
         err = map_error(c->db, sqlite3_extended_errcode(c->db), "delete");
     else
-        err = sqlite3_changes(c->db) > 0 ? TAPI_OK : TAPI_ENOTFOUND;
+        err = changes > 0 ? TAPI_OK : TAPI_ENOTFOUND;
     done(st);
     release(s, c);
     return err;
@@ -266,6 +279,7 @@ static void op_close(tapi_store *base)
     sqlite_store *s = (sqlite_store *)base;
     for (size_t i = 0; i < s->conn_count; i++) close_conn(&s->conns[i]);
     tapi_slot_pool_destroy(&s->pool);
+    pthread_mutex_destroy(&s->write_mu);
     free(s->conns);
     free(s);
 }
@@ -350,6 +364,7 @@ tapi_err tapi_sqlite_open(const char *path, size_t pool_size, tapi_store **out, 
     sqlite_store *s = calloc(1, sizeof *s);
     if (!s) return TAPI_ENOMEM;
     s->base.ops = &OPS;
+    pthread_mutex_init(&s->write_mu, NULL);
     s->conns = calloc(pool_size, sizeof *s->conns);
     if (!s->conns || tapi_slot_pool_init(&s->pool, pool_size) != TAPI_OK) {
         op_close(&s->base);

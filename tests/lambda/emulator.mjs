@@ -22,6 +22,17 @@ export function cpuMs(pid) {
   }
 }
 
+/** User and system CPU time (ms) of a process, from /proc/<pid>/stat (clock ticks). */
+export function cpuSplitMs(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const tick = 1000 / 100; // USER_HZ is 100 on Linux
+    return { user: Number(fields[11]) * tick, sys: Number(fields[12]) * tick };
+  } catch {
+    return { user: NaN, sys: NaN };
+  }
+}
+
 /** Peak resident set size (KiB) of a live process. */
 export function peakRssKiB(pid) {
   try {

@@ -1,0 +1,119 @@
+// Benchmark 2: the local server (SQLite store) under wrk, against nginx serving a static
+// file of the same body size with the same wrk settings — the ceiling for HTTP here.
+// Usage: node bench/http_bench.mjs OUT.json   (BENCH_QUICK=1 for a short run)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, execFileSync } from 'node:child_process';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const DURATION = QUICK ? '2s' : '6s';
+const CONNECTIONS = QUICK ? [1, 16, 64, 256] : [1, 16, 64, 128, 256];
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const out = process.argv[2];
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'http-bench-'));
+fs.chmodSync(work, 0o755); // nginx's workers run as www-data
+
+function wrk(url, connections, script) {
+  const args = ['-t', connections >= 2 ? '2' : '1', '-c', String(connections), '-d', DURATION, '--latency'];
+  if (script) args.push('-s', script);
+  const text = execFileSync('wrk', [...args, url], { encoding: 'utf8' });
+  const num = (re) => { const m = re.exec(text); return m ? Number(m[1]) : NaN; };
+  const ms = (re) => {
+    const m = re.exec(text);
+    if (!m) return NaN;
+    const v = Number(m[1]);
+    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+  };
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text);
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  return {
+    connections,
+    requestsPerSec: num(/Requests\/sec:\s+([\d.]+)/),
+    p50Ms: ms(/\s50%\s+([\d.]+)(us|ms|s)/),
+    p99Ms: ms(/\s99%\s+([\d.]+)(us|ms|s)/),
+    non2xx: errors ? Number(errors[1]) : 0,
+    socketErrors: socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+  };
+}
+
+async function startServer() {
+  // stderr goes straight to a file: wrk runs synchronously, and a pipe nobody reads
+  // would fill up and stall the server
+  const logPath = path.join(work, 'server.log');
+  const log = fs.openSync(logPath, 'w');
+  const proc = spawn(path.join(ROOT, 'build/tasks-api'), ['serve', '--port', '0', '--db', path.join(work, 'bench.db')], { stdio: ['ignore', 'ignore', log] });
+  for (let i = 0; i < 100; i++) {
+    const m = /listening on (http:\S+)/.exec(fs.readFileSync(logPath, 'utf8'));
+    if (m) return { proc, url: m[1] };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`server did not start: ${fs.readFileSync(logPath, 'utf8')}`);
+}
+
+async function post(url, body) {
+  const res = await fetch(`${url}/tasks`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  return res.json();
+}
+
+function startNginx(bodyFile) {
+  const conf = path.join(work, 'nginx.conf');
+  fs.writeFileSync(conf, `worker_processes ${os.cpus().length};
+pid ${work}/nginx.pid;
+error_log ${work}/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log ${work}/nginx-access.log;
+  server {
+    listen 127.0.0.1:18181;
+    location = /task.json { root ${work}; default_type application/json; }
+  }
+}
+daemon off;
+`);
+  const proc = spawn('/usr/sbin/nginx', ['-c', conf, '-p', work], { stdio: 'ignore' });
+  return proc;
+}
+
+const { proc: server, url } = await startServer();
+const task = await post(url, { title: 'Benchmark task', description: 'A task of typical size for the GET benchmark.' });
+for (let i = 0; i < 200; i++) await post(url, { title: `seed ${i}`, description: 'x'.repeat(i % 50) });
+const bodyRes = await fetch(`${url}/tasks/${task.id}`);
+fs.writeFileSync(path.join(work, 'task.json'), await bodyRes.text());
+
+const postScript = path.join(work, 'post.lua');
+fs.writeFileSync(postScript, `wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"title":"wrk task","description":"created by the benchmark"}'
+`);
+const mixedScript = path.join(work, 'mixed.lua');
+fs.writeFileSync(mixedScript, `-- 70% get one, 15% list, 10% create, 5% patch
+local n = 0
+request = function()
+  n = n + 1
+  local r = n % 20
+  if r < 14 then return wrk.format("GET", "/tasks/${task.id}") end
+  if r < 17 then return wrk.format("GET", "/tasks?limit=50") end
+  if r < 19 then return wrk.format("POST", "/tasks", {["Content-Type"] = "application/json"}, '{"title":"mixed"}') end
+  return wrk.format("PATCH", "/tasks/${task.id}", {["Content-Type"] = "application/json"}, '{"status":"done"}')
+end
+`);
+
+const nginx = startNginx();
+await new Promise((r) => setTimeout(r, 500));
+const results = { getById: [], nginx: [], bodyBytes: fs.statSync(path.join(work, 'task.json')).size };
+for (const c of CONNECTIONS) {
+  results.getById.push(wrk(`${url}/tasks/${task.id}`, c));
+  results.nginx.push(wrk('http://127.0.0.1:18181/task.json', c));
+}
+results.create = wrk(`${url}/tasks`, 64, postScript);
+results.list50 = wrk(`${url}/tasks?limit=50`, 64);
+results.mixed = wrk(`${url}`, 64, mixedScript);
+const at64 = (xs) => xs.find((r) => r.connections === 64);
+results.ratioGetToNginxAt64 = at64(results.getById).requestsPerSec / at64(results.nginx).requestsPerSec;
+nginx.kill('SIGTERM');
+server.kill('SIGTERM');
+await new Promise((r) => server.on('exit', r));
+fs.rmSync(work, { recursive: true, force: true });
+fs.writeFileSync(out, JSON.stringify(results, null, 2));
+console.log(JSON.stringify(results, null, 2));
