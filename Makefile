@@ -42,7 +42,7 @@ STATIC_LIBS   := $(STATIC_PREFIX)/lib/libcurl.a $(STATIC_PREFIX)/lib/libcjson.a
 BOOTSTRAP_SRC := $(CORE_SRC) $(filter-out src/store/sqlite.c,$(STORE_SRC)) $(LAMBDA_SRC)
 STATIC_OBJ    := $(patsubst %.c,$(STATIC_DIR)/obj/%.o,$(BOOTSTRAP_SRC))
 
-.PHONY: all run test clean deps deps-test package package-test unit unit-asan contract contract-asan valgrind \
+.PHONY: all run test clean deps deps-test package package-test bench unit unit-asan contract contract-asan valgrind \
         contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults \
         contract-lambda contract-lambda-asan lambda-runtime terraform-check
 
@@ -215,6 +215,11 @@ package: $(BUILD)/lambda.zip
 # passes the whole contract suite through the Runtime API on the DynamoDB store.
 package-test: $(BUILD)/lambda.zip $(BUILD)/tasks-api node_modules/.package-lock.json
 	@tests/lambda/chroot_test.sh $(BUILD)/lambda.zip $(BUILD)/tasks-api
+
+# Benchmarks (not part of `make test`): results in bench/results/; BENCH_QUICK=1 is short.
+bench: deps-test $(BUILD)/tasks-api $(BUILD)/lambda.zip node_modules/.package-lock.json
+	@scripts/install-deps.sh bench
+	@bench/run.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages the build, `make run` and `make test` need — only those
 # that are missing, so running it again is cheap and changes nothing.
-# Usage: scripts/install-deps.sh [run|test|package]
+# Usage: scripts/install-deps.sh [run|test|package|bench]
 set -eu
 
 RUN_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev"
@@ -13,6 +13,8 @@ PACKAGE_PKGS="dpkg-dev libc-ares-dev zlib1g-dev busybox-static zip unzip file bi
 pkgs=$RUN_PKGS
 [ "${1:-run}" = test ] && pkgs="$pkgs $TEST_PKGS $PACKAGE_PKGS"
 [ "${1:-run}" = package ] && pkgs="$pkgs $PACKAGE_PKGS"
+# benchmarks: load generator, the nginx ceiling, the plot, and the seed's Python baseline
+[ "${1:-run}" = bench ] && pkgs="$pkgs wrk nginx-light gnuplot-nox python3-boto3"
 
 missing=""
 for p in $pkgs; do

@@ -1,0 +1,99 @@
+// Merges the three benchmark results into bench/results/latest.json (with the machine and
+// versions), prints the Markdown table the README's performance section holds, and plots
+// throughput against connections for the server and nginx (gnuplot, PNG).
+// Usage: node bench/report.mjs LAMBDA.json HTTP.json SCALE.json
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const [lambda, http, scale] = process.argv.slice(2).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
+const sh = (cmd, args) => {
+  try {
+    // some tools (nginx -v) print their version on stderr
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0].trim();
+  } catch (e) {
+    return String(e.stderr || '').split('\n')[0].trim() || 'unknown';
+  }
+};
+
+const machine = {
+  date: new Date().toISOString(),
+  cpu: (/model name\s*:\s*(.*)/.exec(fs.readFileSync('/proc/cpuinfo', 'utf8')) || [])[1],
+  cores: os.cpus().length,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  kernel: os.release(),
+  quick: process.env.BENCH_QUICK === '1',
+};
+const versions = {
+  gcc: sh('gcc', ['--version']),
+  sqlite: sh('sqlite3', ['--version']).split(' ')[0],
+  libmicrohttpd: sh('pkg-config', ['--modversion', 'libmicrohttpd']),
+  nginx: sh('/usr/sbin/nginx', ['-v']),
+  wrk: sh('wrk', ['--version']).split(' ').slice(0, 2).join(' '),
+  node: process.version,
+  python: sh('/usr/bin/python3', ['--version']),
+  boto3: sh('/usr/bin/python3', ['-c', 'import boto3; print(boto3.__version__)']),
+};
+const latest = { machine, versions, lambda, http, scale };
+fs.mkdirSync(path.join(ROOT, 'bench/results'), { recursive: true });
+fs.writeFileSync(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify(latest, null, 2) + '\n');
+
+const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
+const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : 'n/a');
+const c = lambda.c, py = lambda.python, r = lambda.ratios;
+const at = (xs, n) => xs.find((x) => x.connections === n);
+const lines = [];
+lines.push(`Measured ${machine.date.slice(0, 10)} on ${machine.cpu} (${machine.cores} cores)${machine.quick ? ', BENCH_QUICK=1' : ''}; wrk, servers and emulator share the machine.`);
+lines.push('');
+lines.push('**Lambda door vs the seed (Python 3.11 + boto3), same emulator, dynalite and event mix**');
+lines.push('');
+lines.push('| | C bootstrap | Python + boto3 | ratio | target |');
+lines.push('|---|---:|---:|---:|---:|');
+lines.push(`| init (start → first /next) | ${f(c.initMs, 1)} ms | ${f(py.initMs, 1)} ms | ${f(r.initTime, 1)}× | ≥ 20× |`);
+lines.push(`| init CPU | ${f(c.initCpuMs, 1)} ms | ${f(py.initCpuMs, 1)} ms | ${f(r.initCpu, 1)}× | |`);
+lines.push(`| CPU per invocation (user+sys) | ${f(c.cpuPerInvocationMs, 3)} ms | ${f(py.cpuPerInvocationMs, 3)} ms | ${f(r.cpuPerInvocation, 1)}× | ≥ 10× |`);
+lines.push(`| latency p50 / p99 | ${f(c.latencyP50Ms)} / ${f(c.latencyP99Ms)} ms | ${f(py.latencyP50Ms)} / ${f(py.latencyP99Ms)} ms | ${f(r.latencyP50, 1)}× (p50) | |`);
+lines.push(`| peak RSS | ${int(c.peakRssKiB)} KiB | ${int(py.peakRssKiB)} KiB | ${f(r.peakRss, 1)}× | ≥ 5× |`);
+lines.push(`| package | ${int(lambda.packageBytes.c)} B (self-contained) | ${int(lambda.packageBytes.python)} B (+ the managed runtime and its boto3) | | < 3 MB |`);
+lines.push(`| instructions per invocation, stub store (callgrind) | ${int(lambda.callgrind.instructionsPerInvocation)} | | | |`);
+lines.push('');
+lines.push(`**Local server (SQLite) vs nginx serving the same ${http.bodyBytes}-byte body as a static file**`);
+lines.push('');
+lines.push('| profile | connections | tasks-api req/s | p50 / p99 ms | nginx req/s | p50 / p99 ms | ratio |');
+lines.push('|---|---:|---:|---:|---:|---:|---:|');
+for (const g of http.getById) {
+  const n = at(http.nginx, g.connections);
+  lines.push(`| GET /tasks/{id} | ${g.connections} | ${int(g.requestsPerSec)} | ${f(g.p50Ms)} / ${f(g.p99Ms)} | ${int(n.requestsPerSec)} | ${f(n.p50Ms)} / ${f(n.p99Ms)} | ${f(g.requestsPerSec / n.requestsPerSec)} |`);
+}
+for (const [name, x] of [['POST /tasks', http.create], ['GET /tasks?limit=50', http.list50], ['mixed (70/15/10/5 get/list/create/patch)', http.mixed]]) {
+  lines.push(`| ${name} | ${x.connections} | ${int(x.requestsPerSec)} | ${f(x.p50Ms)} / ${f(x.p99Ms)} | | | |`);
+}
+lines.push('');
+lines.push('**Scale: `GET /tasks?limit=50` latency (wrk, 1 connection) on the first page and a page halfway down**');
+lines.push('');
+lines.push('| store | tasks | first page p50 / p99 ms | deep page p50 / p99 ms |');
+lines.push('|---|---:|---:|---:|');
+for (const s of [...scale.sqlite, ...scale.dynamodb]) {
+  lines.push(`| ${s.store} | ${int(s.tasks)} | ${f(s.firstPage.p50Ms, 3)} / ${f(s.firstPage.p99Ms, 3)} | ${f(s.deepPage.p50Ms, 3)} / ${f(s.deepPage.p99Ms, 3)} |`);
+}
+lines.push('');
+lines.push(`Deep page at ${int(scale.sqlite[scale.sqlite.length - 1].tasks)} vs ${int(scale.sqlite[0].tasks)} tasks: ${f(scale.deepPageRatioLargestToSmallest)}× (target ≤ 2×). ` +
+  `Server RSS over ${int(scale.memory.requests)} requests: ${int(scale.memory.rssBeforeKiB)} → ${int(scale.memory.rssAfterKiB)} KiB.`);
+const md = lines.join('\n');
+fs.writeFileSync(path.join(ROOT, 'bench/results/latest.md'), md + '\n');
+console.log(md);
+
+// throughput vs connections
+const dat = path.join(ROOT, 'bench/results/throughput.dat');
+fs.writeFileSync(dat, http.getById.map((g) => `${g.connections} ${g.requestsPerSec} ${at(http.nginx, g.connections).requestsPerSec}`).join('\n') + '\n');
+try {
+  execFileSync('gnuplot', ['-e', `set terminal pngcairo size 800,480; set output '${path.join(ROOT, 'bench/results/throughput.png')}';
+set title 'GET /tasks/{id} vs nginx static file (${machine.cores} cores, wrk on the same machine)';
+set xlabel 'connections'; set ylabel 'requests/s'; set logscale x 2; set key left top; set grid;
+plot '${dat}' using 1:2 with linespoints lw 2 title 'tasks-api (SQLite)', '' using 1:3 with linespoints lw 2 title 'nginx static file'`]);
+} catch (e) {
+  execFileSync('gnuplot', ['-e', `set terminal png size 800,480; set output '${path.join(ROOT, 'bench/results/throughput.png')}'; set logscale x 2; plot '${dat}' using 1:2 with linespoints title 'tasks-api', '' using 1:3 with linespoints title 'nginx'`]);
+}
+fs.rmSync(dat);
