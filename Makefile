@@ -42,7 +42,15 @@ STATIC_LIBS   := $(STATIC_PREFIX)/lib/libcurl.a $(STATIC_PREFIX)/lib/libcjson.a
 BOOTSTRAP_SRC := $(CORE_SRC) $(filter-out src/store/sqlite.c,$(STORE_SRC)) $(LAMBDA_SRC)
 STATIC_OBJ    := $(patsubst %.c,$(STATIC_DIR)/obj/%.o,$(BOOTSTRAP_SRC))
 
-.PHONY: all run test clean deps deps-test package package-test bench unit unit-asan contract contract-asan valgrind \
+# libFuzzer targets (clang), built with ASan + UBSan.
+FUZZ_CC       := clang
+FUZZ_FLAGS    := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_SRC  := $(CORE_SRC) $(STORE_SRC) $(filter-out src/lambda/main.c,$(LAMBDA_SRC))
+FUZZ_LIB_OBJ  := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRC))
+FUZZ_BIN      := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS  ?= 60
+
+.PHONY: all run test clean deps deps-test package package-test bench fuzz fuzz-quick unit unit-asan contract contract-asan valgrind \
         contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults \
         contract-lambda contract-lambda-asan lambda-runtime terraform-check
 
@@ -72,7 +80,7 @@ endif
 test: deps-test node_modules/.package-lock.json
 	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
 	    contract-dynamodb contract-dynamodb-asan dynamodb-faults \
-	    contract-lambda contract-lambda-asan lambda-runtime package-test terraform-check \
+	    contract-lambda contract-lambda-asan lambda-runtime package-test terraform-check fuzz-quick \
 	    valgrind contract-valgrind
 	@echo "make test: all suites passed"
 
@@ -221,7 +229,29 @@ bench: deps-test $(BUILD)/tasks-api $(BUILD)/lambda.zip node_modules/.package-lo
 	@scripts/install-deps.sh bench
 	@bench/run.sh
 
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC fuzz $<"
+	@$(FUZZ_CC) $(WARN) $(DEFS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c $< -o $@
+
+# the DynamoDB response target includes dynamodb.c itself to reach its static parsers
+$(BUILD)/fuzz/fuzz_dynamodb_response: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_dynamodb_response.o \
+        $(filter-out %/dynamodb.o,$(FUZZ_LIB_OBJ))
+	@echo "  LD fuzz $@"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ $(PKG_LIBS) -lpthread -o $@
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	@echo "  LD fuzz $@"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $^ $(PKG_LIBS) -lpthread -o $@
+
+# `make fuzz`: each target FUZZ_SECONDS (default 60); `make test` runs fuzz-quick.
+fuzz: $(FUZZ_BIN)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+fuzz-quick: $(FUZZ_BIN)
+	@tests/fuzz/run.sh 5 $(FUZZ_BIN)
+
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj $(BUILD)/asan/obj $(STATIC_DIR)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/asan/obj $(STATIC_DIR)/obj $(BUILD)/fuzz/obj -name '*.d' 2>/dev/null)
