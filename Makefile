@@ -50,7 +50,8 @@ FUZZ_LIB_OBJ  := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_BIN      := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS  ?= 60
 
-.PHONY: all run test clean deps deps-test package package-test bench fuzz fuzz-quick unit unit-asan contract contract-asan valgrind \
+.PHONY: all run test clean deps deps-test package package-test bench fuzz fuzz-quick \
+        hardening soak unit unit-asan contract contract-asan valgrind \
         contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults \
         contract-lambda contract-lambda-asan lambda-runtime terraform-check
 
@@ -81,6 +82,7 @@ test: deps-test node_modules/.package-lock.json
 	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
 	    contract-dynamodb contract-dynamodb-asan dynamodb-faults \
 	    contract-lambda contract-lambda-asan lambda-runtime package-test terraform-check fuzz-quick \
+	    hardening \
 	    valgrind contract-valgrind
 	@echo "make test: all suites passed"
 
@@ -250,6 +252,18 @@ fuzz: $(FUZZ_BIN)
 
 fuzz-quick: $(FUZZ_BIN)
 	@tests/fuzz/run.sh 5 $(FUZZ_BIN)
+
+# Hardening: kill -9 under write load, hostile clients, a 60 s soak, valgrind over 10,000
+# bootstrap invocations and thousands of server requests. `make soak` is the 10-minute soak.
+hardening: $(BUILD)/tasks-api $(BUILD)/bootstrap node_modules/.package-lock.json
+	@TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/hardening/crash_safety.test.mjs tests/hardening/hostile.test.mjs
+	@echo "hardening: crash safety and hostile clients passed"
+	@SOAK_SECONDS=60 node tests/hardening/soak.mjs $(BUILD)/tasks-api
+	@node tests/hardening/valgrind.mjs $(BUILD)/bootstrap $(BUILD)/tasks-api
+
+soak: $(BUILD)/tasks-api
+	@scripts/install-deps.sh test
+	@SOAK_SECONDS=600 node tests/hardening/soak.mjs $(BUILD)/tasks-api
 
 clean:
 	rm -rf $(BUILD)

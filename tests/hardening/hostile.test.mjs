@@ -1,0 +1,108 @@
+// Slow and hostile clients: slowloris connections, oversized headers, thousands of
+// connections at once and pipelined requests. The server keeps answering others
+// promptly, answers what it can correctly, and stays bounded in memory.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import path from 'node:path';
+import { startServer, stop, tempDir, request, rssKiB } from './lib.mjs';
+
+const BIN = process.env.TASKS_API_BIN || 'build/tasks-api';
+let server, taskId;
+
+before(async () => {
+  server = await startServer(BIN, ['--db', path.join(tempDir('hostile-'), 't.db'), '--no-access-log', '--idle-timeout', '5', '--max-connections', '3000']);
+  taskId = (await request(`${server.url}/tasks`, 'POST', { title: 'hostile' })).json.id;
+});
+
+after(async () => {
+  const { code } = await stop(server);
+  assert.equal(code, 0, 'clean shutdown after the attacks');
+});
+
+function connect() {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(server.port, '127.0.0.1', () => resolve(s));
+    s.on('error', reject);
+  });
+}
+
+async function latencies(n) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const res = await request(`${server.url}/tasks/${taskId}`);
+    assert.equal(res.status, 200);
+    out.push(performance.now() - t0);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+test('slowloris connections do not starve other clients', async () => {
+  const slow = await Promise.all(Array.from({ length: 300 }, connect));
+  for (const s of slow) s.write('GET /tasks HTTP/1.1\r\nHost: x\r\n');
+  const timer = setInterval(() => { for (const s of slow) if (!s.destroyed) s.write('X-Slow: 1\r\n'); }, 500);
+  try {
+    const l = await latencies(200);
+    assert.ok(l[Math.floor(l.length * 0.99)] < 100, `p99 ${l[198]} ms while 300 slow clients hold connections`);
+  } finally {
+    clearInterval(timer);
+    for (const s of slow) s.destroy();
+  }
+});
+
+test('silent connections are closed after the idle timeout', async () => {
+  const s = await connect();
+  s.write('GET /tasks HTTP/1.1\r\n');
+  const closedAfter = await new Promise((resolve) => {
+    const t0 = Date.now();
+    s.on('close', () => resolve(Date.now() - t0));
+    s.on('error', () => {});
+  });
+  assert.ok(closedAfter >= 4000 && closedAfter < 15000, `closed after ${closedAfter} ms`);
+});
+
+function rawExchange(payload, expectClose = true) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(server.port, '127.0.0.1', () => s.write(payload));
+    const chunks = [];
+    s.on('data', (c) => chunks.push(c));
+    s.on('error', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+    if (!expectClose) setTimeout(() => { s.destroy(); }, 2000);
+    setTimeout(() => reject(new Error('no answer')), 10000);
+  });
+}
+
+test('oversized headers are refused without harming the server', async () => {
+  const big = `GET /tasks HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`;
+  const reply = await rawExchange(big);
+  assert.match(reply.split('\r\n')[0] || 'closed', /^HTTP\/1\.1 4(13|31)|closed/);
+  const many = `GET /tasks HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`;
+  const reply2 = await rawExchange(many);
+  assert.match(reply2.split('\r\n')[0] || 'closed', /^HTTP\/1\.1 4(13|31)|closed/);
+  assert.equal((await request(`${server.url}/tasks/${taskId}`)).status, 200);
+});
+
+test('pipelined requests are all answered, in order', async () => {
+  const n = 50;
+  let payload = '';
+  for (let i = 0; i < n; i++) payload += `GET /tasks/${i % 2 ? taskId : 'nope'} HTTP/1.1\r\nHost: x\r\n${i === n - 1 ? 'Connection: close\r\n' : ''}\r\n`;
+  const reply = await rawExchange(payload);
+  const statuses = [...reply.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => Number(m[1]));
+  assert.deepEqual(statuses, Array.from({ length: n }, (_, i) => (i % 2 ? 200 : 404)));
+});
+
+test('two thousand connections at once: still serving, memory bounded', async () => {
+  const before = rssKiB(server.proc.pid);
+  const conns = [];
+  for (let i = 0; i < 2000; i += 200) conns.push(...(await Promise.all(Array.from({ length: 200 }, connect))));
+  try {
+    const l = await latencies(50);
+    assert.ok(l[49] < 250, `max ${l[49]} ms with 2000 idle connections`);
+    const during = rssKiB(server.proc.pid);
+    assert.ok(during - before < 64 * 1024, `RSS grew ${during - before} KiB for 2000 connections`);
+  } finally {
+    for (const s of conns) s.destroy();
+  }
+});
