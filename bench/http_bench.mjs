@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, execFileSync } from 'node:child_process';
+import { startServer } from '../tests/hardening/lib.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const DURATION = QUICK ? '2s' : '6s';
@@ -37,20 +38,6 @@ function wrk(url, connections, script) {
   };
 }
 
-async function startServer() {
-  // stderr goes straight to a file: wrk runs synchronously, and a pipe nobody reads
-  // would fill up and stall the server
-  const logPath = path.join(work, 'server.log');
-  const log = fs.openSync(logPath, 'w');
-  const proc = spawn(path.join(ROOT, 'build/tasks-api'), ['serve', '--port', '0', '--db', path.join(work, 'bench.db')], { stdio: ['ignore', 'ignore', log] });
-  for (let i = 0; i < 100; i++) {
-    const m = /listening on (http:\S+)/.exec(fs.readFileSync(logPath, 'utf8'));
-    if (m) return { proc, url: m[1] };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`server did not start: ${fs.readFileSync(logPath, 'utf8')}`);
-}
-
 async function post(url, body) {
   const res = await fetch(`${url}/tasks`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   return res.json();
@@ -75,7 +62,9 @@ daemon off;
   return proc;
 }
 
-const { proc: server, url } = await startServer();
+// stderr (the access log) goes straight to a file: wrk runs synchronously, and a pipe
+// nobody reads would fill up and stall the server
+const { proc: server, url } = await startServer(path.join(ROOT, 'build/tasks-api'), ['--db', path.join(work, 'bench.db')]);
 const task = await post(url, { title: 'Benchmark task', description: 'A task of typical size for the GET benchmark.' });
 for (let i = 0; i < 200; i++) await post(url, { title: `seed ${i}`, description: 'x'.repeat(i % 50) });
 const bodyRes = await fetch(`${url}/tasks/${task.id}`);

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { spawn, execFileSync, execFile } from 'node:child_process';
+import { execFileSync, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { startServer } from '../tests/hardening/lib.mjs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -19,17 +20,7 @@ const BIN = path.join(ROOT, 'build/tasks-api');
 const out = process.argv[2];
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-bench-'));
 
-async function serve(args, env = {}) {
-  const logPath = path.join(work, `server-${Date.now()}.log`);
-  const log = fs.openSync(logPath, 'w');
-  const proc = spawn(BIN, ['serve', '--port', '0', '--no-access-log', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', log] });
-  for (let i = 0; i < 200; i++) {
-    const m = /listening on (http:\S+)/.exec(fs.readFileSync(logPath, 'utf8'));
-    if (m) return { proc, url: m[1] };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(fs.readFileSync(logPath, 'utf8'));
-}
+const serve = (args, env = {}) => startServer(BIN, ['--no-access-log', ...args], { env });
 
 async function stop(proc) {
   proc.kill('SIGTERM');

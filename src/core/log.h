@@ -24,4 +24,17 @@ __attribute__((format(printf, 2, 3))) void tapi_log(tapi_log_level level, const 
 /* Writes a pre-built JSON object line (already contains level and fields) atomically. */
 void tapi_log_raw_line(const char *json, size_t len);
 
+/* A string field of a request line, e.g. {"requestId", "..."}. */
+typedef struct tapi_log_field {
+    const char *name;
+    const char *value;
+} tapi_log_field;
+
+/* The one line per request (local server) or invocation (Lambda), at info level:
+ * {"time","level","msg",<fields...>,"method","path","status","durationMs"[,"aborted"]}.
+ * The path is cut to 256 bytes at a character boundary. Never pass bodies here. */
+void tapi_log_request(const char *msg, const tapi_log_field *fields, size_t nfields,
+                      const char *method, const char *path, size_t path_len, int status,
+                      double duration_ms, bool aborted);
+
 #endif

@@ -6,12 +6,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Writes the current time and a NUL into out[25]. */
 void tapi_timestamp_now(char out[25]);
 
 /* Wall-clock time as Unix epoch milliseconds (the unit of request deadlines). */
 int64_t tapi_now_ms(void);
+
+/* Milliseconds since start, a CLOCK_MONOTONIC reading. */
+double tapi_elapsed_ms(const struct timespec *start);
 
 /* True if s[0..len) has exactly the form above with in-range fields. */
 bool tapi_timestamp_valid(const char *s, size_t len);

@@ -13,11 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../core/json_writer.h"
 #include "../core/log.h"
 #include "../core/router.h"
 #include "../core/timestamp.h"
-#include "../core/utf8.h"
 #include "../store/dynamodb.h"
 #if TAPI_WITH_SQLITE
 #include "../store/sqlite.h"
@@ -60,40 +58,6 @@ static tapi_err open_store(tapi_store **store, const char **error_type, char *er
     return tapi_dynamodb_open(&cfg, store, err, errlen);
 }
 
-static double ms_since(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) * 1e3 + (double)(now.tv_nsec - start->tv_nsec) / 1e6;
-}
-
-/* One JSON line per invocation for CloudWatch; never bodies or credentials. */
-static void log_invocation(const tapi_invocation *inv, const tapi_apigw_request *r, int status,
-                           double ms)
-{
-    if (!tapi_log_enabled(TAPI_LOG_INFO)) return;
-    char now[25], num[64];
-    tapi_timestamp_now(now);
-    tapi_buf b;
-    tapi_buf_init(&b);
-    tapi_buf_puts(&b, "{\"time\":\"");
-    tapi_buf_puts(&b, now);
-    tapi_buf_puts(&b, "\",\"level\":\"info\",\"msg\":\"invocation\",\"requestId\":");
-    tapi_buf_json_string(&b, inv->request_id, strlen(inv->request_id));
-    tapi_buf_puts(&b, ",\"apiRequestId\":");
-    tapi_buf_json_string(&b, r->api_request_id, strlen(r->api_request_id));
-    tapi_buf_puts(&b, ",\"method\":");
-    tapi_buf_json_string(&b, r->req.method, strlen(r->req.method));
-    size_t path_len = r->req.path_len > 256 ? 256 : r->req.path_len, bad;
-    if (!tapi_utf8_valid(r->req.path, path_len, &bad)) path_len = bad;
-    tapi_buf_puts(&b, ",\"path\":");
-    tapi_buf_json_string(&b, r->req.path, path_len);
-    snprintf(num, sizeof num, ",\"status\":%d,\"durationMs\":%.3f}", status, ms);
-    tapi_buf_puts(&b, num);
-    if (!b.failed) tapi_log_raw_line(b.data, b.len);
-    tapi_buf_free(&b);
-}
-
 static void handle_invocation(tapi_runtime *rt, const tapi_app *app, tapi_invocation *inv)
 {
     struct timespec start;
@@ -130,7 +94,11 @@ static void handle_invocation(tapi_runtime *rt, const tapi_app *app, tapi_invoca
         tapi_runtime_fail(rt, inv->request_id, "Runtime.OutOfMemory",
                           "out of memory building the response");
     }
-    log_invocation(inv, &r, resp.status, ms_since(&start));
+    /* one line per invocation for CloudWatch; never bodies or credentials */
+    const tapi_log_field ids[] = {{"requestId", inv->request_id},
+                                  {"apiRequestId", r.api_request_id}};
+    tapi_log_request("invocation", ids, 2, r.req.method, r.req.path, r.req.path_len,
+                     resp.status, tapi_elapsed_ms(&start), false);
     tapi_response_clear(&resp);
     tapi_apigw_request_free(&r);
 }

@@ -19,9 +19,9 @@ struct tapi_runtime {
     char base[256]; /* http://host:port/2018-06-01/runtime */
 };
 
+/* A response body: bounded, because the peer is not trusted to stop. */
 typedef struct body_sink {
-    char *data;
-    size_t len, cap;
+    tapi_buf buf;
     bool overflow;
 } body_sink;
 
@@ -53,22 +53,12 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     body_sink *s = userdata;
     size_t n = size * nmemb;
-    if (s->len + n > TAPI_RUNTIME_MAX_EVENT) {
+    if (s->buf.len + n > TAPI_RUNTIME_MAX_EVENT) {
         s->overflow = true;
-        return 0;
+        return 0; /* makes curl fail the transfer */
     }
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 8192;
-        while (cap < s->len + n + 1) cap *= 2;
-        char *p = realloc(s->data, cap);
-        if (!p) return 0;
-        s->data = p;
-        s->cap = cap;
-    }
-    memcpy(s->data + s->len, ptr, n);
-    s->len += n;
-    s->data[s->len] = '\0';
-    return n;
+    tapi_buf_append(&s->buf, ptr, n);
+    return s->buf.failed ? 0 : n;
 }
 
 /* Copies a header's value (trimmed) into dst if the line is "name: value". */
@@ -127,11 +117,10 @@ tapi_err tapi_runtime_next(tapi_runtime *rt, tapi_invocation *out)
                      strspn(out->request_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                              "0123456789-_.") == strlen(out->request_id);
         if (rc == CURLE_OK && status == 200 && id_ok) {
-            out->event = body.data ? body.data : strdup("");
-            out->event_len = body.len;
-            return out->event ? TAPI_OK : TAPI_ENOMEM;
+            tapi_buf_append(&body.buf, "", 0); /* an empty event still gets a buffer */
+            return tapi_buf_take(&body.buf, &out->event, &out->event_len);
         }
-        free(body.data);
+        tapi_buf_free(&body.buf);
         tapi_log(TAPI_LOG_WARN, "runtime api /next failed: %s, HTTP %ld%s",
                  rc == CURLE_OK ? "ok" : curl_easy_strerror(rc), status,
                  body.overflow ? " (event too large)" : "");
@@ -169,7 +158,7 @@ static tapi_err post(tapi_runtime *rt, const char *url, const char *body, size_t
         CURLcode rc = curl_easy_perform(rt->h);
         long status = 0;
         curl_easy_getinfo(rt->h, CURLINFO_RESPONSE_CODE, &status);
-        free(sink.data);
+        tapi_buf_free(&sink.buf);
         if (rc == CURLE_OK && status >= 200 && status < 300) {
             err = TAPI_OK;
             break;

@@ -18,7 +18,6 @@
 #include "../core/limits.h"
 #include "../core/log.h"
 #include "../core/timestamp.h"
-#include "../core/utf8.h"
 
 enum {
     HEADER_MEMORY_BYTES = 32 * 1024, /* per connection: request line + all headers */
@@ -50,14 +49,6 @@ typedef struct query_collector {
     tapi_param params[TAPI_MAX_QUERY_PARAMS + 1]; /* one extra to detect "too many" */
     size_t count;
 } query_collector;
-
-static double elapsed_ms(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - start->tv_sec) * 1e3 +
-           (double)(now.tv_nsec - start->tv_nsec) / 1e6;
-}
 
 static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
                                      size_t key_size, const char *value, size_t value_size)
@@ -196,34 +187,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return dispatch(srv, conn, ctx, url);
 }
 
-static void write_access_log(const request_ctx *ctx, enum MHD_RequestTerminationCode toe)
-{
-    char now[25];
-    tapi_timestamp_now(now);
-    char dur[32];
-    snprintf(dur, sizeof dur, "%.3f", elapsed_ms(&ctx->start));
-    char status[16];
-    snprintf(status, sizeof status, "%d", ctx->status);
-    size_t path_len = strlen(ctx->path), bad;
-    if (!tapi_utf8_valid(ctx->path, path_len, &bad)) path_len = bad;
-    tapi_buf b;
-    tapi_buf_init(&b);
-    tapi_buf_puts(&b, "{\"time\":\"");
-    tapi_buf_puts(&b, now);
-    tapi_buf_puts(&b, "\",\"level\":\"info\",\"msg\":\"request\",\"method\":");
-    tapi_buf_json_string(&b, ctx->method, strlen(ctx->method));
-    tapi_buf_puts(&b, ",\"path\":");
-    tapi_buf_json_string(&b, ctx->path, path_len);
-    tapi_buf_puts(&b, ",\"status\":");
-    tapi_buf_puts(&b, status);
-    tapi_buf_puts(&b, ",\"durationMs\":");
-    tapi_buf_puts(&b, dur);
-    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) tapi_buf_puts(&b, ",\"aborted\":true");
-    tapi_buf_puts(&b, "}");
-    if (!b.failed) tapi_log_raw_line(b.data, b.len);
-    tapi_buf_free(&b);
-}
-
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -231,7 +194,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     tapi_server *srv = cls;
     request_ctx *ctx = *con_cls;
     if (!ctx) return;
-    if (srv->access_log && tapi_log_enabled(TAPI_LOG_INFO)) write_access_log(ctx, toe);
+    if (srv->access_log)
+        tapi_log_request("request", NULL, 0, ctx->method, ctx->path, strlen(ctx->path),
+                         ctx->status, tapi_elapsed_ms(&ctx->start),
+                         toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
     tapi_buf_free(&ctx->body);
     free(ctx);
     *con_cls = NULL;
@@ -306,7 +272,7 @@ void tapi_server_stop(tapi_server *server, unsigned drain_ms)
     if (listener != MHD_INVALID_SOCKET) close(listener);
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    while (atomic_load(&server->in_flight) > 0 && elapsed_ms(&start) < drain_ms) {
+    while (atomic_load(&server->in_flight) > 0 && tapi_elapsed_ms(&start) < drain_ms) {
         struct timespec tick = {.tv_sec = 0, .tv_nsec = 5 * 1000 * 1000};
         nanosleep(&tick, NULL);
     }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/json_writer.h"
 #include "../core/log.h"
 #include "../core/timestamp.h"
 #include "slot_pool.h"
@@ -35,10 +36,9 @@ struct tapi_ddb_client {
         attempt_timeout_ms;
 };
 
+/* A response body: bounded, because the peer is not trusted to stop. */
 typedef struct sink {
-    char *data;
-    size_t len;
-    size_t cap;
+    tapi_buf buf;
     bool overflow;
 } sink;
 
@@ -121,22 +121,12 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
     sink *s = userdata;
     size_t n = size * nmemb;
-    if (s->len + n > MAX_RESPONSE_BYTES) {
+    if (s->buf.len + n > MAX_RESPONSE_BYTES) {
         s->overflow = true;
         return 0; /* makes curl fail the transfer */
     }
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 4096;
-        while (cap < s->len + n + 1) cap *= 2;
-        char *p = realloc(s->data, cap);
-        if (!p) return 0;
-        s->data = p;
-        s->cap = cap;
-    }
-    memcpy(s->data + s->len, ptr, n);
-    s->len += n;
-    s->data[s->len] = '\0';
-    return n;
+    tapi_buf_append(&s->buf, ptr, n);
+    return s->buf.failed ? 0 : n;
 }
 
 static const char *find_ca_file(void)
@@ -312,7 +302,7 @@ static outcome attempt(tapi_ddb_client *c, CURL *h, const char *op, const char *
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
     if (*status == 200) return DONE;
-    parse_error_type(body->data, reply->error_type, sizeof reply->error_type);
+    parse_error_type(body->buf.data, reply->error_type, sizeof reply->error_type);
     if (*status >= 500) *reached_server = true;
     if (*status >= 500 || is_throttle(reply->error_type)) {
         tapi_log(TAPI_LOG_WARN, "dynamodb %s: HTTP %ld %s", op, *status, reply->error_type);
@@ -345,12 +335,11 @@ tapi_err tapi_ddb_call(tapi_ddb_client *c, const char *op, const char *json, siz
         bool reached = reply->maybe_applied;
         outcome o = attempt(c, h, op, json, len, timeout, &body, &status, reply, &reached);
         if (o == DONE) {
-            reply->body = body.data ? body.data : strdup("{}");
-            reply->body_len = body.data ? body.len : 2;
-            err = reply->body ? TAPI_OK : TAPI_ENOMEM;
+            if (body.buf.len == 0) tapi_buf_puts(&body.buf, "{}");
+            err = tapi_buf_take(&body.buf, &reply->body, &reply->body_len);
             break;
         }
-        free(body.data);
+        tapi_buf_free(&body.buf);
         if (o == GIVE_UP) {
             if (strcmp(reply->error_type, "ConditionalCheckFailedException") == 0) {
                 err = TAPI_ECONFLICT;
