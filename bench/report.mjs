@@ -90,7 +90,7 @@ const dat = path.join(ROOT, 'bench/results/throughput.dat');
 fs.writeFileSync(dat, http.getById.map((g) => `${g.connections} ${g.requestsPerSec} ${at(http.nginx, g.connections).requestsPerSec}`).join('\n') + '\n');
 try {
   execFileSync('gnuplot', ['-e', `set terminal pngcairo size 800,480; set output '${path.join(ROOT, 'bench/results/throughput.png')}';
-set title 'GET /tasks/{id} vs nginx static file (${machine.cores} cores, wrk on the same machine)';
+set title 'GET /tasks/{id} vs nginx static file (${machine.cores} cores, wrk on the same machine)' noenhanced;
 set xlabel 'connections'; set ylabel 'requests/s'; set logscale x 2; set key left top; set grid;
 plot '${dat}' using 1:2 with linespoints lw 2 title 'tasks-api (SQLite)', '' using 1:3 with linespoints lw 2 title 'nginx static file'`]);
 } catch (e) {
