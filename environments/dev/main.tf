@@ -34,6 +34,7 @@ module "lambda" {
   log_level            = var.log_level
   log_retention_days   = var.log_retention_days
   tracing_enabled      = var.tracing_enabled
+  environment          = length(var.cors_allowed_origins) > 0 ? { CORS_ALLOW_ORIGIN = var.cors_allowed_origins[0] } : {}
   table_name           = module.dynamodb.table_name
   table_arn            = module.dynamodb.table_arn
   table_index_arns     = module.dynamodb.index_arns

@@ -220,7 +220,19 @@ static void put_header(tapi_buf *b, bool *first, const char *name, const char *v
     tapi_buf_json_string(b, value, strlen(value));
 }
 
-tapi_err tapi_apigw_response(const tapi_response *resp, char **json, size_t *len)
+bool tapi_apigw_origin_valid(const char *s)
+{
+    if (strcmp(s, "*") == 0) return true;
+    const char *host = strncmp(s, "https://", 8) == 0 ? s + 8
+                       : strncmp(s, "http://", 7) == 0 ? s + 7
+                                                       : NULL;
+    size_t n = host ? strlen(host) : 0;
+    return n > 0 && n <= 253 &&
+           strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:") == n;
+}
+
+tapi_err tapi_apigw_response(const tapi_response *resp, const char *cors_origin, char **json,
+                             size_t *len)
 {
     tapi_buf b;
     tapi_buf_init(&b);
@@ -234,6 +246,7 @@ tapi_err tapi_apigw_response(const tapi_response *resp, char **json, size_t *len
     put_header(&b, &first, "X-Content-Type-Options", TAPI_NOSNIFF);
     put_header(&b, &first, "Cache-Control", "no-store");
     if (resp->location[0]) put_header(&b, &first, "Location", resp->location);
+    if (cors_origin) put_header(&b, &first, "Access-Control-Allow-Origin", cors_origin);
     if (resp->allow) put_header(&b, &first, "Allow", resp->allow);
     if (resp->retry_after > 0) {
         char secs[16];

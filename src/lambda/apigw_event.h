@@ -33,7 +33,13 @@ tapi_err tapi_apigw_parse(const char *event, size_t len, tapi_apigw_request *out
 void tapi_apigw_request_free(tapi_apigw_request *r);
 
 /* Serialises resp as a proxy response {"statusCode","headers","body",
- * "isBase64Encoded":false} into *json (caller frees). */
-tapi_err tapi_apigw_response(const tapi_response *resp, char **json, size_t *len);
+ * "isBase64Encoded":false} into *json (caller frees). cors_origin, when not NULL, is sent
+ * as Access-Control-Allow-Origin (API Gateway answers the CORS preflight itself, but the
+ * actual responses come from here). */
+tapi_err tapi_apigw_response(const tapi_response *resp, const char *cors_origin, char **json,
+                             size_t *len);
+
+/* True if s is "*" or an origin "http(s)://host[:port]" (the CORS_ALLOW_ORIGIN setting). */
+bool tapi_apigw_origin_valid(const char *s);
 
 #endif

@@ -58,7 +58,8 @@ static tapi_err open_store(tapi_store **store, const char **error_type, char *er
     return tapi_dynamodb_open(&cfg, store, err, errlen);
 }
 
-static void handle_invocation(tapi_runtime *rt, const tapi_app *app, tapi_invocation *inv)
+static void handle_invocation(tapi_runtime *rt, const tapi_app *app, const char *cors_origin,
+                              tapi_invocation *inv)
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -87,7 +88,7 @@ static void handle_invocation(tapi_runtime *rt, const tapi_app *app, tapi_invoca
     }
     char *json;
     size_t len;
-    if (tapi_apigw_response(&resp, &json, &len) == TAPI_OK) {
+    if (tapi_apigw_response(&resp, cors_origin, &json, &len) == TAPI_OK) {
         tapi_runtime_respond(rt, inv->request_id, json, len);
         free(json);
     } else {
@@ -119,8 +120,12 @@ int main(void)
     tapi_store *store = NULL;
     tapi_app app;
     tapi_err e = TAPI_ECONFIG;
+    const char *cors_origin = getenv("CORS_ALLOW_ORIGIN");
+    if (cors_origin && !*cors_origin) cors_origin = NULL;
     if (bad_level)
         snprintf(err, sizeof err, "LOG_LEVEL must be debug, info, warn or error");
+    else if (cors_origin && !tapi_apigw_origin_valid(cors_origin))
+        snprintf(err, sizeof err, "CORS_ALLOW_ORIGIN must be * or an origin like https://app.example.com");
     else
         e = open_store(&store, &error_type, err, sizeof err);
     if (e == TAPI_OK && (e = tapi_app_init(&app, store)) != TAPI_OK)
@@ -135,7 +140,7 @@ int main(void)
     for (;;) {
         tapi_invocation inv;
         if (tapi_runtime_next(rt, &inv) != TAPI_OK) break;
-        handle_invocation(rt, &app, &inv);
+        handle_invocation(rt, &app, cors_origin, &inv);
         free(inv.event);
     }
     tapi_log(TAPI_LOG_ERROR, "runtime api unavailable; exiting so Lambda restarts the sandbox");

@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ok || (resp.status != 204 && !resp.body)) __builtin_trap();
     char *json;
     size_t len;
-    if (tapi_apigw_response(&resp, &json, &len) == TAPI_OK) free(json);
+    if (tapi_apigw_response(&resp, NULL, &json, &len) == TAPI_OK) free(json);
     tapi_response_clear(&resp);
     tapi_apigw_request_free(&r);
     return 0;

@@ -149,6 +149,24 @@ test('one JSON log line per invocation, without bodies or credentials', async ()
   assert.doesNotMatch(emu.stdout + emu.stderr, /secret-title-123|lambda-secret-value|lambda-session-token/);
 });
 
+test('CORS_ALLOW_ORIGIN adds Access-Control-Allow-Origin to every response', async () => {
+  assert.equal((await invoke(event('GET', '/tasks', {}))).headers['access-control-allow-origin'], undefined);
+  const cors = await startEmulator({ bootstrap: BOOTSTRAP, env: { ...env, CORS_ALLOW_ORIGIN: 'https://app.example.com' } });
+  try {
+    for (const ev of [event('GET', '/tasks', {}), event('GET', '/nope', {})]) {
+      const res = fromProxyResponse(await cors.invoke(JSON.stringify(ev)));
+      assert.equal(res.headers['access-control-allow-origin'], 'https://app.example.com');
+    }
+  } finally {
+    await cors.close();
+  }
+  const bad = await startEmulator({ bootstrap: BOOTSTRAP, env: { ...env, CORS_ALLOW_ORIGIN: 'javascript:alert(1)' } });
+  const err = await bad.initError;
+  assert.match(err.body.errorMessage, /CORS_ALLOW_ORIGIN/);
+  await bad.exited;
+  await bad.close();
+});
+
 test('bad configuration is reported to /init/error and the process exits', async () => {
   const broken = await startEmulator({ bootstrap: BOOTSTRAP, env: { ...env, TABLE_NAME: '' } });
   const err = await broken.initError;
