@@ -4,6 +4,8 @@
 #include "dynamodb.h"
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,6 +348,27 @@ static tapi_err query_shard(ddb_store *s, int64_t deadline_ms, unsigned shard,
     return err;
 }
 
+/* One shard's query, run on its own thread so a page costs one round trip, not N. It
+ * fills a window of the caller's item array that no other job touches. */
+typedef struct shard_job {
+    ddb_store *s;
+    int64_t deadline_ms;
+    unsigned shard;
+    const tapi_cursor *after;
+    size_t want;
+    tapi_task_page view;
+    tapi_err err;
+    pthread_t thread;
+    bool threaded;
+} shard_job;
+
+static void *run_shard_job(void *arg)
+{
+    shard_job *j = arg;
+    j->err = query_shard(j->s, j->deadline_ms, j->shard, j->after, j->want, &j->view);
+    return NULL;
+}
+
 static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const tapi_cursor *after,
                         size_t limit, tapi_task_page *out)
 {
@@ -353,10 +376,28 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const tapi_cursor
     memset(out, 0, sizeof *out);
     /* the global top limit+1 is within the union of every shard's top limit+1 */
     out->items = calloc(s->shards * (limit + 1), sizeof *out->items);
-    if (!out->items) return TAPI_ENOMEM;
+    shard_job *jobs = calloc(s->shards, sizeof *jobs);
+    if (!out->items || !jobs) {
+        free(jobs);
+        tapi_task_page_clear(out);
+        return TAPI_ENOMEM;
+    }
+    for (unsigned k = 0; k < s->shards; k++) {
+        jobs[k] = (shard_job){.s = s, .deadline_ms = deadline_ms, .shard = k, .after = after,
+                              .want = limit + 1, .view = {.items = out->items + k * (limit + 1)}};
+        /* shard 0 runs here; a thread that cannot start runs its job inline */
+        if (k > 0) jobs[k].threaded = pthread_create(&jobs[k].thread, NULL, run_shard_job, &jobs[k]) == 0;
+        if (k > 0 && !jobs[k].threaded) run_shard_job(&jobs[k]);
+    }
+    run_shard_job(&jobs[0]);
     tapi_err err = TAPI_OK;
-    for (unsigned shard = 0; err == TAPI_OK && shard < s->shards; shard++)
-        err = query_shard(s, deadline_ms, shard, after, limit + 1, out);
+    for (unsigned k = 0; k < s->shards; k++) {
+        if (jobs[k].threaded) pthread_join(jobs[k].thread, NULL);
+        if (err == TAPI_OK) err = jobs[k].err;
+        /* compact into a prefix; the destination never passes the source */
+        for (size_t i = 0; i < jobs[k].view.count; i++) out->items[out->count++] = jobs[k].view.items[i];
+    }
+    free(jobs);
     if (err != TAPI_OK) {
         tapi_task_page_clear(out);
         return err;
@@ -452,7 +493,10 @@ tapi_err tapi_dynamodb_open(const tapi_ddb_config *cfg, tapi_store **out, char *
     s->base.ops = &OPS;
     s->shards = cfg->shards ? cfg->shards : 1;
     s->table = strdup(cfg->table);
-    tapi_err err = s->table ? tapi_ddb_client_open(cfg, &s->client, errbuf, errlen) : TAPI_ENOMEM;
+    /* every caller may have all its shard queries in flight at once */
+    tapi_ddb_config sized = *cfg;
+    sized.pool_size = (cfg->pool_size ? cfg->pool_size : 1) * s->shards;
+    tapi_err err = s->table ? tapi_ddb_client_open(&sized, &s->client, errbuf, errlen) : TAPI_ENOMEM;
     if (err == TAPI_OK) err = load_token_key(s, errbuf, errlen);
     if (err != TAPI_OK) {
         op_close(&s->base);

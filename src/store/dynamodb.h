@@ -2,8 +2,9 @@
  *   table TABLE_NAME, partition key "id" (S), on-demand billing;
  *   GSI "by-created": partition key "shard" (S, "0".."N-1", derived from the id),
  *   sort key "sk" (S, "<createdAt>#<id>"), projection ALL.
- * Listing queries the N shards newest-first from the cursor and merges them, so a page
- * costs N small queries at any table size and writes spread over N index partitions.
+ * Listing queries the N shards newest-first from the cursor, in parallel, and merges
+ * them, so a page costs N small queries (one round trip) at any table size and writes
+ * spread over N index partitions.
  * One item with id "#meta:page-token-key" (no shard, so absent from the index) holds the
  * key that authenticates page tokens. */
 #ifndef TAPI_STORE_DYNAMODB_H

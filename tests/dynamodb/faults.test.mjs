@@ -140,11 +140,13 @@ test('when retries run out the client gets 503 with Retry-After and no details',
 });
 
 test('a failing list is retried a bounded number of times, then 503', async () => {
+  // four shard queries run in parallel, each with five attempts
   const before = proxy.attempts.Query || 0;
-  queue.Query = Array(5).fill('http500');
+  queue.Query = Array(4 * 5).fill('http500');
   const res = await call('GET', '/tasks');
   assert.equal(res.status, 503);
-  assert.equal((proxy.attempts.Query || 0) - before, 5);
+  assert.equal((proxy.attempts.Query || 0) - before, 20);
+  assert.deepEqual(queue.Query, []);
 });
 
 test('validation errors are never retried', async () => {
