@@ -51,7 +51,7 @@ FUZZ_BIN      := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz
 FUZZ_SECONDS  ?= 60
 
 .PHONY: all run test clean deps deps-test package package-test bench fuzz fuzz-quick \
-        hardening soak unit unit-asan contract contract-asan valgrind \
+        hardening soak tsan unit unit-asan contract contract-asan valgrind \
         contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults \
         contract-lambda contract-lambda-asan lambda-runtime terraform-check
 
@@ -82,7 +82,7 @@ test: deps-test node_modules/.package-lock.json
 	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
 	    contract-dynamodb contract-dynamodb-asan dynamodb-faults \
 	    contract-lambda contract-lambda-asan lambda-runtime package-test terraform-check fuzz-quick \
-	    hardening \
+	    tsan hardening \
 	    valgrind contract-valgrind
 	@echo "make test: all suites passed"
 
@@ -213,12 +213,9 @@ $(STATIC_DIR)/bootstrap: $(STATIC_OBJ) $(STATIC_LIBS)
 	    -lpthread -ldl -lm 2>$(STATIC_DIR)/link-warnings.log
 	@strip $@
 
-# A reproducible zip: fixed timestamp, one file, no extra attributes.
+# A reproducible zip (scripts/make-zip.sh): fixed timestamp, one file, no extra attributes.
 $(BUILD)/lambda.zip: $(STATIC_DIR)/bootstrap
-	@rm -rf $(BUILD)/package $@ && mkdir -p $(BUILD)/package
-	@cp $< $(BUILD)/package/bootstrap && chmod 755 $(BUILD)/package/bootstrap
-	@touch -d '2000-01-01 00:00:00 UTC' $(BUILD)/package/bootstrap
-	@cd $(BUILD)/package && TZ=UTC zip -q -X -D -9 ../lambda.zip bootstrap
+	@scripts/make-zip.sh $< $@
 	@echo "lambda.zip: $$(stat -c %s $@) bytes (bootstrap $$(stat -c %s $<) bytes unpacked), sha256 $$(sha256sum $@ | cut -c1-16)"
 
 package: $(BUILD)/lambda.zip
@@ -254,6 +251,19 @@ fuzz: $(FUZZ_BIN)
 
 fuzz-quick: $(FUZZ_BIN)
 	@tests/fuzz/run.sh 5 $(FUZZ_BIN)
+
+# ThreadSanitizer over both stores' conformance suites (concurrent writers, parallel
+# shard queries).
+TSAN_FLAGS := -g -O1 -fsanitize=thread
+$(BUILD)/tsan/test_%: tests/*/test_%.c $(CORE_SRC) $(STORE_SRC)
+	@mkdir -p $(dir $@)
+	@echo "  CC tsan $@"
+	@$(CC) $(WARN) $(DEFS) $(TSAN_FLAGS) $(PKG_CFLAGS) $(filter %/test_$*.c,$^) $(CORE_SRC) $(STORE_SRC) \
+	    $(PKG_LIBS) -lcmocka -lpthread -o $@
+
+tsan: $(BUILD)/tsan/test_sqlite_store $(BUILD)/tsan/test_dynamodb_store node_modules/.package-lock.json
+	@TSAN_OPTIONS=halt_on_error=1 tests/run_unit.sh $(BUILD)/tsan/test_sqlite_store
+	@TSAN_OPTIONS=halt_on_error=1 tests/dynamodb/run.sh $(BUILD)/tsan/test_dynamodb_store
 
 # Hardening: kill -9 under write load, hostile clients, a 60 s soak, valgrind over 10,000
 # bootstrap invocations and thousands of server requests. `make soak` is the 10-minute soak.

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Proves lambda.zip is self-contained: it holds one executable `bootstrap` that is a
-# static binary, and unzipped into an otherwise empty root (a static busybox as /bin/sh is
+# static binary, repacking it gives the same bytes, and unzipped into an otherwise empty root (a static busybox as /bin/sh is
 # all it has) it passes the whole contract suite through the Runtime API emulator on the
 # DynamoDB store. Prints the package size and the init time measured there.
 # Usage: tests/lambda/chroot_test.sh build/lambda.zip build/tasks-api
@@ -26,6 +26,9 @@ file "$root/var/task/bootstrap" | grep -q 'statically linked' || fail "bootstrap
 if ldd "$root/var/task/bootstrap" >/dev/null 2>&1; then fail "ldd sees dynamic dependencies"; fi
 glibc=$(strings "$root/var/task/bootstrap" | grep -o 'GLIBC_2\.[0-9]*' | sort -uV | tail -n 1)
 [ -z "$glibc" ] || fail "bootstrap references versioned glibc symbols ($glibc)"
+scripts_dir=$(cd "$here/../../scripts" && pwd)
+"$scripts_dir/make-zip.sh" "$root/var/task/bootstrap" "$work/again.zip"
+cmp -s "$zip" "$work/again.zip" || fail "packing the same bootstrap again gave different bytes"
 ls "$root" | sort | tr '\n' ' ' | grep -qx 'bin tmp var ' || fail "unexpected files in the root"
 
 start_dynalite "$work" || exit 1
