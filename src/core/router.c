@@ -15,7 +15,10 @@
 #include "utf8.h"
 #include "uuid.h"
 
-enum { CREATE_ATTEMPTS = 3 }; /* a v4 UUID collision twice in a row is not going to happen */
+enum {
+    CREATE_ATTEMPTS = 3, /* a v4 UUID collision twice in a row is not going to happen */
+    NAME_SHOWN = 40,     /* bytes of a client's parameter name echoed in an error */
+};
 
 static const char OOM_BODY[] =
     "{\"error\":{\"code\":\"service_unavailable\",\"message\":\"The service is temporarily "
@@ -23,12 +26,6 @@ static const char OOM_BODY[] =
 
 static const char ALLOW_COLLECTION[] = "GET, POST";
 static const char ALLOW_ITEM[] = "GET, PATCH, DELETE";
-
-tapi_err tapi_app_init(tapi_app *app, tapi_store *store)
-{
-    app->store = store;
-    return store->ops->token_key(store, app->token_key);
-}
 
 void tapi_response_clear(tapi_response *resp)
 {
@@ -179,12 +176,8 @@ static bool check_query(const tapi_request *req, const char *const *names, tapi_
         bool known = false;
         for (const char *const *n = names; *n && !known; n++) known = param_is(p, *n);
         if (!known) {
-            int shown = p->name_len > 40 ? 40 : (int)p->name_len;
-            while (shown > 0 && ((unsigned char)p->name[shown] & 0xC0) == 0x80 &&
-                   (size_t)shown < p->name_len)
-                shown--;
-            tapi_problem_set(pb, 400, "invalid_query", "Unknown query parameter '%.*s'.", shown,
-                             p->name);
+            tapi_problem_set(pb, 400, "invalid_query", "Unknown query parameter '%.*s'.",
+                             (int)tapi_utf8_prefix(p->name, p->name_len, NAME_SHOWN), p->name);
             return false;
         }
         for (size_t j = 0; j < i; j++) {
@@ -192,7 +185,7 @@ static bool check_query(const tapi_request *req, const char *const *names, tapi_
                 memcmp(req->query[j].name, p->name, p->name_len) == 0) {
                 tapi_problem_set(pb, 400, "invalid_query",
                                  "Query parameter '%.*s' is given more than once.",
-                                 (int)p->name_len, p->name);
+                                 (int)p->name_len, p->name); /* a known, short name */
                 return false;
             }
         }
@@ -229,7 +222,7 @@ static void handle_list(const tapi_app *app, const tapi_request *req, tapi_respo
     }
     tapi_cursor after;
     if (q.token && (q.token->value_len > TAPI_MAX_TOKEN_CHARS ||
-                    tapi_page_token_decode(app->token_key, q.token->value, q.token->value_len,
+                    tapi_page_token_decode(app->store->token_key, q.token->value, q.token->value_len,
                                            &after) != TAPI_OK)) {
         tapi_response_error(resp, 400, "invalid_token",
                             "Query parameter 'nextToken' is not a token this API issued.");
@@ -242,7 +235,7 @@ static void handle_list(const tapi_app *app, const tapi_request *req, tapi_respo
         return;
     }
     char token[TAPI_TOKEN_TEXT_MAX];
-    if (page.has_more) tapi_page_token_encode(app->token_key, &page.next, token);
+    if (page.has_more) tapi_page_token_encode(app->store->token_key, &page.next, token);
     tapi_buf b;
     tapi_buf_init(&b);
     tapi_page_json_write(&b, &page, page.has_more ? token : NULL);

@@ -50,12 +50,8 @@ typedef struct tapi_response {
 #define TAPI_NOSNIFF "nosniff"
 
 typedef struct tapi_app {
-    tapi_store *store; /* borrowed */
-    uint8_t token_key[TAPI_TOKEN_KEY_BYTES];
+    tapi_store *store; /* borrowed; its token_key authenticates page tokens */
 } tapi_app;
-
-/* Binds the app to a store and loads the page-token key from it. */
-tapi_err tapi_app_init(tapi_app *app, tapi_store *store);
 
 /* Handles one request. Always fills *resp (on internal failure with a static 503); the
  * caller releases it with tapi_response_clear. Safe to call from many threads at once. */

@@ -12,15 +12,6 @@
 
 enum { FIELD_NAME_SHOWN = 40 }; /* bytes of an unknown field's name echoed back */
 
-/* Length of name cut to at most max bytes without splitting a UTF-8 sequence. */
-static int shown_len(const char *name, size_t max)
-{
-    size_t n = strlen(name);
-    if (n <= max) return (int)n;
-    while (max > 0 && ((unsigned char)name[max] & 0xC0) == 0x80) max--;
-    return (int)max;
-}
-
 static bool is_trim_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
@@ -120,7 +111,7 @@ static tapi_err take_field(const cJSON *root, const cJSON *item, tapi_task_patch
         tapi_problem_set(problem, 400, "unknown_field",
                          "Unknown field '%.*s'; allowed fields are title, description "
                          "and status.",
-                         shown_len(name, FIELD_NAME_SHOWN), name);
+                         (int)tapi_utf8_prefix(name, strlen(name), FIELD_NAME_SHOWN), name);
         return TAPI_EINVAL;
     }
     if (seen_before(root, item)) {

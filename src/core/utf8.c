@@ -55,6 +55,13 @@ size_t tapi_utf8_count(const char *s, size_t len)
     return count;
 }
 
+size_t tapi_utf8_prefix(const char *s, size_t len, size_t max)
+{
+    if (len <= max) return len;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80) max--;
+    return max;
+}
+
 size_t tapi_utf8_decode(const char *s, size_t len, unsigned *cp)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -13,6 +13,10 @@ bool tapi_utf8_valid(const char *s, size_t len, size_t *bad_offset);
 /* Number of code points in s[0..len), which must be valid UTF-8. */
 size_t tapi_utf8_count(const char *s, size_t len);
 
+/* Length of the longest prefix of s[0..len) (valid UTF-8) that is at most max bytes and
+ * does not end inside a multi-byte sequence: for echoing input back, cut short. */
+size_t tapi_utf8_prefix(const char *s, size_t len, size_t max);
+
 /* Decodes one code point from valid UTF-8 at s (len > 0); returns its byte length. */
 size_t tapi_utf8_decode(const char *s, size_t len, unsigned *cp);
 

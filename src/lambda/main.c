@@ -118,7 +118,6 @@ int main(void)
     char err[300] = "";
     const char *error_type = "Runtime.InvalidConfiguration";
     tapi_store *store = NULL;
-    tapi_app app;
     tapi_err e = TAPI_ECONFIG;
     const char *cors_origin = getenv("CORS_ALLOW_ORIGIN");
     if (cors_origin && !*cors_origin) cors_origin = NULL;
@@ -128,8 +127,6 @@ int main(void)
         snprintf(err, sizeof err, "CORS_ALLOW_ORIGIN must be * or an origin like https://app.example.com");
     else
         e = open_store(&store, &error_type, err, sizeof err);
-    if (e == TAPI_OK && (e = tapi_app_init(&app, store)) != TAPI_OK)
-        snprintf(err, sizeof err, "cannot load the page-token key");
     if (e != TAPI_OK) {
         tapi_log(TAPI_LOG_ERROR, "init failed: %s", err);
         tapi_runtime_fail(rt, NULL, error_type, err);
@@ -137,6 +134,7 @@ int main(void)
         tapi_runtime_close(rt);
         return 1;
     }
+    const tapi_app app = {.store = store};
     for (;;) {
         tapi_invocation inv;
         if (tapi_runtime_next(rt, &inv) != TAPI_OK) break;

@@ -182,12 +182,7 @@ static int serve(const config *cfg)
     tapi_store *store = NULL;
     int rc = open_store(cfg, &store);
     if (rc) return rc;
-    tapi_app app;
-    if (tapi_app_init(&app, store) != TAPI_OK) {
-        fprintf(stderr, "tasks-api: cannot read the page-token key from the store\n");
-        tapi_store_close(store);
-        return 1;
-    }
+    const tapi_app app = {.store = store};
     tapi_server_config scfg = {.host = cfg->host,
                                .port = cfg->port,
                                .threads = cfg->threads,

@@ -27,7 +27,6 @@ typedef struct ddb_store {
     tapi_ddb_client *client;
     char *table;
     unsigned shards;
-    uint8_t token_key[TAPI_TOKEN_KEY_BYTES];
 } ddb_store;
 
 /* ---- request building ---- */
@@ -411,13 +410,6 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const tapi_cursor
     return TAPI_OK;
 }
 
-static tapi_err op_token_key(tapi_store *base, uint8_t key[TAPI_TOKEN_KEY_BYTES])
-{
-    ddb_store *s = (ddb_store *)base;
-    memcpy(key, s->token_key, TAPI_TOKEN_KEY_BYTES);
-    return TAPI_OK;
-}
-
 static void op_close(tapi_store *base)
 {
     ddb_store *s = (ddb_store *)base;
@@ -432,7 +424,6 @@ static const tapi_store_ops OPS = {
     .update = op_update,
     .remove = op_remove,
     .list = op_list,
-    .token_key = op_token_key,
     .close = op_close,
 };
 
@@ -477,7 +468,7 @@ static tapi_err load_token_key(ddb_store *s, char *errbuf, size_t errlen)
     for (size_t i = 0; err == TAPI_OK && i < TAPI_TOKEN_KEY_BYTES; i++) {
         int hi = hex_nibble(stored[2 * i]), lo = hex_nibble(stored[2 * i + 1]);
         if (hi < 0 || lo < 0) err = TAPI_EUNAVAILABLE;
-        else s->token_key[i] = (uint8_t)(hi << 4 | lo);
+        else s->base.token_key[i] = (uint8_t)(hi << 4 | lo);
     }
     if (err != TAPI_OK) snprintf(errbuf, errlen, "the stored page-token key is malformed");
     cJSON_Delete(root);

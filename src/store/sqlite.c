@@ -66,7 +66,6 @@ typedef struct sqlite_store {
     pthread_mutex_t write_mu;
     conn *conns;
     size_t conn_count;
-    uint8_t token_key[TAPI_TOKEN_KEY_BYTES];
 } sqlite_store;
 
 static tapi_err map_error(sqlite3 *db, int rc, const char *what)
@@ -259,13 +258,6 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const tapi_cursor
     return TAPI_OK;
 }
 
-static tapi_err op_token_key(tapi_store *base, uint8_t key[TAPI_TOKEN_KEY_BYTES])
-{
-    sqlite_store *s = (sqlite_store *)base;
-    memcpy(key, s->token_key, TAPI_TOKEN_KEY_BYTES);
-    return TAPI_OK;
-}
-
 static void close_conn(conn *c)
 {
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(c->stmt[i]);
@@ -290,7 +282,6 @@ static const tapi_store_ops OPS = {
     .update = op_update,
     .remove = op_remove,
     .list = op_list,
-    .token_key = op_token_key,
     .close = op_close,
 };
 
@@ -376,7 +367,7 @@ tapi_err tapi_sqlite_open(const char *path, size_t pool_size, tapi_store **out, 
         rc = open_conn(path, &s->conns[i], errbuf, errlen);
         s->conn_count = i + 1;
     }
-    if (rc == SQLITE_OK) rc = load_token_key(s->conns[0].db, s->token_key, errbuf, errlen);
+    if (rc == SQLITE_OK) rc = load_token_key(s->conns[0].db, s->base.token_key, errbuf, errlen);
     if (rc != SQLITE_OK) {
         op_close(&s->base);
         return (rc & 0xFF) == SQLITE_NOMEM ? TAPI_ENOMEM : TAPI_EUNAVAILABLE;

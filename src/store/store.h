@@ -37,15 +37,15 @@ typedef struct tapi_store_ops {
     tapi_err (*list)(tapi_store *store, int64_t deadline_ms, const tapi_cursor *after,
                      size_t limit,
                      tapi_task_page *out);
-    /* The key that authenticates page tokens, stable for the lifetime of the data so
-     * tokens survive restarts and work across instances. */
-    tapi_err (*token_key)(tapi_store *store, uint8_t key[TAPI_TOKEN_KEY_BYTES]);
     /* Releases everything; store is invalid afterwards. */
     void (*close)(tapi_store *store);
 } tapi_store_ops;
 
 struct tapi_store {
     const tapi_store_ops *ops;
+    /* The key that authenticates page tokens, read (or created) once at open and kept
+     * with the data, so tokens survive restarts and work across instances. */
+    uint8_t token_key[TAPI_TOKEN_KEY_BYTES];
 };
 
 static inline void tapi_store_close(tapi_store *store)

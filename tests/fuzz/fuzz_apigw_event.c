@@ -19,7 +19,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     tapi_store *store;
     char err[256];
     if (tapi_sqlite_open(":memory:", 1, &store, err, sizeof err) != TAPI_OK) abort();
-    if (tapi_app_init(&app, store) != TAPI_OK) abort();
+    app.store = store;
     return 0;
 }
 

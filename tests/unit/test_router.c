@@ -3,6 +3,7 @@
 #include "test_support.h"
 
 #include "../../src/core/router.h"
+#include "../../src/core/utf8.h"
 #include "../../src/store/sqlite.h"
 
 static tapi_store *store;
@@ -14,7 +15,8 @@ static int setup(void **state)
     char path[300], err[256];
     test_db_path(path, sizeof path);
     if (tapi_sqlite_open(path, 2, &store, err, sizeof err) != TAPI_OK) return -1;
-    return tapi_app_init(&app, store) == TAPI_OK ? 0 : -1;
+    app.store = store;
+    return 0;
 }
 
 static int teardown(void **state)
@@ -194,6 +196,22 @@ static void list_query_validation(void **state)
                    .query_count = 1}, 400, "invalid_query");
 }
 
+/* Names echoed back are cut short at a character boundary, so the error stays UTF-8. */
+static void echoed_parameter_names_are_short_valid_utf8(void **state)
+{
+    (void)state;
+    char name[1 + 2 * 300 + 1] = "a";
+    for (int i = 0; i < 300; i++) memcpy(name + 1 + 2 * i, "\xc3\xa9", 2);
+    name[sizeof name - 1] = '\0';
+    tapi_response resp;
+    run(&(call){.method = "GET", .path = "/tasks", .query = {qp(name, "1")}, .query_count = 1},
+        &resp);
+    assert_int_equal(resp.status, 400);
+    assert_true(tapi_utf8_valid(resp.body, resp.body_len, NULL));
+    assert_true(resp.body_len < 200);
+    tapi_response_clear(&resp);
+}
+
 static void list_returns_token_that_pages_on(void **state)
 {
     (void)state;
@@ -231,6 +249,7 @@ int main(void)
         cmocka_unit_test(oversized_body_is_413),
         cmocka_unit_test(bad_patch_body_is_400_even_for_unknown_id),
         cmocka_unit_test(list_query_validation),
+        cmocka_unit_test(echoed_parameter_names_are_short_valid_utf8),
         cmocka_unit_test(list_returns_token_that_pages_on),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -46,12 +46,24 @@ static void decodes_code_points(void **state)
     assert_int_equal(cp, 0x1F600);
 }
 
+static void prefix_never_splits_a_character(void **state)
+{
+    (void)state;
+    const char *s = "a\xc3\xa9\xe2\x82\xac"; /* a, e-acute (2 bytes), euro (3 bytes) */
+    assert_int_equal(tapi_utf8_prefix(s, 6, 10), 6);
+    assert_int_equal(tapi_utf8_prefix(s, 6, 5), 3);
+    assert_int_equal(tapi_utf8_prefix(s, 6, 4), 3);
+    assert_int_equal(tapi_utf8_prefix(s, 6, 2), 1);
+    assert_int_equal(tapi_utf8_prefix(s, 6, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(accepts_ascii_and_multibyte),
         cmocka_unit_test(rejects_malformed_sequences),
         cmocka_unit_test(decodes_code_points),
+        cmocka_unit_test(prefix_never_splits_a_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
