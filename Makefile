@@ -13,9 +13,10 @@ SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 
 CORE_SRC   := $(wildcard src/core/*.c)
 STORE_SRC  := $(wildcard src/store/*.c)
+ROUTER_SRC := $(wildcard src/router/*.c)
 SERVER_SRC := $(wildcard src/server/*.c)
 LAMBDA_SRC := $(wildcard src/lambda/*.c)
-LIB_SRC    := $(CORE_SRC) $(STORE_SRC) $(filter-out src/server/main.c,$(SERVER_SRC)) \
+LIB_SRC    := $(CORE_SRC) $(STORE_SRC) $(ROUTER_SRC) $(filter-out src/server/main.c,$(SERVER_SRC)) \
               $(filter-out src/lambda/main.c,$(LAMBDA_SRC))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 DDB_SRC    := $(wildcard tests/dynamodb/test_*.c)
@@ -39,13 +40,13 @@ DDB_BIN_ASAN  := $(patsubst tests/dynamodb/%.c,$(BUILD)/asan/tests/%,$(DDB_SRC))
 STATIC_DIR    := $(BUILD)/static
 STATIC_PREFIX := $(STATIC_DIR)/prefix
 STATIC_LIBS   := $(STATIC_PREFIX)/lib/libcurl.a $(STATIC_PREFIX)/lib/libcjson.a
-BOOTSTRAP_SRC := $(CORE_SRC) $(filter-out src/store/sqlite.c,$(STORE_SRC)) $(LAMBDA_SRC)
+BOOTSTRAP_SRC := $(CORE_SRC) $(filter-out src/store/sqlite.c,$(STORE_SRC)) $(ROUTER_SRC) $(LAMBDA_SRC)
 STATIC_OBJ    := $(patsubst %.c,$(STATIC_DIR)/obj/%.o,$(BOOTSTRAP_SRC))
 
 # libFuzzer targets (clang), built with ASan + UBSan.
 FUZZ_CC       := clang
 FUZZ_FLAGS    := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRC  := $(CORE_SRC) $(STORE_SRC) $(filter-out src/lambda/main.c,$(LAMBDA_SRC))
+FUZZ_LIB_SRC  := $(CORE_SRC) $(STORE_SRC) $(ROUTER_SRC) $(filter-out src/lambda/main.c,$(LAMBDA_SRC))
 FUZZ_LIB_OBJ  := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_BIN      := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS  ?= 60

@@ -9,7 +9,7 @@
 
 #include "../core/errors.h"
 #include "../core/limits.h"
-#include "../core/router.h"
+#include "../router/router.h"
 
 typedef struct tapi_apigw_request {
     tapi_request req;        /* points into the fields below and the parsed event */

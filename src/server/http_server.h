@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "../core/errors.h"
-#include "../core/router.h"
+#include "../router/router.h"
 
 typedef struct tapi_server_config {
     const char *host;          /* numeric address or name to bind */

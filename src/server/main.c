@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "../core/log.h"
-#include "../core/router.h"
+#include "../router/router.h"
 #include "../store/dynamodb.h"
 #include "../store/sqlite.h"
 #include "http_server.h"

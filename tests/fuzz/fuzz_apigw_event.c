@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/core/router.h"
+#include "../../src/router/router.h"
 #include "../../src/lambda/apigw_event.h"
 #include "../../src/store/sqlite.h"
 

@@ -1,8 +1,8 @@
-/* Unit tests for src/core/router.c: routes, statuses, headers and query validation, with
+/* Unit tests for src/router/router.c: routes, statuses, headers and query validation, with
  * the core running on a real SQLite file. */
 #include "test_support.h"
 
-#include "../../src/core/router.h"
+#include "../../src/router/router.h"
 #include "../../src/core/utf8.h"
 #include "../../src/store/sqlite.h"
 

@@ -6,14 +6,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include "json_writer.h"
-#include "limits.h"
-#include "log.h"
-#include "problem.h"
-#include "task_json.h"
-#include "timestamp.h"
-#include "utf8.h"
-#include "uuid.h"
+#include "../core/json_writer.h"
+#include "../core/limits.h"
+#include "../core/log.h"
+#include "../core/problem.h"
+#include "../core/task_json.h"
+#include "../core/timestamp.h"
+#include "../core/utf8.h"
+#include "../core/uuid.h"
 
 enum {
     CREATE_ATTEMPTS = 3, /* a v4 UUID collision twice in a row is not going to happen */

@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include "../store/store.h"
-#include "errors.h"
-#include "page_token.h"
+#include "../core/errors.h"
+#include "../core/page_token.h"
 
 /* A decoded query parameter; not NUL-terminated, may contain any bytes. */
 typedef struct tapi_param {
