@@ -179,11 +179,13 @@ contract-lambda-asan: $(BUILD)/asan/bootstrap $(BUILD)/tasks-api node_modules/.p
 	@TRANSPORT=lambda tests/contract/run.sh $(BUILD)/asan/bootstrap
 	@TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/asan/bootstrap
 
-# The Lambda door's own edge cases (events, Runtime API faults, init errors, logging).
+# The Lambda door's own edge cases (events, Runtime API faults, init errors, logging), and
+# resident memory flat over 22,000 invocations with a new trace id each.
 lambda-runtime: $(BUILD)/bootstrap $(BUILD)/asan/bootstrap $(BUILD)/tasks-api node_modules/.package-lock.json
 	@LAMBDA_BOOTSTRAP=$(BUILD)/bootstrap TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/lambda/runtime.test.mjs
 	@LAMBDA_BOOTSTRAP=$(BUILD)/asan/bootstrap TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/lambda/runtime.test.mjs
 	@echo "lambda runtime: passed (normal and ASan builds)"
+	@node tests/lambda/memory_slope.mjs $(BUILD)/bootstrap
 
 # Terraform: fmt + validate when a terraform binary exists; always the offline checks
 # (schema, wiring, policy, each shown to bite) and least privilege proven against moto.

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "../core/log.h"
-#include "../core/router.h"
+#include "../router/router.h"
 #include "../core/timestamp.h"
 #include "../store/dynamodb.h"
 #if TAPI_WITH_SQLITE
@@ -58,15 +58,13 @@ static tapi_err open_store(tapi_store **store, const char **error_type, char *er
     return tapi_dynamodb_open(&cfg, store, err, errlen);
 }
 
+/* The trace id stays in inv->trace_id and is never put in the environment: glibc keeps
+ * every value ever passed to setenv, and Lambda sends a new id each invocation. */
 static void handle_invocation(tapi_runtime *rt, const tapi_app *app, const char *cors_origin,
                               tapi_invocation *inv)
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
-    if (inv->trace_id[0])
-        setenv("_X_AMZN_TRACE_ID", inv->trace_id, 1);
-    else
-        unsetenv("_X_AMZN_TRACE_ID");
     tapi_apigw_request r;
     char why[200];
     tapi_err err = tapi_apigw_parse(inv->event, inv->event_len, &r, why, sizeof why);

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 const PREFIX = '/2018-06-01/runtime';
 
@@ -42,6 +42,13 @@ export function peakRssKiB(pid) {
   }
 }
 
+/** A new X-Ray trace header for every invocation, as Lambda sends: time-based root, random parent. */
+export function traceId(sampled = false) {
+  const epoch = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0');
+  return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};` +
+    `Sampled=${sampled ? 1 : 0};Lineage=1:${randomBytes(4).toString('hex')}:0`;
+}
+
 export async function startEmulator({ bootstrap, env = {}, cwd, args = [], command }) {
   const queue = []; // events waiting for /next
   const waiting = []; // /next responses waiting for an event
@@ -57,11 +64,12 @@ export async function startEmulator({ bootstrap, env = {}, cwd, args = [], comma
       const res = waiting.shift();
       if (res.destroyed) continue;
       const inv = queue.shift();
+      emu.lastTraceId = traceId();
       res.writeHead(200, {
         'Content-Type': 'application/json',
         'Lambda-Runtime-Aws-Request-Id': inv.id,
         'Lambda-Runtime-Deadline-Ms': String(inv.deadlineMs),
-        'Lambda-Runtime-Trace-Id': `Root=1-${inv.id.slice(0, 8)};Parent=0;Sampled=0`,
+        'Lambda-Runtime-Trace-Id': emu.lastTraceId,
         'Lambda-Runtime-Invoked-Function-Arn': 'arn:aws:lambda:us-east-1:123456789012:function:tasks-api',
       });
       res.end(inv.event);
