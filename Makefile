@@ -170,14 +170,16 @@ dynamodb-faults: $(BUILD)/tasks-api $(BUILD)/asan/tasks-api node_modules/.packag
 	@echo "dynamodb faults: passed (normal and ASan builds)"
 	@/usr/bin/python3 tests/dynamodb/check_sigv4.py $(BUILD)/tasks-api
 
-# The contract suite through the Lambda door, on both stores.
+# The contract suite through the Lambda door, on both stores: events as API Gateway sends
+# them on its execute-api host (stage in requestContext.path) and behind a custom domain
+# with a base path (in event.path too).
 contract-lambda: $(BUILD)/bootstrap $(BUILD)/tasks-api node_modules/.package-lock.json
 	@TRANSPORT=lambda tests/contract/run.sh $(BUILD)/bootstrap
-	@TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/bootstrap
+	@CONTRACT_APIGW_SHAPE=custom-domain TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/bootstrap
 
 contract-lambda-asan: $(BUILD)/asan/bootstrap $(BUILD)/tasks-api node_modules/.package-lock.json
 	@TRANSPORT=lambda tests/contract/run.sh $(BUILD)/asan/bootstrap
-	@TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/asan/bootstrap
+	@CONTRACT_APIGW_SHAPE=custom-domain TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/asan/bootstrap
 
 # The Lambda door's own edge cases (events, Runtime API faults, init errors, logging), and
 # resident memory flat over 22,000 invocations with a new trace id each.

@@ -143,6 +143,36 @@ static void take_body(const cJSON *event, tapi_apigw_request *r)
     r->req.body_len = len;
 }
 
+/* Routes on what API Gateway matched, never on event.path: behind a custom domain with a
+ * base path, path is "/v1/tasks" while resource is "/tasks". The collection path for
+ * Location is requestContext.path, the path as the client sent it (with the stage on the
+ * execute-api host, with the base path on a custom domain). An event without a resource
+ * (not from a REST API) is routed on its path. */
+static void route_event(const cJSON *event, const cJSON *ctx, tapi_request *req)
+{
+    const char *resource = string_field(event, "resource");
+    const char *sent = string_field(ctx, "path");
+    if (!sent) sent = req->path;
+    req->collection_path = sent;
+    req->collection_path_len = strlen(sent);
+    if (!resource) {
+        req->route = tapi_route_path(req->path, req->path_len, &req->id, &req->id_len);
+        return;
+    }
+    if (strcmp(resource, TAPI_RESOURCE_COLLECTION) == 0) {
+        req->route = TAPI_ROUTE_COLLECTION;
+        return;
+    }
+    const char *id = string_field(field(event, "pathParameters"), "id");
+    if (strcmp(resource, TAPI_RESOURCE_ITEM) == 0 && id) {
+        req->route = TAPI_ROUTE_ITEM;
+        req->id = id;
+        req->id_len = strlen(id);
+        return;
+    }
+    req->route = TAPI_ROUTE_NONE;
+}
+
 /* Backslashes occur only inside JSON strings, so escapes can be found without tracking
  * string boundaries; "\\u0000" (an escaped backslash) is skipped as a pair. */
 static void neutralise_nul_escapes(char *s, size_t len)
@@ -190,6 +220,7 @@ tapi_err tapi_apigw_parse(const char *event, size_t len, tapi_apigw_request *out
     out->req.path = path;
     out->req.path_len = strlen(path);
     const cJSON *ctx = field(root, "requestContext");
+    route_event(root, ctx, &out->req);
     copy_string(out->api_request_id, sizeof out->api_request_id, string_field(ctx, "requestId"));
     copy_string(out->stage, sizeof out->stage, string_field(ctx, "stage"));
     if (!utf8_ok) { /* only client-supplied parts can carry it; the client gets a 400 */
@@ -246,7 +277,11 @@ tapi_err tapi_apigw_response(const tapi_response *resp, const char *cors_origin,
     put_header(&b, &first, "X-Content-Type-Options", TAPI_NOSNIFF);
     put_header(&b, &first, "Cache-Control", "no-store");
     if (resp->location[0]) put_header(&b, &first, "Location", resp->location);
-    if (cors_origin) put_header(&b, &first, "Access-Control-Allow-Origin", cors_origin);
+    if (cors_origin) {
+        put_header(&b, &first, "Access-Control-Allow-Origin", cors_origin);
+        /* a browser script sees only the CORS-safelisted headers unless told otherwise */
+        put_header(&b, &first, "Access-Control-Expose-Headers", TAPI_CORS_EXPOSE_HEADERS);
+    }
     if (resp->allow) put_header(&b, &first, "Allow", resp->allow);
     if (resp->retry_after > 0) {
         char secs[16];

@@ -11,6 +11,14 @@
 #include "../core/limits.h"
 #include "../router/router.h"
 
+/* The API Gateway resources (modules/api-gateway) the function serves. */
+#define TAPI_RESOURCE_COLLECTION "/tasks"
+#define TAPI_RESOURCE_ITEM "/tasks/{id}"
+
+/* Response headers a browser script may read, with CORS on (modules/api-gateway sends
+ * the same list on the gateway's own responses). */
+#define TAPI_CORS_EXPOSE_HEADERS "Location, Retry-After"
+
 typedef struct tapi_apigw_request {
     tapi_request req;        /* points into the fields below and the parsed event */
     char api_request_id[128]; /* requestContext.requestId, "" if absent */

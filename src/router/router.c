@@ -1,6 +1,7 @@
 /* Routing, query validation and the single mapping from tapi_err to HTTP status. */
 #include "router.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,40 @@ static void handle_list(const tapi_app *app, const tapi_request *req, tapi_respo
     set_body(resp, 200, &b);
 }
 
+/* Characters a path may carry as they are (RFC 3986 pchar and '/'); '%' only when it
+ * starts a valid escape. Everything else is percent-encoded, so the header is always a
+ * clean URI reference whatever the door passed. */
+static bool path_char_ok(const char *p, size_t left)
+{
+    unsigned char c = (unsigned char)*p;
+    if (c == '%') return left >= 3 && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]);
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("-._~!$&'()*+,;=:@/", c));
+}
+
+/* Location: the collection as the client addressed it (stage or base path included),
+ * then the new id, so the header leads to the task on whatever host the client used. */
+static void set_location(tapi_response *resp, const tapi_request *req, const char *id)
+{
+    const char *base = req->collection_path;
+    size_t len = req->collection_path_len;
+    while (base && len > 0 && base[len - 1] == '/') len--;
+    if (!base || len == 0 || base[0] != '/' || len > TAPI_COLLECTION_PATH_MAX) {
+        base = "/tasks";
+        len = 6;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (path_char_ok(base + i, len - i)) {
+            resp->location[o++] = base[i];
+        } else {
+            snprintf(resp->location + o, 4, "%%%02X", (unsigned char)base[i]);
+            o += 3;
+        }
+    }
+    snprintf(resp->location + o, sizeof resp->location - o, "/%s", id);
+}
+
 static void handle_create(const tapi_app *app, const tapi_request *req, tapi_response *resp)
 {
     if (!check_json_body(req, resp)) return;
@@ -267,7 +302,7 @@ static void handle_create(const tapi_app *app, const tapi_request *req, tapi_res
     }
     if (err == TAPI_OK) {
         respond_task(resp, 201, &task);
-        snprintf(resp->location, sizeof resp->location, "/tasks/%s", task.id);
+        set_location(resp, req, task.id);
     } else {
         respond_error(resp, err);
     }
@@ -390,18 +425,24 @@ static void route_item(const tapi_app *app, const tapi_request *req, const char 
         handle_delete(app, req, key, resp);
 }
 
+tapi_route tapi_route_path(const char *path, size_t len, const char **id, size_t *id_len)
+{
+    static const char collection[] = "/tasks";
+    const size_t clen = sizeof collection - 1;
+    *id = NULL;
+    *id_len = 0;
+    if (len < clen || memcmp(path, collection, clen) != 0) return TAPI_ROUTE_NONE;
+    if (len == clen || (len == clen + 1 && path[clen] == '/')) return TAPI_ROUTE_COLLECTION;
+    if (path[clen] != '/' || memchr(path + clen + 1, '/', len - clen - 1)) return TAPI_ROUTE_NONE;
+    *id = path + clen + 1;
+    *id_len = len - clen - 1;
+    return TAPI_ROUTE_ITEM;
+}
+
 void tapi_handle(const tapi_app *app, const tapi_request *req, tapi_response *resp)
 {
     memset(resp, 0, sizeof *resp);
-    static const char collection[] = "/tasks";
-    const size_t clen = sizeof collection - 1;
-    bool under = req->path_len >= clen && memcmp(req->path, collection, clen) == 0;
-    bool is_collection = under && req->path_len == clen;
-    const char *id = req->path + clen + 1;
-    size_t id_len = under && req->path_len > clen + 1 ? req->path_len - clen - 1 : 0;
-    bool is_item = under && req->path_len > clen + 1 && req->path[clen] == '/' &&
-                   memchr(id, '/', id_len) == NULL;
-    if (!is_collection && !is_item) {
+    if (req->route != TAPI_ROUTE_COLLECTION && req->route != TAPI_ROUTE_ITEM) {
         respond_not_found(resp, false);
         return;
     }
@@ -412,8 +453,8 @@ void tapi_handle(const tapi_app *app, const tapi_request *req, tapi_response *re
         tapi_response_error(resp, 413, "payload_too_large", msg);
         return;
     }
-    if (is_collection)
+    if (req->route == TAPI_ROUTE_COLLECTION)
         route_collection(app, req, resp);
     else
-        route_item(app, req, id, id_len, resp);
+        route_item(app, req, req->id ? req->id : "", req->id ? req->id_len : 0, resp);
 }

@@ -20,9 +20,25 @@ typedef struct tapi_param {
     size_t value_len;
 } tapi_param;
 
+/* Which resource a door matched: the local server from the path (tapi_route_path), the
+ * Lambda door from what API Gateway matched (resource + pathParameters), never from a
+ * path that may carry a stage or a custom domain's base path. */
+typedef enum tapi_route {
+    TAPI_ROUTE_NONE,       /* no such resource: 404 */
+    TAPI_ROUTE_COLLECTION, /* /tasks (and /tasks/) */
+    TAPI_ROUTE_ITEM,       /* /tasks/{id} */
+} tapi_route;
+
 typedef struct tapi_request {
     const char *method;       /* NUL-terminated, case-sensitive ("GET") */
-    const char *path;         /* decoded path without the query string */
+    tapi_route route;
+    const char *id;           /* TAPI_ROUTE_ITEM: the decoded {id} segment, id_len bytes */
+    size_t id_len;
+    /* The collection's path as the client addressed it ("/tasks", "/dev/tasks",
+     * "/v1/tasks"), without a trailing slash; Location is built on it. NULL: "/tasks". */
+    const char *collection_path;
+    size_t collection_path_len;
+    const char *path;         /* the request's path, for logs only */
     size_t path_len;
     const tapi_param *query;  /* query_count decoded parameters, in order */
     size_t query_count;
@@ -33,7 +49,8 @@ typedef struct tapi_request {
     int64_t deadline_ms;      /* epoch ms by which the answer is needed; 0 = none */
 } tapi_request;
 
-enum { TAPI_LOCATION_MAX = 64 };
+/* Longest collection path honoured for Location (longer ones fall back to "/tasks"). */
+enum { TAPI_COLLECTION_PATH_MAX = 1024, TAPI_LOCATION_MAX = 3 * TAPI_COLLECTION_PATH_MAX + 64 };
 
 typedef struct tapi_response {
     int status;
@@ -58,6 +75,11 @@ typedef struct tapi_app {
 void tapi_handle(const tapi_app *app, const tapi_request *req, tapi_response *resp);
 
 void tapi_response_clear(tapi_response *resp);
+
+/* Matches a decoded local path: "/tasks" and "/tasks/" are the collection; "/tasks/{id}"
+ * with a non-empty id and no further '/' is an item (*id points into path); anything else
+ * is TAPI_ROUTE_NONE. */
+tapi_route tapi_route_path(const char *path, size_t len, const char **id, size_t *id_len);
 
 /* Fills *resp with an error in the API's shape; used by doors for errors they detect
  * before the core can run (e.g. a request that cannot be read). */

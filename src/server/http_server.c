@@ -39,11 +39,32 @@ typedef struct request_ctx {
     tapi_buf body;
     bool too_large;
     bool answered;
+    bool encoded_separator; /* see on_uri */
     size_t drained; /* bytes of an oversized streamed body thrown away */
     int status;
     const char *method; /* owned by MHD for the request's lifetime */
     char path[LOG_PATH_MAX + 1];
 } request_ctx;
+
+/* The raw request target, before libmicrohttpd decodes it, names a path that decoding
+ * would change into another route: an encoded NUL (which cuts the decoded path short) or
+ * an encoded '/' (which adds a segment). Such paths are 404, never matched. Passed from
+ * the URI callback to the first on_request call as its *con_cls. */
+static const char ENCODED_SEPARATOR = 0;
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    (void)conn;
+    size_t path_len = strcspn(uri, "?");
+    for (const char *p = uri; (p = memchr(p, '%', path_len - (size_t)(p - uri))) != NULL; p++) {
+        if ((size_t)(p - uri) + 2 < path_len && p[1] == '0' && p[2] == '0')
+            return (void *)&ENCODED_SEPARATOR;
+        if ((size_t)(p - uri) + 2 < path_len && p[1] == '2' && (p[2] == 'f' || p[2] == 'F'))
+            return (void *)&ENCODED_SEPARATOR;
+    }
+    return NULL;
+}
 
 typedef struct query_collector {
     tapi_param params[TAPI_MAX_QUERY_PARAMS + 1]; /* one extra to detect "too many" */
@@ -111,10 +132,14 @@ static enum MHD_Result dispatch(tapi_server *srv, struct MHD_Connection *conn,
 {
     query_collector q = {.count = 0};
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_param, &q);
+    size_t url_len = strlen(url);
     tapi_request req = {
         .method = ctx->method,
+        .route = TAPI_ROUTE_NONE,
+        .collection_path = url,
+        .collection_path_len = url_len,
         .path = url,
-        .path_len = strlen(url),
+        .path_len = url_len,
         .query = q.params,
         .query_count = q.count,
         .content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"),
@@ -123,6 +148,7 @@ static enum MHD_Result dispatch(tapi_server *srv, struct MHD_Connection *conn,
         .body_too_large = ctx->too_large,
         .deadline_ms = tapi_now_ms() + REQUEST_BUDGET_MS,
     };
+    if (!ctx->encoded_separator) req.route = tapi_route_path(url, url_len, &req.id, &req.id_len);
     tapi_response resp;
     tapi_handle(srv->app, &req, &resp);
     return send_response(conn, ctx, &resp);
@@ -146,9 +172,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     tapi_server *srv = cls;
     request_ctx *ctx = *con_cls;
-    if (!ctx) {
+    if (!ctx || (void *)ctx == (void *)&ENCODED_SEPARATOR) {
+        bool encoded_separator = ctx != NULL;
         ctx = calloc(1, sizeof *ctx);
         if (!ctx) return MHD_NO;
+        ctx->encoded_separator = encoded_separator;
         clock_gettime(CLOCK_MONOTONIC, &ctx->start);
         ctx->method = method;
         snprintf(ctx->path, sizeof ctx->path, "%s", url);
@@ -193,14 +221,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)conn;
     tapi_server *srv = cls;
     request_ctx *ctx = *con_cls;
-    if (!ctx) return;
+    *con_cls = NULL;
+    if (!ctx || (void *)ctx == (void *)&ENCODED_SEPARATOR) return; /* never reached on_request */
     if (srv->access_log)
         tapi_log_request("request", NULL, 0, ctx->method, ctx->path, strlen(ctx->path),
                          ctx->status, tapi_elapsed_ms(&ctx->start),
                          toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
     tapi_buf_free(&ctx->body);
     free(ctx);
-    *con_cls = NULL;
     atomic_fetch_sub(&srv->in_flight, 1);
 }
 
@@ -249,6 +277,7 @@ tapi_err tapi_server_start(const tapi_server_config *cfg, const tapi_app *app,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY_BYTES,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
         MHD_OPTION_END);
     freeaddrinfo(ai);
     if (!srv->daemon) {

@@ -1,7 +1,7 @@
 // The API contract, driven from outside through whichever door client.mjs selects.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { send, closeClient } from './client.mjs';
+import { send, closeClient, apiPath, publicPrefix } from './client.mjs';
 
 after(closeClient);
 
@@ -69,7 +69,32 @@ test('POST /tasks creates a task with defaults, 201 and Location', async () => {
   assert.equal(t.description, '');
   assert.equal(t.status, 'todo');
   assert.equal(t.createdAt, t.updatedAt);
-  assert.equal(res.headers.location, `/tasks/${t.id}`);
+  // followable where the client is: the stage or base path (Lambda door) is kept
+  assert.equal(res.headers.location, `${publicPrefix()}/tasks/${t.id}`);
+  const followed = await send({ method: 'GET', path: apiPath(res.headers.location) });
+  assert.equal(followed.status, 200);
+  assert.deepEqual(followed.json, t);
+});
+
+test('/tasks/ (trailing slash) is the collection: list and create', async () => {
+  const t = await create({ title: 'slash' });
+  const list = await send({ method: 'GET', path: '/tasks/?limit=100' });
+  assert.equal(list.status, 200);
+  assertCommonHeaders(list);
+  assert.ok(list.json.items.some((x) => x.id === t.id));
+  const res = await send({ method: 'POST', path: '/tasks/', body: { title: 'via slash' } });
+  assert.equal(res.status, 201);
+  assert.equal(res.headers.location, `${publicPrefix()}/tasks/${res.json.id}`);
+  assert.equal((await send({ method: 'GET', path: apiPath(res.headers.location) })).json.title, 'via slash');
+});
+
+test('an encoded NUL or slash in the path never matches a route', async () => {
+  const t = await create({ title: 'encoded' });
+  for (const path of ['/tasks%00/zzz', '/tasks%00', `/tasks/${t.id}%00junk`, `/tasks%2F${t.id}`,
+    `/tasks%2f${t.id}`, '/tasks%2F', `/tasks/${t.id}%2Fx`]) {
+    for (const method of ['GET', 'DELETE']) assertError(await send({ method, path }), 404, 'not_found');
+  }
+  assert.equal((await send({ method: 'GET', path: `/tasks/${t.id}` })).status, 200);
 });
 
 test('GET /tasks/{id} returns exactly what POST returned', async () => {
@@ -107,7 +132,7 @@ test('DELETE removes a task: 204 without body, then 404', async () => {
 });
 
 test('unknown routes and non-UUID ids are 404', async () => {
-  for (const path of ['/', '/task', '/tasks/', '/tasks/abc', '/tasks/123/x', '/TASKS',
+  for (const path of ['/', '/task', '/tasks//', '/tasks/abc', '/tasks/123/x', '/TASKS',
     '/tasks/00000000-0000-4000-8000-00000000000G', '/tasks/%00', '/tasks/%C3%28']) {
     assertError(await send({ method: 'GET', path }), 404, 'not_found');
   }

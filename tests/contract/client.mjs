@@ -38,8 +38,47 @@ export async function send({ method, path, headers = {}, body, chunked = false }
 
 let emulator;
 
-/** The API Gateway REST proxy event (payload 1.0) for a request, nulls included. */
-export function toApiGatewayEvent(method, rawPath, headers, payload) {
+// How clients reach API Gateway, as CONTRACT_APIGW_SHAPE picks for the Lambda transport:
+// on the execute-api host the stage is the path's first segment and event.path lacks it;
+// behind a custom domain the base path mapping's segment stays in event.path. Either way
+// requestContext.path is what the client sent, and resource says what matched.
+export const APIGW_SHAPES = {
+  stage: { prefix: '/dev', stage: 'dev', domainName: 'abc123.execute-api.us-east-1.amazonaws.com', basePathInPath: false },
+  'custom-domain': { prefix: '/v1', stage: 'prod', domainName: 'api.example.com', basePathInPath: true },
+};
+
+function currentShape() {
+  const name = process.env.CONTRACT_APIGW_SHAPE || 'stage';
+  if (!APIGW_SHAPES[name]) throw new Error(`unknown CONTRACT_APIGW_SHAPE ${name}`);
+  return APIGW_SHAPES[name];
+}
+
+/** The path prefix a client puts before /tasks on the current transport ("" locally). */
+export function publicPrefix() {
+  return (process.env.CONTRACT_TRANSPORT || 'http') === 'lambda' ? currentShape().prefix : '';
+}
+
+/** The API path ("/tasks/...") a Location header leads to; fails if it leads elsewhere. */
+export function apiPath(location) {
+  const prefix = publicPrefix();
+  if (typeof location !== 'string' || !location.startsWith(`${prefix}/tasks`)) {
+    throw new Error(`Location ${location} is not under ${prefix}/tasks, where this API is`);
+  }
+  return location.slice(prefix.length);
+}
+
+/** The resource API Gateway matches for an API path, with its path parameters; paths no
+ * resource matches get resource = path (the gateway itself would answer 404). */
+function matchResource(path) {
+  if (path === '/tasks' || path === '/tasks/') return { resource: '/tasks', pathParameters: null };
+  const item = /^\/tasks\/([^/]+)$/.exec(path);
+  if (item) return { resource: '/tasks/{id}', pathParameters: { id: Buffer.from(percentDecode(item[1])).toString('utf8') } };
+  return { resource: path, pathParameters: null };
+}
+
+/** The API Gateway REST proxy event (payload 1.0) for a request, nulls included. rawPath
+ * is the API path ("/tasks?limit=2"); shape is one of APIGW_SHAPES. */
+export function toApiGatewayEvent(method, rawPath, headers, payload, shape = currentShape()) {
   const q = rawPath.indexOf('?');
   const path = q < 0 ? rawPath : rawPath.slice(0, q);
   const multiQuery = {};
@@ -52,25 +91,26 @@ export function toApiGatewayEvent(method, rawPath, headers, payload) {
       (multiQuery[name] ||= []).push(dec(eq < 0 ? '' : part.slice(eq + 1)));
     }
   }
-  const hdrs = { Host: 'abc123.execute-api.us-east-1.amazonaws.com', 'User-Agent': 'contract-suite', ...headers };
+  const hdrs = { Host: shape.domainName, 'User-Agent': 'contract-suite', ...headers };
   const multiHeaders = Object.fromEntries(Object.entries(hdrs).map(([k, v]) => [k, [String(v)]]));
   const single = (m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v[v.length - 1]]));
   const body = payload === undefined ? null : Buffer.from(payload);
   const utf8 = body !== null && Buffer.from(body.toString('utf8')).equals(body);
-  const id = /^\/tasks\/([^/]+)$/.exec(path);
+  const { resource, pathParameters } = matchResource(path);
   const requestId = randomUUID();
   return {
-    resource: id ? '/tasks/{id}' : path,
-    path,
+    resource,
+    path: shape.basePathInPath ? `${shape.prefix}${path}` : path,
     httpMethod: method,
     headers: single(multiHeaders),
     multiValueHeaders: multiHeaders,
     queryStringParameters: Object.keys(multiQuery).length ? single(multiQuery) : null,
     multiValueQueryStringParameters: Object.keys(multiQuery).length ? multiQuery : null,
-    pathParameters: id ? { id: id[1] } : null,
+    pathParameters,
     stageVariables: null,
     requestContext: {
-      resourcePath: id ? '/tasks/{id}' : path, httpMethod: method, path: `/dev${path}`, stage: 'dev',
+      resourcePath: resource, httpMethod: method, path: `${shape.prefix}${path}`, stage: shape.stage,
+      domainName: shape.domainName, domainPrefix: shape.domainName.split('.')[0],
       requestId, extendedRequestId: requestId, accountId: '123456789012', apiId: 'abc123',
       protocol: 'HTTP/1.1', requestTimeEpoch: Date.now(), identity: { sourceIp: '203.0.113.7' },
     },

@@ -37,7 +37,7 @@ if [ "${TRANSPORT:-http}" = lambda ]; then
     TASKS_STORE=${store%_external} TASKS_DB="$work/tasks.db" CONTRACT_TRANSPORT=lambda CONTRACT_BOOTSTRAP=$bin \
         node --test --test-reporter=dot "$here"/*.test.mjs
     rc=$?
-    [ $rc -eq 0 ] && echo "contract: $bin through the Lambda Runtime API (store $store) passed"
+    [ $rc -eq 0 ] && echo "contract: $bin through the Lambda Runtime API (store $store, ${CONTRACT_APIGW_SHAPE:-stage} events) passed"
     exit $rc
 fi
 

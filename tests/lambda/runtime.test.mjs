@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import { startEmulator } from './emulator.mjs';
-import { toApiGatewayEvent, fromProxyResponse } from '../contract/client.mjs';
+import { toApiGatewayEvent, fromProxyResponse, APIGW_SHAPES } from '../contract/client.mjs';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite');
@@ -42,7 +42,58 @@ test('a base64-encoded body is decoded', async () => {
   const res = await invoke(ev);
   assert.equal(res.status, 201);
   assert.equal(res.json.title, 'from base64');
-  assert.equal(res.headers.location, `/tasks/${res.json.id}`);
+  assert.equal(res.headers.location, `/dev/tasks/${res.json.id}`);
+});
+
+test('behind a custom domain with a base path every route works and Location keeps the base path', async () => {
+  const shape = APIGW_SHAPES['custom-domain'];
+  const ev = (m, p, b) => toApiGatewayEvent(m, p, b === undefined ? {} : { 'Content-Type': 'application/json' }, b, shape);
+  const created = await invoke(ev('POST', '/tasks', '{"title":"custom domain"}'));
+  assert.equal(created.status, 201);
+  assert.equal(created.headers.location, `/v1/tasks/${created.json.id}`);
+  const id = created.json.id;
+  const evGet = ev('GET', `/tasks/${id}`);
+  assert.equal(evGet.path, `/v1/tasks/${id}`); // what API Gateway really sends
+  assert.equal((await invoke(evGet)).json.title, 'custom domain');
+  assert.equal((await invoke(ev('GET', '/tasks?limit=5'))).status, 200);
+  assert.equal((await invoke(ev('PATCH', `/tasks/${id}`, '{"status":"done"}'))).json.status, 'done');
+  assert.equal((await invoke(ev('DELETE', `/tasks/${id}`))).status, 204);
+});
+
+test('on the execute-api host Location carries the stage from requestContext.path', async () => {
+  const ev = event('POST', '/tasks', { 'Content-Type': 'application/json' }, '{"title":"staged"}');
+  ev.requestContext.path = '/prod-eu/tasks';
+  ev.requestContext.stage = 'prod-eu';
+  const res = await invoke(ev);
+  assert.equal(res.headers.location, `/prod-eu/tasks/${res.json.id}`);
+});
+
+test('GET /tasks/ (trailing slash, sent to the /tasks resource) lists like GET /tasks', async () => {
+  const ev = event('GET', '/tasks/?limit=2', {});
+  assert.equal(ev.resource, '/tasks');
+  assert.equal(ev.path, '/tasks/');
+  const res = await invoke(ev);
+  assert.equal(res.status, 200);
+  assert.ok(Array.isArray(res.json.items));
+  const post = event('POST', '/tasks/', { 'Content-Type': 'application/json' }, '{"title":"slash"}');
+  const created = await invoke(post);
+  assert.equal(created.headers.location, `/dev/tasks/${created.json.id}`);
+});
+
+test('routing follows resource and pathParameters, not path', async () => {
+  const created = await invoke(event('POST', '/tasks', { 'Content-Type': 'application/json' }, '{"title":"by resource"}'));
+  const ev = event('GET', '/tasks', {});
+  Object.assign(ev, { resource: '/tasks/{id}', pathParameters: { id: created.json.id }, path: '/anything/else' });
+  assert.equal((await invoke(ev)).json.title, 'by resource');
+  const noParam = event('GET', `/tasks/${created.json.id}`, {});
+  noParam.pathParameters = null;
+  assert.equal((await invoke(noParam)).status, 404);
+  const other = event('GET', '/tasks', {});
+  other.resource = '/{proxy+}';
+  assert.equal((await invoke(other)).status, 404);
+  const bare = event('GET', `/tasks/${created.json.id}`, {}); // not from a REST API: path routes
+  delete bare.resource;
+  assert.equal((await invoke(bare)).json.title, 'by resource');
 });
 
 test('invalid base64 is a 400, not a crash', async () => {
@@ -149,13 +200,14 @@ test('one JSON log line per invocation, without bodies or credentials', async ()
   assert.doesNotMatch(emu.stdout + emu.stderr, /secret-title-123|lambda-secret-value|lambda-session-token/);
 });
 
-test('CORS_ALLOW_ORIGIN adds Access-Control-Allow-Origin to every response', async () => {
+test('CORS_ALLOW_ORIGIN adds Access-Control-Allow-Origin and -Expose-Headers to every response', async () => {
   assert.equal((await invoke(event('GET', '/tasks', {}))).headers['access-control-allow-origin'], undefined);
   const cors = await startEmulator({ bootstrap: BOOTSTRAP, env: { ...env, CORS_ALLOW_ORIGIN: 'https://app.example.com' } });
   try {
     for (const ev of [event('GET', '/tasks', {}), event('GET', '/nope', {})]) {
       const res = fromProxyResponse(await cors.invoke(JSON.stringify(ev)));
       assert.equal(res.headers['access-control-allow-origin'], 'https://app.example.com');
+      assert.equal(res.headers['access-control-expose-headers'], 'Location, Retry-After');
     }
   } finally {
     await cors.close();

@@ -29,6 +29,7 @@ static int teardown(void **state)
 typedef struct call {
     const char *method;
     const char *path;
+    const char *collection_path; /* how the client addressed the collection; NULL: path */
     const char *body;
     const char *content_type;
     tapi_param query[4];
@@ -38,7 +39,10 @@ typedef struct call {
 
 static void run(const call *c, tapi_response *resp)
 {
+    const char *collection = c->collection_path ? c->collection_path : c->path;
     tapi_request req = {.method = c->method,
+                        .collection_path = collection,
+                        .collection_path_len = strlen(collection),
                         .path = c->path,
                         .path_len = strlen(c->path),
                         .query = c->query,
@@ -47,6 +51,7 @@ static void run(const call *c, tapi_response *resp)
                         .body = c->body ? c->body : "",
                         .body_len = c->body ? strlen(c->body) : 0,
                         .body_too_large = c->too_large};
+    req.route = tapi_route_path(c->path, strlen(c->path), &req.id, &req.id_len);
     tapi_handle(&app, &req, resp);
 }
 
@@ -130,7 +135,8 @@ static void unknown_routes_and_ids_are_404(void **state)
     (void)state;
     expect(&(call){.method = "GET", .path = "/"}, 404, "not_found");
     expect(&(call){.method = "GET", .path = "/tasksx"}, 404, "not_found");
-    expect(&(call){.method = "GET", .path = "/tasks/"}, 404, "not_found");
+    expect(&(call){.method = "GET", .path = "/tasks//"}, 404, "not_found");
+    expect(&(call){.method = "GET", .path = "/tasks//x"}, 404, "not_found");
     expect(&(call){.method = "GET", .path = "/tasks/a/b"}, 404, "not_found");
     expect(&(call){.method = "GET", .path = "/tasks/not-a-uuid"}, 404, "not_found");
     expect(&(call){.method = "GET", .path = "/tasks/00000000-0000-4000-8000-00000000000A"}, 404,
@@ -239,12 +245,86 @@ static void list_returns_token_that_pages_on(void **state)
                    .query_count = 1}, 400, "invalid_token");
 }
 
+static void trailing_slash_is_the_collection(void **state)
+{
+    (void)state;
+    const char *id;
+    size_t id_len;
+    assert_int_equal(tapi_route_path("/tasks", 6, &id, &id_len), TAPI_ROUTE_COLLECTION);
+    assert_int_equal(tapi_route_path("/tasks/", 7, &id, &id_len), TAPI_ROUTE_COLLECTION);
+    assert_int_equal(tapi_route_path("/tasks/abc", 10, &id, &id_len), TAPI_ROUTE_ITEM);
+    assert_int_equal(id_len, 3);
+    assert_memory_equal(id, "abc", 3);
+    assert_int_equal(tapi_route_path("/tasks/abc/", 11, &id, &id_len), TAPI_ROUTE_NONE);
+    assert_int_equal(tapi_route_path("/task", 5, &id, &id_len), TAPI_ROUTE_NONE);
+    expect(&(call){.method = "GET", .path = "/tasks/"}, 200, NULL);
+    tapi_response resp;
+    run(&(call){.method = "POST", .path = "/tasks/", .body = "{\"title\":\"slash\"}"}, &resp);
+    assert_int_equal(resp.status, 201);
+    assert_int_equal(strncmp(resp.location, "/tasks/", 7), 0);
+    assert_non_null(strstr(resp.body, resp.location + 7));
+    assert_int_equal(strlen(resp.location), 7 + 36); /* no "//" from the trailing slash */
+    tapi_response_clear(&resp);
+}
+
+/* Location is the collection as the client addressed it plus the id: the stage on the
+ * execute-api host, the base path on a custom domain; odd bytes are percent-encoded and
+ * an unusable collection path falls back to /tasks. */
+static void location_follows_the_client_path(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *sent, *want_prefix;
+    } cases[] = {
+        {"/dev/tasks", "/dev/tasks/"},
+        {"/v1/tasks/", "/v1/tasks/"},
+        {"/a b/t\r\nasks", "/a%20b/t%0D%0Aasks/"},
+        {"/ok%2Fx/tasks", "/ok%2Fx/tasks/"},
+        {"/bad%zz/tasks", "/bad%25zz/tasks/"},
+        {"/caf\xc3\xa9/tasks", "/caf%C3%A9/tasks/"},
+        {"tasks", "/tasks/"},
+        {"", "/tasks/"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tapi_response resp;
+        run(&(call){.method = "POST", .path = "/tasks", .collection_path = cases[i].sent,
+                    .body = "{\"title\":\"loc\"}"},
+            &resp);
+        assert_int_equal(resp.status, 201);
+        size_t n = strlen(cases[i].want_prefix);
+        if (strncmp(resp.location, cases[i].want_prefix, n) != 0 || strlen(resp.location) != n + 36)
+            fail_msg("collection path '%s' gave Location '%s'", cases[i].sent, resp.location);
+        assert_non_null(strstr(resp.body, resp.location + n));
+        tapi_response_clear(&resp);
+    }
+    char longest[TAPI_COLLECTION_PATH_MAX + 2];
+    memset(longest, 'a', sizeof longest - 1);
+    longest[0] = '/';
+    longest[sizeof longest - 1] = '\0';
+    tapi_response resp;
+    run(&(call){.method = "POST", .path = "/tasks", .collection_path = longest,
+                .body = "{\"title\":\"loc\"}"},
+        &resp);
+    assert_int_equal(strncmp(resp.location, "/tasks/", 7), 0);
+    tapi_response_clear(&resp);
+    memset(longest, 0x01, sizeof longest - 1); /* every byte encoded: three times longer */
+    longest[0] = '/';
+    longest[TAPI_COLLECTION_PATH_MAX] = '\0';
+    run(&(call){.method = "POST", .path = "/tasks", .collection_path = longest,
+                .body = "{\"title\":\"loc\"}"},
+        &resp);
+    assert_int_equal(strlen(resp.location), 1 + 3 * (TAPI_COLLECTION_PATH_MAX - 1) + 37);
+    tapi_response_clear(&resp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(create_get_patch_delete_cycle),
         cmocka_unit_test(wrong_method_is_405_with_allow),
         cmocka_unit_test(unknown_routes_and_ids_are_404),
+        cmocka_unit_test(trailing_slash_is_the_collection),
+        cmocka_unit_test(location_follows_the_client_path),
         cmocka_unit_test(content_type_rules),
         cmocka_unit_test(oversized_body_is_413),
         cmocka_unit_test(bad_patch_body_is_400_even_for_unknown_id),
