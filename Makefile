@@ -162,12 +162,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 	@touch $@
 
-# Fault injection between the DynamoDB store and dynalite, and an independent check of
-# the SigV4 signatures (botocore).
+# Fault injection between the DynamoDB store and dynalite; the endpoint-host check (in an
+# empty network namespace) and the shard count kept with the table; TLS, certificate
+# failures and proxies; and an independent check of the SigV4 signatures (botocore).
+DDB_NODE_TESTS := tests/dynamodb/faults.test.mjs tests/dynamodb/endpoint.test.mjs tests/dynamodb/tls_proxy.test.mjs
 dynamodb-faults: $(BUILD)/tasks-api $(BUILD)/asan/tasks-api node_modules/.package-lock.json
-	@TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/dynamodb/faults.test.mjs
-	@TASKS_API_BIN=$(BUILD)/asan/tasks-api node --test --test-reporter=dot tests/dynamodb/faults.test.mjs
-	@echo "dynamodb faults: passed (normal and ASan builds)"
+	@TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot $(DDB_NODE_TESTS)
+	@TASKS_API_BIN=$(BUILD)/asan/tasks-api node --test --test-reporter=dot $(DDB_NODE_TESTS)
+	@echo "dynamodb faults, endpoint checks, TLS and proxies: passed (normal and ASan builds)"
 	@/usr/bin/python3 tests/dynamodb/check_sigv4.py $(BUILD)/tasks-api
 
 # The contract suite through the Lambda door, on both stores: events as API Gateway sends

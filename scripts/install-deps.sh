@@ -5,7 +5,7 @@
 set -eu
 
 RUN_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev"
-TEST_PKGS="libcmocka-dev valgrind sqlite3 curl python3-botocore clang libclang-rt-14-dev wrk"
+TEST_PKGS="libcmocka-dev valgrind sqlite3 curl python3-botocore clang libclang-rt-14-dev wrk openssl util-linux"
 # the static Lambda bootstrap: Debian's .a libraries, source-package tools, zip, and a
 # static busybox for the self-containment test
 PACKAGE_PKGS="dpkg-dev libc-ares-dev zlib1g-dev busybox-static zip unzip file binutils"

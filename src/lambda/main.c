@@ -54,8 +54,9 @@ static tapi_err open_store(tapi_store **store, const char **error_type, char *er
         return e;
     }
     cfg.pool_size = 1; /* one invocation at a time per sandbox */
-    *error_type = "Runtime.StoreUnavailable";
-    return tapi_dynamodb_open(&cfg, store, err, errlen);
+    e = tapi_dynamodb_open(&cfg, store, err, errlen);
+    *error_type = e == TAPI_ECONFIG ? "Runtime.InvalidConfiguration" : "Runtime.StoreUnavailable";
+    return e;
 }
 
 /* The trace id stays in inv->trace_id and is never put in the environment: glibc keeps

@@ -1,4 +1,7 @@
-/* Runtime API client over libcurl; see runtime_api.h. */
+/* Runtime API client over libcurl; see runtime_api.h. The Runtime API is a local endpoint
+ * of the sandbox: it never goes through a proxy, whatever http_proxy / ALL_PROXY the
+ * function's environment holds (an empty CURLOPT_PROXY turns libcurl's reading of them
+ * off), since events and responses carry the users' data. */
 #include "runtime_api.h"
 
 #include <curl/curl.h>
@@ -103,6 +106,7 @@ tapi_err tapi_runtime_next(tapi_runtime *rt, tapi_invocation *out)
         curl_easy_reset(rt->h);
         curl_easy_setopt(rt->h, CURLOPT_URL, url);
         curl_easy_setopt(rt->h, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(rt->h, CURLOPT_PROXY, ""); /* never via a proxy: see the top of the file */
         curl_easy_setopt(rt->h, CURLOPT_TIMEOUT_MS, 0L); /* frozen sandboxes: wait forever */
         curl_easy_setopt(rt->h, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(rt->h, CURLOPT_WRITEFUNCTION, on_body);
@@ -148,6 +152,7 @@ static tapi_err post(tapi_runtime *rt, const char *url, const char *body, size_t
         curl_easy_reset(rt->h);
         curl_easy_setopt(rt->h, CURLOPT_URL, url);
         curl_easy_setopt(rt->h, CURLOPT_POST, 1L);
+        curl_easy_setopt(rt->h, CURLOPT_PROXY, "");
         curl_easy_setopt(rt->h, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(rt->h, CURLOPT_POSTFIELDSIZE, (long)len);
         curl_easy_setopt(rt->h, CURLOPT_HTTPHEADER, headers);

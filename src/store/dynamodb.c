@@ -432,29 +432,95 @@ static int hex_nibble(char c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* Creates the key item if absent (first instance wins), then reads the winner. */
-static tapi_err load_token_key(ddb_store *s, char *errbuf, size_t errlen)
+/* The shard count decides which index partitions hold which tasks, so it is part of the
+ * table, not of one process's configuration: a store opened with another count would
+ * silently miss tasks in lists. The meta item records it; a meta item written before it
+ * did (no "shards") adopts the count of the first instance that opens it now. */
+static tapi_err check_shards(ddb_store *s, const cJSON *item, int64_t deadline, bool reread,
+                             char *errbuf, size_t errlen)
+{
+    const cJSON *attr = cJSON_GetObjectItemCaseSensitive(item, "shards");
+    const cJSON *n = cJSON_IsObject(attr) ? cJSON_GetObjectItemCaseSensitive(attr, "N") : NULL;
+    if (!cJSON_IsString(n) && reread) {
+        snprintf(errbuf, errlen, "the meta item of table %s has no shard count", s->table);
+        return TAPI_EUNAVAILABLE;
+    }
+    if (!cJSON_IsString(n)) {
+        char value[16];
+        snprintf(value, sizeof value, "%u", s->shards);
+        tapi_buf b;
+        begin_request(&b, s);
+        put_id_key(&b, META_KEY_ID);
+        tapi_buf_puts(&b, ",\"UpdateExpression\":\"SET shards = :n\","
+                          "\"ConditionExpression\":\"attribute_not_exists(shards)\","
+                          "\"ExpressionAttributeValues\":{\":n\":{\"N\":");
+        tapi_buf_json_string(&b, value, strlen(value));
+        tapi_buf_puts(&b, "}}");
+        cJSON *root;
+        tapi_ddb_reply reply;
+        tapi_err err = call(s, "UpdateItem", &b, deadline, &root, &reply);
+        cJSON_Delete(root);
+        if (err == TAPI_OK) return TAPI_OK;
+        if (err != TAPI_ECONFLICT) {
+            snprintf(errbuf, errlen, "cannot record the shard count in table %s (%s)", s->table,
+                     tapi_strerror(err));
+            return err == TAPI_ENOMEM ? err : TAPI_EUNAVAILABLE;
+        }
+        /* another instance recorded one first: compare with that */
+        err = get_item(s, deadline, META_KEY_ID, &root);
+        if (err != TAPI_OK) {
+            snprintf(errbuf, errlen, "cannot read the shard count of table %s", s->table);
+            return err;
+        }
+        err = check_shards(s, cJSON_GetObjectItemCaseSensitive(root, "Item"), deadline, true,
+                           errbuf, errlen);
+        cJSON_Delete(root);
+        return err;
+    }
+    char *end;
+    unsigned long stored = strtoul(n->valuestring, &end, 10);
+    if (*end || stored != s->shards) {
+        snprintf(errbuf, errlen,
+                 "table %s was set up with TASKS_DDB_SHARDS=%.8s but this instance has %u; "
+                 "set TASKS_DDB_SHARDS=%.8s (another count would leave tasks out of lists)",
+                 s->table, n->valuestring, s->shards, n->valuestring);
+        return TAPI_ECONFIG;
+    }
+    return TAPI_OK;
+}
+
+/* Creates the meta item (page-token key and shard count) if absent (first instance
+ * wins), then reads the winner. */
+static tapi_err load_meta(ddb_store *s, char *errbuf, size_t errlen)
 {
     int64_t deadline = tapi_now_ms() + INIT_BUDGET_MS;
     uint8_t fresh[TAPI_TOKEN_KEY_BYTES];
-    char hex[2 * TAPI_TOKEN_KEY_BYTES + 1];
+    char hex[2 * TAPI_TOKEN_KEY_BYTES + 1], shards[16];
     if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh) {
         snprintf(errbuf, errlen, "getrandom failed");
         return TAPI_EUNAVAILABLE;
     }
     for (size_t i = 0; i < sizeof fresh; i++) snprintf(hex + 2 * i, 3, "%02x", fresh[i]);
+    snprintf(shards, sizeof shards, "%u", s->shards);
     tapi_buf b;
     begin_request(&b, s);
     tapi_buf_puts(&b, ",\"Item\":{");
     put_s(&b, "id", META_KEY_ID);
     tapi_buf_append(&b, ",", 1);
     put_s(&b, "key", hex);
-    tapi_buf_puts(&b, "},\"ConditionExpression\":\"attribute_not_exists(id)\"");
+    tapi_buf_puts(&b, ",\"shards\":{\"N\":");
+    tapi_buf_json_string(&b, shards, strlen(shards));
+    tapi_buf_puts(&b, "}},\"ConditionExpression\":\"attribute_not_exists(id)\"");
     cJSON *root;
     tapi_ddb_reply reply;
     tapi_err err = call(s, "PutItem", &b, deadline, &root, &reply);
     cJSON_Delete(root);
     if (err == TAPI_OK || err == TAPI_ECONFLICT) err = get_item(s, deadline, META_KEY_ID, &root);
+    if (err != TAPI_OK && reply.failure[0]) {
+        snprintf(errbuf, errlen, "cannot reach DynamoDB for table %s: %s", s->table,
+                 reply.failure);
+        return err == TAPI_ENOMEM ? err : TAPI_EUNAVAILABLE;
+    }
     if (err != TAPI_OK) {
         snprintf(errbuf, errlen,
                  "cannot read or create the page-token key in table %s (%s%s%s): does the "
@@ -463,14 +529,18 @@ static tapi_err load_token_key(ddb_store *s, char *errbuf, size_t errlen)
                  reply.error_type);
         return err == TAPI_ENOMEM ? err : TAPI_EUNAVAILABLE;
     }
-    const char *stored = get_s(cJSON_GetObjectItemCaseSensitive(root, "Item"), "key");
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
+    const char *stored = get_s(item, "key");
     err = stored && strlen(stored) == 2 * TAPI_TOKEN_KEY_BYTES ? TAPI_OK : TAPI_EUNAVAILABLE;
     for (size_t i = 0; err == TAPI_OK && i < TAPI_TOKEN_KEY_BYTES; i++) {
         int hi = hex_nibble(stored[2 * i]), lo = hex_nibble(stored[2 * i + 1]);
         if (hi < 0 || lo < 0) err = TAPI_EUNAVAILABLE;
         else s->base.token_key[i] = (uint8_t)(hi << 4 | lo);
     }
-    if (err != TAPI_OK) snprintf(errbuf, errlen, "the stored page-token key is malformed");
+    if (err != TAPI_OK)
+        snprintf(errbuf, errlen, "the stored page-token key is malformed");
+    else
+        err = check_shards(s, item, deadline, false, errbuf, errlen);
     cJSON_Delete(root);
     return err;
 }
@@ -488,7 +558,7 @@ tapi_err tapi_dynamodb_open(const tapi_ddb_config *cfg, tapi_store **out, char *
     tapi_ddb_config sized = *cfg;
     sized.pool_size = (cfg->pool_size ? cfg->pool_size : 1) * s->shards;
     tapi_err err = s->table ? tapi_ddb_client_open(&sized, &s->client, errbuf, errlen) : TAPI_ENOMEM;
-    if (err == TAPI_OK) err = load_token_key(s, errbuf, errlen);
+    if (err == TAPI_OK) err = load_meta(s, errbuf, errlen);
     if (err != TAPI_OK) {
         op_close(&s->base);
         return err;

@@ -6,7 +6,8 @@
  * them, so a page costs N small queries (one round trip) at any table size and writes
  * spread over N index partitions.
  * One item with id "#meta:page-token-key" (no shard, so absent from the index) holds the
- * key that authenticates page tokens. */
+ * key that authenticates page tokens and the shard count N the table was set up with; a
+ * store opened with another N refuses to start (TAPI_ECONFIG). */
 #ifndef TAPI_STORE_DYNAMODB_H
 #define TAPI_STORE_DYNAMODB_H
 

@@ -3,11 +3,14 @@
  * the deadline. */
 #include "dynamodb_client.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +35,9 @@ struct tapi_ddb_client {
     char sigv4[128];
     char *userpwd; /* "key:secret", wiped on close */
     const char *ca_file;
+    /* "" turns libcurl's own reading of *_proxy variables off; see proxy_for */
+    char proxy[ENDPOINT_MAX];
+    bool tunnel;
     unsigned max_attempts, base_backoff_ms, max_backoff_ms, connect_timeout_ms,
         attempt_timeout_ms;
 };
@@ -48,13 +54,56 @@ static const char *env(const char *name)
     return v && *v ? v : NULL;
 }
 
-static bool is_loopback_http(const char *url)
+/* "localhost", 127.0.0.0/8 or ::1, as libcurl's URL parser reports the host. */
+static bool is_loopback_host(const char *host)
 {
-    static const char *const ok[] = {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:",
-                                     "http://localhost/", "http://[::1]:", "http://[::1]/"};
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-        if (strncmp(url, ok[i], strlen(ok[i])) == 0) return true;
-    return strcmp(url, "http://127.0.0.1") == 0 || strcmp(url, "http://localhost") == 0;
+    if (strcasecmp(host, "localhost") == 0) return true;
+    struct in_addr v4;
+    if (inet_pton(AF_INET, host, &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+    char bare[INET6_ADDRSTRLEN + 2];
+    size_t n = strlen(host);
+    if (n < 3 || n > sizeof bare || host[0] != '[' || host[n - 1] != ']') return false;
+    memcpy(bare, host + 1, n - 2);
+    bare[n - 2] = '\0';
+    struct in6_addr v6;
+    return inet_pton(AF_INET6, bare, &v6) == 1 && memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
+}
+
+/* The endpoint is parsed the way libcurl will use it, and the host itself is checked: a
+ * prefix test let "http://localhost:@192.0.2.2/" (user "localhost") send signed requests
+ * and the session token in clear to another host. */
+static tapi_err check_endpoint(const char *url, bool *plain_http, char *errbuf, size_t errlen)
+{
+    static const char name[] = "AWS_ENDPOINT_URL_DYNAMODB";
+    CURLU *u = curl_url();
+    if (!u) return TAPI_ENOMEM;
+    char *scheme = NULL, *host = NULL, *user = NULL, *password = NULL;
+    tapi_err err = TAPI_ECONFIG;
+    *plain_http = false;
+    if (strlen(url) >= ENDPOINT_MAX || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        snprintf(errbuf, errlen, "%s is not a valid URL", name);
+    } else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+               curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
+        snprintf(errbuf, errlen, "%s must not contain user information (\"user@\" or "
+                                 "\"user:password@\" before the host)", name);
+    } else if (strcmp(scheme, "https") == 0) {
+        err = TAPI_OK;
+    } else if (strcmp(scheme, "http") == 0 && is_loopback_host(host)) {
+        *plain_http = true;
+        err = TAPI_OK;
+    } else {
+        snprintf(errbuf, errlen, "%s must be https://, or http:// on loopback (localhost, "
+                                 "127.0.0.0/8, [::1]); host '%.64s' over %.16s is refused",
+                 name, host, scheme);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(user);
+    curl_free(password);
+    curl_url_cleanup(u);
+    return err;
 }
 
 tapi_err tapi_ddb_config_from_env(tapi_ddb_config *cfg, char *errbuf, size_t errlen)
@@ -73,6 +122,7 @@ tapi_err tapi_ddb_config_from_env(tapi_ddb_config *cfg, char *errbuf, size_t err
     cfg->access_key = env("AWS_ACCESS_KEY_ID");
     cfg->secret_key = env("AWS_SECRET_ACCESS_KEY");
     cfg->session_token = env("AWS_SESSION_TOKEN");
+    cfg->ca_bundle = env("AWS_CA_BUNDLE");
     const char *missing = !cfg->table ? "TABLE_NAME"
                           : !cfg->region ? "AWS_REGION"
                           : !cfg->access_key ? "AWS_ACCESS_KEY_ID"
@@ -91,6 +141,10 @@ tapi_err tapi_ddb_config_from_env(tapi_ddb_config *cfg, char *errbuf, size_t err
     if (strspn(cfg->region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(cfg->region) ||
         strlen(cfg->region) > 32) {
         snprintf(errbuf, errlen, "AWS_REGION is not a region name");
+        return TAPI_ECONFIG;
+    }
+    if (cfg->ca_bundle && access(cfg->ca_bundle, R_OK) != 0) {
+        snprintf(errbuf, errlen, "AWS_CA_BUNDLE names a file that cannot be read");
         return TAPI_ECONFIG;
     }
     static const struct {
@@ -139,15 +193,26 @@ static const char *find_ca_file(void)
     return NULL;
 }
 
+/* Signed requests carry the session token, so where they may go is decided here, not by
+ * whatever *_proxy variables the process inherited: plain http (loopback only) never uses
+ * a proxy; https may go through HTTPS_PROXY (or https_proxy), always as a CONNECT tunnel
+ * so TLS runs end to end with DynamoDB; NO_PROXY is honoured by libcurl. ALL_PROXY and
+ * HTTP_PROXY are ignored. */
+static void proxy_for(bool plain_http, tapi_ddb_client *c)
+{
+    const char *p = plain_http ? NULL : env("https_proxy") ? env("https_proxy") : env("HTTPS_PROXY");
+    snprintf(c->proxy, sizeof c->proxy, "%s", p && strlen(p) < sizeof c->proxy ? p : "");
+    c->tunnel = c->proxy[0] != '\0';
+}
+
 tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out, char *errbuf,
                               size_t errlen)
 {
     *out = NULL;
-    if (cfg->endpoint && strncmp(cfg->endpoint, "https://", 8) != 0 &&
-        !is_loopback_http(cfg->endpoint)) {
-        snprintf(errbuf, errlen,
-                 "AWS_ENDPOINT_URL_DYNAMODB must be https://, or http:// on loopback");
-        return TAPI_ECONFIG;
+    bool plain_http = false;
+    if (cfg->endpoint) {
+        tapi_err e = check_endpoint(cfg->endpoint, &plain_http, errbuf, errlen);
+        if (e != TAPI_OK) return e;
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(errbuf, errlen, "curl_global_init failed");
@@ -182,7 +247,8 @@ tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out,
     c->max_backoff_ms = cfg->max_backoff_ms;
     c->connect_timeout_ms = cfg->connect_timeout_ms;
     c->attempt_timeout_ms = cfg->attempt_timeout_ms;
-    c->ca_file = find_ca_file();
+    c->ca_file = cfg->ca_bundle ? cfg->ca_bundle : find_ca_file();
+    proxy_for(plain_http, c);
     if (!c->userpwd || !c->handles || !c->headers ||
         tapi_slot_pool_init(&c->pool, c->handle_count) != TAPI_OK) {
         tapi_ddb_client_close(c);
@@ -258,6 +324,22 @@ static void sleep_ms(unsigned ms)
 
 typedef enum outcome { DONE, RETRY, GIVE_UP } outcome;
 
+/* Bytes of request (headers included) libcurl wrote to the connection in this transfer. */
+static bool request_was_sent(CURL *h)
+{
+    long header_bytes = 0;
+    curl_off_t body_bytes = 0;
+    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &header_bytes);
+    curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &body_bytes);
+    return header_bytes > 0 || body_bytes > 0;
+}
+
+static bool is_tls_verification_error(CURLcode rc)
+{
+    return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
+           rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+}
+
 /* One HTTP attempt; classifies the result. */
 static outcome attempt(tapi_ddb_client *c, CURL *h, const char *op, const char *json, size_t len,
                        long timeout_ms, sink *body, long *status, tapi_ddb_reply *reply,
@@ -290,12 +372,22 @@ static outcome attempt(tapi_ddb_client *c, CURL *h, const char *op, const char *
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     if (c->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+    curl_easy_setopt(h, CURLOPT_PROXY, c->proxy);
+    if (c->tunnel) curl_easy_setopt(h, CURLOPT_HTTPPROXYTUNNEL, 1L);
     CURLcode rc = curl_easy_perform(h);
     curl_slist_free_all(all);
     if (rc != CURLE_OK) {
-        /* a request that may have been sent has an unknown outcome */
-        *reached_server = *reached_server || (rc != CURLE_COULDNT_CONNECT &&
-                                              rc != CURLE_COULDNT_RESOLVE_HOST);
+        /* Only a request that left us can have been applied: a connect timeout or a
+         * failed TLS handshake sent nothing, so its outcome is known (not applied). */
+        if (request_was_sent(h)) *reached_server = true;
+        if (is_tls_verification_error(rc)) {
+            snprintf(reply->failure, sizeof reply->failure,
+                     "TLS certificate verification failed (%s); check the endpoint's "
+                     "certificate and AWS_CA_BUNDLE", curl_easy_strerror(rc));
+            tapi_log(TAPI_LOG_ERROR, "dynamodb %s: %s", op, reply->failure);
+            return GIVE_UP; /* retrying cannot fix a certificate */
+        }
+        snprintf(reply->failure, sizeof reply->failure, "%s", curl_easy_strerror(rc));
         tapi_log(TAPI_LOG_WARN, "dynamodb %s: %s%s", op, curl_easy_strerror(rc),
                  body->overflow ? " (response too large)" : "");
         return body->overflow ? GIVE_UP : RETRY;
@@ -331,6 +423,7 @@ tapi_err tapi_ddb_call(tapi_ddb_client *c, const char *op, const char *json, siz
         sink body = {0};
         long status = 0;
         reply->error_type[0] = '\0';
+        reply->failure[0] = '\0';
         reply->attempts = n + 1;
         bool reached = reply->maybe_applied;
         outcome o = attempt(c, h, op, json, len, timeout, &body, &status, reply, &reached);
@@ -343,6 +436,8 @@ tapi_err tapi_ddb_call(tapi_ddb_client *c, const char *op, const char *json, siz
         if (o == GIVE_UP) {
             if (strcmp(reply->error_type, "ConditionalCheckFailedException") == 0) {
                 err = TAPI_ECONFLICT;
+            } else if (status == 0) { /* no HTTP answer: certificate, or response too large */
+                err = TAPI_EUNAVAILABLE;
             } else {
                 tapi_log(TAPI_LOG_WARN, "dynamodb %s failed: HTTP %ld %s", op, status,
                          reply->error_type[0] ? reply->error_type : "(no error type)");

@@ -18,6 +18,7 @@ typedef struct tapi_ddb_config {
     const char *access_key;    /* AWS_ACCESS_KEY_ID */
     const char *secret_key;    /* AWS_SECRET_ACCESS_KEY (never logged) */
     const char *session_token; /* AWS_SESSION_TOKEN, or NULL */
+    const char *ca_bundle;     /* AWS_CA_BUNDLE: PEM file of trusted CAs, or NULL (system's) */
     unsigned shards;           /* TASKS_DDB_SHARDS: list-index partitions, 1..32 */
     unsigned pool_size;        /* concurrent connections */
     unsigned max_attempts;     /* per operation, >= 1 (TASKS_DDB_MAX_ATTEMPTS, default 5) */
@@ -37,8 +38,9 @@ typedef struct tapi_ddb_reply {
     char *body;            /* response JSON, NUL-terminated, owned: free() */
     size_t body_len;
     char error_type[64];   /* e.g. "ConditionalCheckFailedException"; "" on success */
+    char failure[192];     /* the last attempt's transport failure, "" if it had none */
     unsigned attempts;
-    bool maybe_applied;    /* an earlier attempt reached the server with unknown outcome */
+    bool maybe_applied;    /* an earlier attempt's request was sent and its outcome is unknown */
 } tapi_ddb_reply;
 
 /* Opens a client (copies what it needs from cfg). TAPI_ECONFIG / TAPI_ENOMEM. */

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import { startEmulator } from './emulator.mjs';
 import { toApiGatewayEvent, fromProxyResponse, APIGW_SHAPES } from '../contract/client.mjs';
 
@@ -219,6 +220,27 @@ test('CORS_ALLOW_ORIGIN adds Access-Control-Allow-Origin and -Expose-Headers to 
   await bad.close();
 });
 
+test('proxy variables are ignored: the Runtime API and the loopback DynamoDB endpoint are reached directly', async () => {
+  const trap = { connections: 0 };
+  const server = net.createServer((s) => { trap.connections++; s.destroy(); });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  const proxied = await startEmulator({
+    bootstrap: BOOTSTRAP,
+    env: { ...env, http_proxy: url, HTTP_PROXY: url, https_proxy: url, HTTPS_PROXY: url, ALL_PROXY: url, all_proxy: url },
+  });
+  try {
+    const created = fromProxyResponse(await proxied.invoke(JSON.stringify(event('POST', '/tasks', { 'Content-Type': 'application/json' }, '{"title":"no proxy"}'))));
+    assert.equal(created.status, 201);
+    const got = fromProxyResponse(await proxied.invoke(JSON.stringify(event('GET', `/tasks/${created.json.id}`, {}))));
+    assert.equal(got.json.title, 'no proxy');
+  } finally {
+    await proxied.close();
+    await new Promise((r) => server.close(r));
+  }
+  assert.equal(trap.connections, 0);
+});
+
 test('bad configuration is reported to /init/error and the process exits', async () => {
   const broken = await startEmulator({ bootstrap: BOOTSTRAP, env: { ...env, TABLE_NAME: '' } });
   const err = await broken.initError;
@@ -227,6 +249,15 @@ test('bad configuration is reported to /init/error and the process exits', async
   assert.equal(err.body.errorType, 'Runtime.InvalidConfiguration');
   const { code } = await broken.exited;
   assert.notEqual(code, 0);
+  await broken.close();
+});
+
+test('a signed request can never be sent in clear to another host: the endpoint host is checked at init', async () => {
+  const broken = await startEmulator({ bootstrap: BOOTSTRAP, env: { ...env, AWS_ENDPOINT_URL_DYNAMODB: 'http://localhost:@127.0.0.2:1/' } }); // loopback: nothing leaves even if the check broke
+  const err = await broken.initError;
+  assert.equal(err.errorType, 'Runtime.InvalidConfiguration');
+  assert.match(err.body.errorMessage, /AWS_ENDPOINT_URL_DYNAMODB must not contain user information/);
+  await broken.exited;
   await broken.close();
 });
 
