@@ -43,15 +43,15 @@ module "lambda" {
 module "api_gateway" {
   source = "../../modules/api-gateway"
 
-  name                           = local.name
-  stage_name                     = var.environment
-  lambda_function_name           = module.lambda.function_name
-  lambda_invoke_arn              = module.lambda.invoke_arn
-  throttling_rate_limit          = var.throttling_rate_limit
-  throttling_burst_limit         = var.throttling_burst_limit
-  log_retention_days             = var.log_retention_days
-  xray_tracing_enabled           = var.tracing_enabled
-  cors_allowed_origins           = var.cors_allowed_origins
-  api_key_required               = var.api_key_required
-  manage_account_cloudwatch_role = var.manage_account_cloudwatch_role
+  name                   = local.name
+  stage_name             = var.environment
+  lambda_function_name   = module.lambda.function_name
+  lambda_invoke_arn      = module.lambda.invoke_arn
+  throttling_rate_limit  = var.throttling_rate_limit
+  throttling_burst_limit = var.throttling_burst_limit
+  log_retention_days     = var.log_retention_days
+  xray_tracing_enabled   = var.tracing_enabled
+  cors_allowed_origins   = var.cors_allowed_origins
+  api_key_required       = var.api_key_required
+  access_logs_enabled    = var.access_logs_enabled
 }

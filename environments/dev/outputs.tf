@@ -18,3 +18,8 @@ output "api_key_value" {
   value       = module.api_gateway.api_key_value
   sensitive   = true
 }
+
+output "access_log_group_name" {
+  description = "Log group of the API's access logs (aws logs tail <name> --follow); null without access logs."
+  value       = module.api_gateway.access_log_group_name
+}

@@ -103,10 +103,10 @@ variable "api_key_required" {
   default     = false
 }
 
-variable "manage_account_cloudwatch_role" {
-  description = "Create API Gateway's account-level CloudWatch role (once per account and region)."
+variable "access_logs_enabled" {
+  description = "API access logs. They need the account root (environments/account) applied once per account and region; without it the plan stops and says so. false skips them."
   type        = bool
-  default     = false
+  default     = true
 }
 
 variable "tags" {

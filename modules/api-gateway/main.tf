@@ -2,7 +2,8 @@
 # each an AWS_PROXY integration. An ANY method on each resource sends a wrong method to
 # the function too, which answers 405 with Allow, and gateway responses give API
 # Gateway's own answers (unknown path, throttling, too large, timeouts) the API's
-# {"error":{"code","message"}} shape and security headers.
+# {"error":{"code","message"}} shape and security headers. Account-level settings (the
+# CloudWatch role for access logs) are not here: see environments/account.
 
 locals {
   # every route of the contract (docs/openapi.yaml), plus ANY for wrong methods
@@ -22,6 +23,8 @@ locals {
 
   cors_enabled = length(var.cors_allowed_origins) > 0
   cors_origin  = local.cors_enabled ? var.cors_allowed_origins[0] : ""
+  # what a browser script may read; the function sends the same (TAPI_CORS_EXPOSE_HEADERS)
+  cors_expose_headers = "Location, Retry-After"
 
   security_headers = merge(
     {
@@ -29,23 +32,31 @@ locals {
       "gatewayresponse.header.X-Content-Type-Options" = "'nosniff'"
       "gatewayresponse.header.Cache-Control"          = "'no-store'"
     },
-    local.cors_enabled ? { "gatewayresponse.header.Access-Control-Allow-Origin" = "'${local.cors_origin}'" } : {},
+    local.cors_enabled ? {
+      "gatewayresponse.header.Access-Control-Allow-Origin"   = "'${local.cors_origin}'"
+      "gatewayresponse.header.Access-Control-Expose-Headers" = "'${local.cors_expose_headers}'"
+    } : {},
   )
 
-  # API Gateway's own answers, in the API's error shape
+  # API Gateway's own answers, in the API's error shape (docs/openapi.yaml lists each).
+  # retry_after: seconds, as the function's own 503 says it; a quota resets only at the
+  # end of the usage plan's period, so its answer asks for an hour.
   gateway_responses = {
-    MISSING_AUTHENTICATION_TOKEN = { status = "404", code = "not_found", message = "\"The requested resource does not exist.\"" }
-    RESOURCE_NOT_FOUND           = { status = "404", code = "not_found", message = "\"The requested resource does not exist.\"" }
-    THROTTLED                    = { status = "429", code = "too_many_requests", message = "$context.error.messageString" }
-    QUOTA_EXCEEDED               = { status = "429", code = "quota_exceeded", message = "$context.error.messageString" }
-    REQUEST_TOO_LARGE            = { status = "413", code = "payload_too_large", message = "$context.error.messageString" }
-    INVALID_API_KEY              = { status = "403", code = "forbidden", message = "\"A valid API key is required.\"" }
-    ACCESS_DENIED                = { status = "403", code = "forbidden", message = "$context.error.messageString" }
-    INTEGRATION_TIMEOUT          = { status = "504", code = "gateway_timeout", message = "\"The request took too long; retry later.\"" }
-    INTEGRATION_FAILURE          = { status = "502", code = "bad_gateway", message = "\"The service failed to answer; retry later.\"" }
-    DEFAULT_4XX                  = { status = null, code = "bad_request", message = "$context.error.messageString" }
-    DEFAULT_5XX                  = { status = null, code = "service_unavailable", message = "\"The service is temporarily unable to handle the request; retry later.\"" }
+    MISSING_AUTHENTICATION_TOKEN = { status = "404", code = "not_found", retry_after = null, message = "\"The requested resource does not exist.\"" }
+    RESOURCE_NOT_FOUND           = { status = "404", code = "not_found", retry_after = null, message = "\"The requested resource does not exist.\"" }
+    THROTTLED                    = { status = "429", code = "too_many_requests", retry_after = "1", message = "$context.error.messageString" }
+    QUOTA_EXCEEDED               = { status = "429", code = "quota_exceeded", retry_after = "3600", message = "$context.error.messageString" }
+    REQUEST_TOO_LARGE            = { status = "413", code = "payload_too_large", retry_after = null, message = "$context.error.messageString" }
+    INVALID_API_KEY              = { status = "403", code = "forbidden", retry_after = null, message = "\"A valid API key is required.\"" }
+    ACCESS_DENIED                = { status = "403", code = "forbidden", retry_after = null, message = "$context.error.messageString" }
+    INTEGRATION_TIMEOUT          = { status = "504", code = "gateway_timeout", retry_after = "1", message = "\"The request took too long; retry later.\"" }
+    INTEGRATION_FAILURE          = { status = "502", code = "bad_gateway", retry_after = "1", message = "\"The service failed to answer; retry later.\"" }
+    DEFAULT_4XX                  = { status = null, code = "bad_request", retry_after = null, message = "$context.error.messageString" }
+    DEFAULT_5XX                  = { status = null, code = "service_unavailable", retry_after = "1", message = "\"The service is temporarily unable to handle the request; retry later.\"" }
   }
+
+  # the role the account root (environments/account) gives API Gateway for access logs
+  account_role_found = !var.access_logs_enabled || length(try(data.aws_iam_roles.account_cloudwatch[0].names, [])) > 0
 }
 
 resource "aws_api_gateway_rest_api" "this" {
@@ -99,10 +110,13 @@ resource "aws_api_gateway_integration" "route" {
 resource "aws_api_gateway_gateway_response" "this" {
   for_each = local.gateway_responses
 
-  rest_api_id         = aws_api_gateway_rest_api.this.id
-  response_type       = each.key
-  status_code         = each.value.status
-  response_parameters = local.security_headers
+  rest_api_id   = aws_api_gateway_rest_api.this.id
+  response_type = each.key
+  status_code   = each.value.status
+  response_parameters = merge(
+    local.security_headers,
+    each.value.retry_after == null ? {} : { "gatewayresponse.header.Retry-After" = "'${each.value.retry_after}'" },
+  )
   response_templates = {
     "application/json" = "{\"error\":{\"code\":\"${each.value.code}\",\"message\":${each.value.message}}}"
   }
@@ -186,6 +200,7 @@ resource "aws_api_gateway_deployment" "this" {
       aws_api_gateway_gateway_response.this,
       aws_api_gateway_method.options,
       aws_api_gateway_integration.options,
+      aws_api_gateway_method_response.options,
       aws_api_gateway_integration_response.options,
     ]))
   }
@@ -201,9 +216,22 @@ resource "aws_api_gateway_deployment" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "access" {
+  count = var.access_logs_enabled ? 1 : 0
+
   name              = "/aws/apigateway/${var.name}/${var.stage_name}/access"
   retention_in_days = var.log_retention_days
   tags              = merge(var.tags, { Name = "/aws/apigateway/${var.name}/${var.stage_name}/access" })
+}
+
+# Access logs need API Gateway's account-level CloudWatch role, which belongs to the
+# account root (environments/account), never to an environment: a destroy of the
+# environment would reset the account's settings for every API in the region. This only
+# looks the role up, so that a missing one stops the plan with a clear message instead of
+# failing half-way through an apply.
+data "aws_iam_roles" "account_cloudwatch" {
+  count = var.access_logs_enabled ? 1 : 0
+
+  name_regex = "^${var.account_cloudwatch_role_name}$"
 }
 
 resource "aws_api_gateway_stage" "this" {
@@ -212,26 +240,35 @@ resource "aws_api_gateway_stage" "this" {
   stage_name           = var.stage_name
   xray_tracing_enabled = var.xray_tracing_enabled
 
-  access_log_settings {
-    destination_arn = aws_cloudwatch_log_group.access.arn
-    format = jsonencode({
-      requestId          = "$context.requestId"
-      ip                 = "$context.identity.sourceIp"
-      requestTime        = "$context.requestTime"
-      httpMethod         = "$context.httpMethod"
-      resourcePath       = "$context.resourcePath"
-      path               = "$context.path"
-      status             = "$context.status"
-      responseLength     = "$context.responseLength"
-      integrationLatency = "$context.integration.latency"
-      integrationStatus  = "$context.integration.status"
-      errorType          = "$context.error.responseType"
-    })
+  dynamic "access_log_settings" {
+    for_each = var.access_logs_enabled ? [1] : []
+
+    content {
+      destination_arn = aws_cloudwatch_log_group.access[0].arn
+      format = jsonencode({
+        requestId          = "$context.requestId"
+        ip                 = "$context.identity.sourceIp"
+        requestTime        = "$context.requestTime"
+        httpMethod         = "$context.httpMethod"
+        resourcePath       = "$context.resourcePath"
+        path               = "$context.path"
+        status             = "$context.status"
+        responseLength     = "$context.responseLength"
+        integrationLatency = "$context.integration.latency"
+        integrationStatus  = "$context.integration.status"
+        errorType          = "$context.error.responseType"
+      })
+    }
   }
 
   tags = merge(var.tags, { Name = "${var.name}-${var.stage_name}" })
 
-  depends_on = [aws_api_gateway_account.this]
+  lifecycle {
+    precondition {
+      condition     = local.account_role_found
+      error_message = "Access logs need API Gateway's account CloudWatch role (IAM role \"${var.account_cloudwatch_role_name}\"), which this account does not have. Apply environments/account once per account and region first, or set access_logs_enabled = false."
+    }
+  }
 }
 
 resource "aws_api_gateway_method_settings" "all" {
@@ -284,44 +321,4 @@ resource "aws_api_gateway_usage_plan_key" "this" {
   key_id        = aws_api_gateway_api_key.this[0].id
   key_type      = "API_KEY"
   usage_plan_id = aws_api_gateway_usage_plan.this[0].id
-}
-
-# API Gateway's account-wide CloudWatch role, which access logging needs. One per account
-# and region, so it is opt-in: several stacks must not fight over it.
-data "aws_iam_policy_document" "apigw_assume" {
-  statement {
-    sid     = "ApiGatewayAssumesRole"
-    effect  = "Allow"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["apigateway.amazonaws.com"]
-    }
-  }
-}
-
-data "aws_partition" "current" {}
-
-resource "aws_iam_role" "account_cloudwatch" {
-  count = var.manage_account_cloudwatch_role ? 1 : 0
-
-  name               = "${var.name}-apigw-cloudwatch"
-  assume_role_policy = data.aws_iam_policy_document.apigw_assume.json
-  tags               = merge(var.tags, { Name = "${var.name}-apigw-cloudwatch" })
-}
-
-resource "aws_iam_role_policy_attachment" "account_cloudwatch" {
-  count = var.manage_account_cloudwatch_role ? 1 : 0
-
-  role       = aws_iam_role.account_cloudwatch[0].name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
-}
-
-resource "aws_api_gateway_account" "this" {
-  count = var.manage_account_cloudwatch_role ? 1 : 0
-
-  cloudwatch_role_arn = aws_iam_role.account_cloudwatch[0].arn
-
-  depends_on = [aws_iam_role_policy_attachment.account_cloudwatch]
 }

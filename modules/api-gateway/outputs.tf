@@ -19,8 +19,8 @@ output "invoke_url" {
 }
 
 output "access_log_group_name" {
-  description = "Log group of the stage's access logs."
-  value       = aws_cloudwatch_log_group.access.name
+  description = "Log group of the stage's access logs (null when access_logs_enabled is false)."
+  value       = var.access_logs_enabled ? aws_cloudwatch_log_group.access[0].name : null
 }
 
 output "api_key_value" {

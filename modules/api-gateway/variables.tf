@@ -123,10 +123,21 @@ variable "usage_plan_quota_period" {
   }
 }
 
-variable "manage_account_cloudwatch_role" {
-  description = "Create API Gateway's account-wide CloudWatch Logs role (needed once per account and region for access logs)."
+variable "access_logs_enabled" {
+  description = "Write access logs to a log group of this stage. Needs API Gateway's account-level CloudWatch role (environments/account); the plan stops with a clear message when it is missing."
   type        = bool
-  default     = false
+  default     = true
+}
+
+variable "account_cloudwatch_role_name" {
+  description = "Name of the IAM role that environments/account set as API Gateway's account CloudWatch role; only looked up, never managed here."
+  type        = string
+  default     = "apigateway-cloudwatch-logs"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.account_cloudwatch_role_name))
+    error_message = "account_cloudwatch_role_name must be an IAM role name (1-64 characters of A-Z a-z 0-9 +=,.@_-)."
+  }
 }
 
 variable "tags" {

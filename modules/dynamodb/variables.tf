@@ -15,7 +15,7 @@ variable "deletion_protection_enabled" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer-managed KMS key for encryption at rest; null uses the AWS-owned DynamoDB key."
+  description = "Customer-managed KMS key for encryption at rest; null uses the AWS-managed key aws/dynamodb (server-side encryption is always on, so never the AWS-owned key)."
   type        = string
   default     = null
 

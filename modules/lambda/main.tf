@@ -103,8 +103,10 @@ resource "aws_lambda_function" "this" {
 
   tags = merge(var.tags, { Name = var.function_name })
 
+  # the role must be able to do everything before the first invocation can need it
   depends_on = [
     aws_cloudwatch_log_group.this,
     aws_iam_role_policy.this,
+    aws_iam_role_policy_attachment.xray,
   ]
 }

@@ -211,8 +211,10 @@ function checkPolicy(problems, rel, parsed, repoRoot) {
   const p = (msg) => problems.push(`${rel}: ${msg}`);
   // IAM: no wildcard actions or resources, no admin-style managed policies
   for (const { doc, st } of statementsOf(parsed)) {
+    // a Deny may be broad on purpose (e.g. every s3 action without TLS); an Allow may not
+    const allow = (st.effect || 'Allow') === 'Allow';
     for (const a of [].concat(st.actions || [], st.not_actions || [])) {
-      if (a.includes('*')) p(`policy document "${doc}" grants wildcard action "${a}"`);
+      if (a.includes('*') && allow) p(`policy document "${doc}" grants wildcard action "${a}"`);
     }
     for (const r of [].concat(st.resources || [], st.not_resources || [])) {
       if (r === '*' || r === 'arn:aws:*' || /^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$/.test(r)) p(`policy document "${doc}" grants resource "${r}"`);
@@ -281,6 +283,74 @@ function checkPolicy(problems, rel, parsed, repoRoot) {
   }
 }
 
+// Account-wide settings live in environments/account only: a destroy of any other root
+// would reset them for every API in the region.
+const ACCOUNT_ROOT = 'environments/account';
+const ACCOUNT_LEVEL_TYPES = ['aws_api_gateway_account'];
+
+function checkAccountLevel(problems, rel, parsed) {
+  const found = ACCOUNT_LEVEL_TYPES.filter((t) => parsed.resource[t]);
+  if (rel !== ACCOUNT_ROOT) {
+    for (const t of found) problems.push(`${rel}: manages account-level API Gateway settings (${t}); only ${ACCOUNT_ROOT} may`);
+  } else if (!found.length) {
+    problems.push(`${rel}: must manage API Gateway's account CloudWatch role (aws_api_gateway_account)`);
+  }
+}
+
+// use_lockfile (S3 native locking) needs Terraform 1.10
+function checkRequiredVersion(problems, rel, parsed) {
+  const tf = (parsed.files['versions.tf'] || {}).terraform || [];
+  const v = tf[0] && tf[0].required_version;
+  const m = /^>=\s*(\d+)\.(\d+)/.exec(v || '');
+  if (!m || Number(m[1]) < 1 || (Number(m[1]) === 1 && Number(m[2]) < 10)) {
+    problems.push(`${rel}: required_version must be ">= 1.10" or newer (got ${v}): the S3 backend's use_lockfile needs it`);
+  }
+}
+
+// What a deployment serves: a change to any of these must make a new deployment.
+const DEPLOYED_TYPES = ['aws_api_gateway_resource', 'aws_api_gateway_method', 'aws_api_gateway_integration',
+  'aws_api_gateway_method_response', 'aws_api_gateway_integration_response', 'aws_api_gateway_gateway_response',
+  'aws_api_gateway_authorizer'];
+
+function checkApiGateway(problems, rel, parsed) {
+  const p = (msg) => problems.push(`${rel}: ${msg}`);
+  const dep = (parsed.resource.aws_api_gateway_deployment || {}).this;
+  if (dep) {
+    const triggers = JSON.stringify(dep.body.triggers || {});
+    for (const type of DEPLOYED_TYPES) {
+      for (const name of Object.keys(parsed.resource[type] || {})) {
+        if (!triggers.includes(`${type}.${name}`)) p(`the deployment's triggers leave out ${type}.${name}`);
+      }
+    }
+  }
+  const responses = parsed.locals.gateway_responses;
+  if (responses) {
+    for (const [type, r] of Object.entries(responses)) {
+      const status = String(r.status ?? (type === 'DEFAULT_5XX' ? '500' : '400'));
+      if ((status === '429' || status.startsWith('5')) && !r.retry_after) p(`gateway response ${type} (${status}) has no Retry-After`);
+    }
+    const gr = (parsed.resource.aws_api_gateway_gateway_response || {}).this;
+    if (!gr || !JSON.stringify(gr.body.response_parameters).includes('gatewayresponse.header.Retry-After')) {
+      p('gateway responses must send their retry_after as Retry-After');
+    }
+    if (!JSON.stringify(parsed.locals.security_headers || '').includes('Access-Control-Expose-Headers')) {
+      p('with CORS on, gateway responses must send Access-Control-Expose-Headers');
+    }
+  }
+}
+
+// A function must not run before its role can do what its configuration asks for.
+function checkLambdaDependsOn(problems, rel, parsed) {
+  for (const [name, { body }] of Object.entries(parsed.resource.aws_lambda_function || {})) {
+    const deps = JSON.stringify(body.depends_on || []);
+    for (const type of ['aws_iam_role_policy', 'aws_iam_role_policy_attachment']) {
+      for (const n of Object.keys(parsed.resource[type] || {})) {
+        if (!deps.includes(`${type}.${n}`)) problems.push(`${rel}: aws_lambda_function.${name} does not depend on ${type}.${n}`);
+      }
+    }
+  }
+}
+
 /** Validates every module and environment under root; returns a list of problems. */
 export async function validateTree(root) {
   const problems = [];
@@ -309,6 +379,10 @@ export async function validateTree(root) {
     checkModuleCalls(problems, rel, parsed, modulesByName);
     checkReferences(problems, rel, parsed, modulesByName);
     checkPolicy(problems, rel, parsed, root);
+    checkAccountLevel(problems, rel, parsed);
+    checkRequiredVersion(problems, rel, parsed);
+    checkApiGateway(problems, rel, parsed);
+    checkLambdaDependsOn(problems, rel, parsed);
   }
   return problems;
 }

@@ -1,0 +1,36 @@
+variable "region" {
+  description = "AWS region these account-level settings are for (API Gateway's account settings are per region). No default: say where you deploy."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must look like an AWS region, e.g. eu-west-1."
+  }
+}
+
+variable "state_bucket_name" {
+  description = "Globally unique name of the S3 bucket for the environments' Terraform state, e.g. tasks-api-tfstate-123456789012-eu-west-1."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.state_bucket_name)) && !can(regex("\\.\\.", var.state_bucket_name))
+    error_message = "state_bucket_name must be a valid S3 bucket name: 3-63 lowercase letters, digits, '.' and '-'."
+  }
+}
+
+variable "cloudwatch_role_name" {
+  description = "Name of API Gateway's account CloudWatch role; the environments look it up by this name (account_cloudwatch_role_name of modules/api-gateway)."
+  type        = string
+  default     = "apigateway-cloudwatch-logs"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.cloudwatch_role_name))
+    error_message = "cloudwatch_role_name must be an IAM role name (1-64 characters of A-Z a-z 0-9 +=,.@_-)."
+  }
+}
+
+variable "tags" {
+  description = "Extra tags for every resource (added to the provider's default_tags)."
+  type        = map(string)
+  default     = {}
+}
