@@ -339,6 +339,20 @@ function checkApiGateway(problems, rel, parsed) {
   }
 }
 
+// Whatever API Gateway answers by itself is part of the contract too: each gateway
+// response's code is in the Error enum of docs/openapi.yaml, and its status is documented.
+function checkContractListsGatewayResponses(problems, rel, parsed, repoRoot) {
+  const responses = parsed.locals.gateway_responses;
+  if (!responses) return;
+  const spec = fs.readFileSync(path.join(repoRoot, 'docs/openapi.yaml'), 'utf8');
+  const enumText = (/code:\s*\n\s*type: string\s*\n\s*enum: \[([^\]]*)\]/.exec(spec) || [])[1] || '';
+  const codes = new Set(enumText.split(',').map((c) => c.trim()));
+  for (const [type, r] of Object.entries(responses)) {
+    if (!codes.has(r.code)) problems.push(`${rel}: gateway response ${type} answers code "${r.code}", which docs/openapi.yaml does not list`);
+    if (r.status && !spec.includes(`'${r.status}':`)) problems.push(`${rel}: gateway response ${type} answers ${r.status}, which docs/openapi.yaml does not document`);
+  }
+}
+
 // A function must not run before its role can do what its configuration asks for.
 function checkLambdaDependsOn(problems, rel, parsed) {
   for (const [name, { body }] of Object.entries(parsed.resource.aws_lambda_function || {})) {
@@ -383,6 +397,7 @@ export async function validateTree(root) {
     checkRequiredVersion(problems, rel, parsed);
     checkApiGateway(problems, rel, parsed);
     checkLambdaDependsOn(problems, rel, parsed);
+    checkContractListsGatewayResponses(problems, rel, parsed, root);
   }
   return problems;
 }

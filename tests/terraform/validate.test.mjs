@@ -12,10 +12,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 function brokenCopy(file, from, to) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-broken-'));
-  for (const d of ['modules', 'environments', 'src/store']) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
+  for (const d of ['modules', 'environments', 'src/store', 'docs']) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
   const target = path.join(dir, file);
   const text = fs.readFileSync(target, 'utf8');
-  assert.ok(text.includes(from), `${file} does not contain ${from}`);
+  // a string is replaced once; a /g RegExp everywhere
+  assert.ok(typeof from === 'string' ? text.includes(from) : text.match(from), `${file} does not contain ${from}`);
   fs.writeFileSync(target, text.replace(from, to));
   return dir;
 }
@@ -76,6 +77,10 @@ const CASES = [
     /does not depend on aws_iam_role_policy_attachment\.xray/],
   ['an Allow with a wildcard action in the account root', 'environments/account/main.tf', 'effect    = "Deny"', 'effect    = "Allow"',
     /policy document "state_tls_only" grants wildcard action "s3:\*"/],
+  ['a gateway error code missing from the contract', 'docs/openapi.yaml', ' quota_exceeded,', '',
+    /gateway response QUOTA_EXCEEDED answers code "quota_exceeded", which docs\/openapi.yaml does not list/],
+  ['a gateway status missing from the contract', 'docs/openapi.yaml', / {8}'504': \{ \$ref: '#\/components\/responses\/GatewayTimeout' \}\n/g, '',
+    /gateway response INTEGRATION_TIMEOUT answers 504, which docs\/openapi.yaml does not document/],
 ];
 
 for (const [name, file, from, to, pattern] of CASES) {
