@@ -47,7 +47,7 @@ const at = (xs, n) => xs.find((x) => x.connections === n);
 const lines = [];
 lines.push(`Measured ${machine.date.slice(0, 10)} on ${machine.cpu} (${machine.cores} cores)${machine.quick ? ', BENCH_QUICK=1' : ''}; wrk, servers and emulator share the machine.`);
 lines.push('');
-lines.push('**Lambda door vs the seed (Python 3.11 + boto3), same emulator, dynalite and event mix**');
+lines.push('**Lambda door vs the reference Python design (Python 3.11 + boto3), same emulator, dynalite and event mix**');
 lines.push('');
 lines.push('| | C bootstrap | Python + boto3 | ratio | target |');
 lines.push('|---|---:|---:|---:|---:|');
