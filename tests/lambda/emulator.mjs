@@ -147,13 +147,19 @@ export async function startEmulator({ bootstrap, env = {}, cwd, args = [], comma
   emu.exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
   emu.process = child;
 
-  /** Queues one event (a string) and resolves with what the bootstrap posted. */
-  emu.invoke = (event, { deadlineMs = Date.now() + 30000 } = {}) => new Promise((resolve) => {
-    const id = randomUUID();
-    pending.set(id, { resolve });
-    queue.push({ id, event, deadlineMs });
-    dispatch();
-  });
+  /** Queues one event (a string) and resolves with what the bootstrap posted; rejects if
+   * the bootstrap exits first, so a broken runtime fails a test instead of hanging it. */
+  emu.invoke = (event, { deadlineMs = Date.now() + 30000 } = {}) => Promise.race([
+    new Promise((resolve) => {
+      const id = randomUUID();
+      pending.set(id, { resolve });
+      queue.push({ id, event, deadlineMs });
+      dispatch();
+    }),
+    emu.exited.then(({ code, signal }) => {
+      throw new Error(`bootstrap exited (${code ?? signal}) before answering: ${emu.stdout.slice(-500)}${emu.stderr.slice(-500)}`);
+    }),
+  ]);
 
   emu.close = async () => {
     if (child.exitCode === null && child.signalCode === null) {
