@@ -34,7 +34,7 @@ struct tapi_ddb_client {
     char url[ENDPOINT_MAX];
     char sigv4[128];
     char *userpwd; /* "key:secret", wiped on close */
-    const char *ca_file;
+    char *ca_file; /* NULL: libcurl's built-in default */
     /* "" turns libcurl's own reading of *_proxy variables off; see proxy_for */
     char proxy[ENDPOINT_MAX];
     bool tunnel;
@@ -143,10 +143,6 @@ tapi_err tapi_ddb_config_from_env(tapi_ddb_config *cfg, char *errbuf, size_t err
         snprintf(errbuf, errlen, "AWS_REGION is not a region name");
         return TAPI_ECONFIG;
     }
-    if (cfg->ca_bundle && access(cfg->ca_bundle, R_OK) != 0) {
-        snprintf(errbuf, errlen, "AWS_CA_BUNDLE names a file that cannot be read");
-        return TAPI_ECONFIG;
-    }
     static const struct {
         const char *name;
         long lo, hi;
@@ -214,6 +210,11 @@ tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out,
         tapi_err e = check_endpoint(cfg->endpoint, &plain_http, errbuf, errlen);
         if (e != TAPI_OK) return e;
     }
+    /* only TLS reads it: a plain loopback endpoint does not care where it points */
+    if (!plain_http && cfg->ca_bundle && access(cfg->ca_bundle, R_OK) != 0) {
+        snprintf(errbuf, errlen, "AWS_CA_BUNDLE names a file that cannot be read");
+        return TAPI_ECONFIG;
+    }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         snprintf(errbuf, errlen, "curl_global_init failed");
         return TAPI_ECONFIG;
@@ -247,9 +248,10 @@ tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out,
     c->max_backoff_ms = cfg->max_backoff_ms;
     c->connect_timeout_ms = cfg->connect_timeout_ms;
     c->attempt_timeout_ms = cfg->attempt_timeout_ms;
-    c->ca_file = cfg->ca_bundle ? cfg->ca_bundle : find_ca_file();
+    const char *ca = cfg->ca_bundle && !plain_http ? cfg->ca_bundle : find_ca_file();
+    c->ca_file = ca ? strdup(ca) : NULL;
     proxy_for(plain_http, c);
-    if (!c->userpwd || !c->handles || !c->headers ||
+    if (!c->userpwd || !c->handles || !c->headers || (ca && !c->ca_file) ||
         tapi_slot_pool_init(&c->pool, c->handle_count) != TAPI_OK) {
         tapi_ddb_client_close(c);
         return TAPI_ENOMEM;
@@ -271,6 +273,7 @@ void tapi_ddb_client_close(tapi_ddb_client *c)
     for (size_t i = 0; c->handles && i < c->handle_count; i++) curl_easy_cleanup(c->handles[i]);
     free(c->handles);
     curl_slist_free_all(c->headers);
+    free(c->ca_file);
     if (c->userpwd) {
         memset(c->userpwd, 0, strlen(c->userpwd));
         free(c->userpwd);

@@ -119,3 +119,12 @@ test('a table set up before the count was recorded adopts the count of the next 
   assert.equal(meta.Item.key.S, 'ab'.repeat(32), 'the page-token key is kept');
   assert.match((await serve({ ...env, TASKS_DDB_SHARDS: '2' })).stderr, /TASKS_DDB_SHARDS=4 but this instance has 2/);
 });
+
+test('AWS_CA_BUNDLE must be readable when TLS uses it, and is ignored for a plain loopback endpoint', async () => {
+  const tls = await serve({ AWS_ENDPOINT_URL_DYNAMODB: 'https://localhost:1/', AWS_CA_BUNDLE: '/nonexistent/ca.pem' }, { netns: true });
+  assert.notEqual(tls.code, 0);
+  assert.match(tls.stderr, /AWS_CA_BUNDLE names a file that cannot be read/);
+  const plain = await serve({ AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1/', AWS_CA_BUNDLE: '/nonexistent/ca.pem' }, { netns: true });
+  assert.doesNotMatch(plain.stderr, /AWS_CA_BUNDLE/);
+  assert.match(plain.stderr, /cannot reach DynamoDB/);
+});
