@@ -37,6 +37,18 @@ DDB_BIN_ASAN  := $(patsubst tests/dynamodb/%.c,$(BUILD)/asan/tests/%,$(DDB_SRC))
 # Debian's static OpenSSL, c-ares, zlib and SQLite plus a minimal libcurl and cJSON built
 # from Debian's source packages (scripts/build-static-deps.sh). It leaves out the SQLite
 # store (Lambda has no durable disk): 1 MB less.
+# ARCH names the Lambda architecture the package is for (x86_64 or arm64); the package is
+# built natively, so it must be this machine's (scripts/package-in-container.sh builds
+# either on any host). x86_64 gives build/lambda.zip, arm64 build/lambda-arm64.zip.
+HOST_ARCH     := $(subst aarch64,arm64,$(shell uname -m))
+ARCH          ?= $(HOST_ARCH)
+ifeq ($(ARCH),x86_64)
+LAMBDA_ZIP    := $(BUILD)/lambda.zip
+else ifeq ($(ARCH),arm64)
+LAMBDA_ZIP    := $(BUILD)/lambda-arm64.zip
+else
+$(error ARCH must be x86_64 or arm64 (got '$(ARCH)'))
+endif
 STATIC_DIR    := $(BUILD)/static
 STATIC_PREFIX := $(STATIC_DIR)/prefix
 STATIC_LIBS   := $(STATIC_PREFIX)/lib/libcurl.a $(STATIC_PREFIX)/lib/libcjson.a
@@ -51,7 +63,8 @@ FUZZ_LIB_OBJ  := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_BIN      := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS  ?= 60
 
-.PHONY: all run test clean deps deps-test package package-test bench fuzz fuzz-quick \
+.PHONY: all run test clean deps deps-test package package-test package-clean-root deploy destroy \
+        bench fuzz fuzz-quick \
         hardening soak tsan unit unit-asan contract contract-asan valgrind \
         contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults \
         contract-lambda contract-lambda-asan lambda-runtime terraform-check
@@ -220,20 +233,46 @@ $(STATIC_DIR)/bootstrap: $(STATIC_OBJ) $(STATIC_LIBS)
 	    -lpthread -ldl -lm 2>$(STATIC_DIR)/link-warnings.log
 	@strip $@
 
-# A reproducible zip (scripts/make-zip.sh): fixed timestamp, one file, no extra attributes.
-$(BUILD)/lambda.zip: $(STATIC_DIR)/bootstrap
+# A reproducible zip (scripts/make-zip.sh): fixed timestamp, one file, no extra attributes,
+# and never a bootstrap for another machine than ARCH (scripts/check-elf-arch.sh).
+ifeq ($(ARCH),$(HOST_ARCH))
+$(LAMBDA_ZIP): $(STATIC_DIR)/bootstrap
+	@scripts/check-elf-arch.sh $< $(ARCH)
 	@scripts/make-zip.sh $< $@
-	@echo "lambda.zip: $$(stat -c %s $@) bytes (bootstrap $$(stat -c %s $<) bytes unpacked), sha256 $$(sha256sum $@ | cut -c1-16)"
+	@echo "$(notdir $@): $$(stat -c %s $@) bytes (bootstrap $$(stat -c %s $<) bytes unpacked, $(ARCH)), sha256 $$(sha256sum $@ | cut -c1-16)"
+else
+$(LAMBDA_ZIP):
+	@echo "package: ARCH=$(ARCH) on a $(HOST_ARCH) machine: build it with scripts/package-in-container.sh $(ARCH)"
+	@exit 1
+endif
 
-package: $(BUILD)/lambda.zip
+package: $(LAMBDA_ZIP)
+
+# Deploy or destroy an environment: package, terraform init (backend.hcl), apply/destroy.
+# make deploy ENV=dev TF_ARGS='-var region=eu-west-1'; ENV=account for the account root.
+ENV ?= dev
+deploy:
+	@scripts/deploy.sh deploy $(ENV) $(TF_ARGS)
+
+destroy:
+	@scripts/deploy.sh destroy $(ENV) $(TF_ARGS)
+
+# The package recipe proven from nothing: a fresh Debian 12 root (debootstrap, from the
+# system's Debian mirror) runs scripts/package-recipe.sh, as the container recipe does.
+# Minutes, so not part of `make test`.
+package-clean-root:
+	@scripts/install-deps.sh clean-root
+	@scripts/package-clean-root.sh
 
 # Self-containment: the package runs in an empty chroot (busybox as /bin/sh only) and
 # passes the whole contract suite through the Runtime API on the DynamoDB store.
-package-test: $(BUILD)/lambda.zip $(BUILD)/tasks-api node_modules/.package-lock.json
-	@tests/lambda/chroot_test.sh $(BUILD)/lambda.zip $(BUILD)/tasks-api
+package-test: $(LAMBDA_ZIP) $(BUILD)/tasks-api node_modules/.package-lock.json
+	@tests/lambda/chroot_test.sh $(LAMBDA_ZIP) $(BUILD)/tasks-api
+	@LAMBDA_ZIP=$(LAMBDA_ZIP) node --test --test-reporter=dot tests/deploy/*.test.mjs
+	@echo "package recipes: the ELF check, the container script and the deploy wrapper passed"
 
 # Benchmarks (not part of `make test`): results in bench/results/; BENCH_QUICK=1 is short.
-bench: deps-test $(BUILD)/tasks-api $(BUILD)/lambda.zip node_modules/.package-lock.json
+bench: deps-test $(BUILD)/tasks-api $(LAMBDA_ZIP) node_modules/.package-lock.json
 	@scripts/install-deps.sh bench
 	@bench/run.sh
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages the build, `make run` and `make test` need — only those
 # that are missing, so running it again is cheap and changes nothing.
-# Usage: scripts/install-deps.sh [run|test|package|bench]
+# Usage: scripts/install-deps.sh [run|dynamodb|test|package|bench|clean-root]
 set -eu
 
 RUN_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev"
@@ -13,6 +13,8 @@ PACKAGE_PKGS="dpkg-dev libc-ares-dev zlib1g-dev busybox-static zip unzip file bi
 pkgs=$RUN_PKGS
 [ "${1:-run}" = test ] && pkgs="$pkgs $TEST_PKGS $PACKAGE_PKGS"
 [ "${1:-run}" = package ] && pkgs="$pkgs $PACKAGE_PKGS"
+# a fresh Debian root for the package recipe
+[ "${1:-run}" = clean-root ] && pkgs="debootstrap"
 # benchmarks: load generator, the nginx ceiling, the plot, and the seed's Python baseline
 [ "${1:-run}" = bench ] && pkgs="$pkgs wrk nginx-light gnuplot-nox python3-boto3"
 
@@ -22,11 +24,14 @@ for p in $pkgs; do
         missing="$missing $p"
 done
 # Node.js runs the contract suite; any Node >= 18 on PATH will do, else Debian's.
-if [ "${1:-run}" = test ] && ! command -v node >/dev/null 2>&1; then
+# (`make run STORE=dynamodb` needs only Node and npm for dynalite on top of the build)
+needs_node=false
+case ${1:-run} in test|dynamodb) needs_node=true ;; esac
+if $needs_node && ! command -v node >/dev/null 2>&1; then
     missing="$missing nodejs"
 fi
 # npm installs the test-only packages pinned in package-lock.json (dynalite).
-if [ "${1:-run}" = test ] && ! command -v npm >/dev/null 2>&1; then
+if $needs_node && ! command -v npm >/dev/null 2>&1; then
     missing="$missing npm"
 fi
 

@@ -14,6 +14,8 @@ provider "aws" {
 
 locals {
   name = "${var.name_prefix}-${var.environment}"
+  # the zip `make package` (or scripts/package-in-container.sh) builds for this architecture
+  package_path = coalesce(var.package_path, var.architecture == "arm64" ? "${path.root}/../../build/lambda-arm64.zip" : "${path.root}/../../build/lambda.zip")
 }
 
 module "dynamodb" {
@@ -27,7 +29,8 @@ module "lambda" {
   source = "../../modules/lambda"
 
   function_name        = local.name
-  package_path         = var.package_path
+  package_path         = local.package_path
+  architecture         = var.architecture
   memory_size          = var.lambda_memory_size
   timeout              = var.lambda_timeout
   reserved_concurrency = var.lambda_reserved_concurrency

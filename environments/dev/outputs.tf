@@ -23,3 +23,23 @@ output "access_log_group_name" {
   description = "Log group of the API's access logs (aws logs tail <name> --follow); null without access logs."
   value       = module.api_gateway.access_log_group_name
 }
+
+output "api_id" {
+  description = "ID of the REST API (aws apigateway get-stages --rest-api-id ...)."
+  value       = module.api_gateway.rest_api_id
+}
+
+output "stage_name" {
+  description = "The API's stage; the first path segment of the invoke URL."
+  value       = module.api_gateway.stage_name
+}
+
+output "function_log_group_name" {
+  description = "The function's log group: aws logs tail <name> --follow."
+  value       = module.lambda.log_group_name
+}
+
+output "region" {
+  description = "Region of the stack."
+  value       = var.region
+}

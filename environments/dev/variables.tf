@@ -1,7 +1,6 @@
 variable "region" {
-  description = "AWS region of the stack."
+  description = "AWS region of the stack. No default, so nothing lands in a region by accident: set it in terraform.tfvars (copy terraform.tfvars.example) or with -var."
   type        = string
-  default     = "eu-west-1"
 
   validation {
     condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
@@ -31,10 +30,21 @@ variable "name_prefix" {
   }
 }
 
-variable "package_path" {
-  description = "The Lambda zip built by `make package`."
+variable "architecture" {
+  description = "Instruction set of the function: x86_64, or arm64 (Graviton). The zip is picked to match."
   type        = string
-  default     = "../../build/lambda.zip"
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "architecture must be x86_64 or arm64."
+  }
+}
+
+variable "package_path" {
+  description = "The Lambda zip; null picks what `make package` builds for the architecture (../../build/lambda.zip, or lambda-arm64.zip for arm64)."
+  type        = string
+  default     = null
 }
 
 variable "deletion_protection_enabled" {

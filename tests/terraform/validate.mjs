@@ -297,6 +297,15 @@ function checkAccountLevel(problems, rel, parsed) {
   }
 }
 
+// A root must not pick a region for the user: a silent default deploys somewhere else
+// than the backend's region, unnoticed.
+function checkNoDefaultRegion(problems, rel, parsed) {
+  if (!rel.startsWith('environments/')) return;
+  const v = parsed.variable.region;
+  if (!v) problems.push(`${rel}: needs a "region" variable`);
+  else if (v.body.default !== undefined) problems.push(`${rel}: variable "region" must have no default (got ${JSON.stringify(v.body.default)})`);
+}
+
 // use_lockfile (S3 native locking) needs Terraform 1.10
 function checkRequiredVersion(problems, rel, parsed) {
   const tf = (parsed.files['versions.tf'] || {}).terraform || [];
@@ -365,6 +374,44 @@ function checkLambdaDependsOn(problems, rel, parsed) {
   }
 }
 
+// docs/deployer-policy.json is what a person deploying needs: every AWS service a resource
+// or data source of the tree belongs to, scoped (no Allow of "*" or "service:*").
+const SERVICE_OF = [
+  [/^aws_dynamodb_/, 'dynamodb'], [/^aws_lambda_/, 'lambda'], [/^aws_iam_/, 'iam'],
+  [/^aws_cloudwatch_log_/, 'logs'], [/^aws_api_gateway_/, 'apigateway'], [/^aws_s3_/, 's3'],
+];
+
+function checkDeployerPolicy(problems, root, parsedByDir) {
+  const file = path.join(root, 'docs/deployer-policy.json');
+  let policy;
+  try {
+    policy = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    problems.push(`docs/deployer-policy.json: ${e.message}`);
+    return;
+  }
+  const allowed = new Set();
+  for (const st of policy.Statement || []) {
+    const actions = [].concat(st.Action || []);
+    if (st.Effect === 'Allow') {
+      for (const a of actions) {
+        if (a === '*' || /:\*$/.test(a)) problems.push(`docs/deployer-policy.json: statement ${st.Sid} allows all of "${a}"`);
+        allowed.add(a.split(':')[0]);
+      }
+    }
+  }
+  const used = new Set();
+  for (const parsed of Object.values(parsedByDir)) {
+    for (const kind of ['resource', 'data']) {
+      for (const type of Object.keys(parsed[kind])) {
+        if (kind === 'data' && /^aws_(iam_policy_document|partition|region|caller_identity)$/.test(type)) continue; // computed locally
+        for (const [re, svc] of SERVICE_OF) if (re.test(type)) used.add(svc);
+      }
+    }
+  }
+  for (const svc of used) if (!allowed.has(svc)) problems.push(`docs/deployer-policy.json: the Terraform uses ${svc} but the deployer policy allows none of its actions`);
+}
+
 /** Validates every module and environment under root; returns a list of problems. */
 export async function validateTree(root) {
   const problems = [];
@@ -395,10 +442,12 @@ export async function validateTree(root) {
     checkPolicy(problems, rel, parsed, root);
     checkAccountLevel(problems, rel, parsed);
     checkRequiredVersion(problems, rel, parsed);
+    checkNoDefaultRegion(problems, rel, parsed);
     checkApiGateway(problems, rel, parsed);
     checkLambdaDependsOn(problems, rel, parsed);
     checkContractListsGatewayResponses(problems, rel, parsed, root);
   }
+  checkDeployerPolicy(problems, root, parsedByDir);
   return problems;
 }
 
