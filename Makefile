@@ -2,6 +2,8 @@
 # (scripts/install-deps.sh), so a fresh machine needs nothing else.
 
 CC      ?= cc
+NODE_TEST_DEPS := node_modules/.tapi-test-deps
+NODE_RUN_DEPS  := node_modules/.tapi-run-deps
 BUILD   := build
 PKGS    := libmicrohttpd libcjson sqlite3 libcrypto libcurl
 WARN    := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
@@ -83,8 +85,8 @@ STORE ?= sqlite
 run: deps
 	@$(MAKE) --no-print-directory all
 ifeq ($(STORE),dynamodb)
-	@scripts/install-deps.sh test
-	@$(MAKE) --no-print-directory node_modules/.package-lock.json
+	@scripts/install-deps.sh dynamodb
+	@if [ ! -f $(NODE_TEST_DEPS) ]; then $(MAKE) --no-print-directory $(NODE_RUN_DEPS); fi
 	scripts/run-dynamodb.sh $(BUILD)/tasks-api
 else
 	$(BUILD)/tasks-api serve
@@ -92,7 +94,7 @@ endif
 
 # Everything: unit + contract suites on the normal and the ASan+UBSan build, and both
 # again under valgrind.
-test: deps-test node_modules/.package-lock.json
+test: deps-test $(NODE_TEST_DEPS)
 	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
 	    contract-dynamodb contract-dynamodb-asan dynamodb-faults \
 	    contract-lambda contract-lambda-asan lambda-runtime package-test terraform-check fuzz-quick \
@@ -146,15 +148,15 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(LIB_OBJ_ASAN)
 	@echo "  LD asan $@"
 	@$(CC) $(SAN) $^ $(PKG_LIBS) -lcmocka -lpthread -o $@
 
-unit: $(UNIT_BIN) $(DDB_BIN) node_modules/.package-lock.json
+unit: $(UNIT_BIN) $(DDB_BIN) $(NODE_TEST_DEPS)
 	@tests/run_unit.sh $(UNIT_BIN)
 	@tests/dynamodb/run.sh $(DDB_BIN)
 
-unit-asan: $(UNIT_BIN_ASAN) $(DDB_BIN_ASAN) node_modules/.package-lock.json
+unit-asan: $(UNIT_BIN_ASAN) $(DDB_BIN_ASAN) $(NODE_TEST_DEPS)
 	@tests/run_unit.sh $(UNIT_BIN_ASAN)
 	@tests/dynamodb/run.sh $(DDB_BIN_ASAN)
 
-valgrind: $(UNIT_BIN) $(DDB_BIN) node_modules/.package-lock.json
+valgrind: $(UNIT_BIN) $(DDB_BIN) $(NODE_TEST_DEPS)
 	@VALGRIND=1 tests/run_unit.sh $(UNIT_BIN)
 	@VALGRIND=1 tests/dynamodb/run.sh $(DDB_BIN)
 
@@ -164,22 +166,28 @@ contract: $(BUILD)/tasks-api
 contract-asan: $(BUILD)/asan/tasks-api
 	@tests/contract/run.sh $(BUILD)/asan/tasks-api
 
-contract-dynamodb: $(BUILD)/tasks-api node_modules/.package-lock.json
+contract-dynamodb: $(BUILD)/tasks-api $(NODE_TEST_DEPS)
 	@STORE=dynamodb tests/contract/run.sh $(BUILD)/tasks-api
 
-contract-dynamodb-asan: $(BUILD)/asan/tasks-api node_modules/.package-lock.json
+contract-dynamodb-asan: $(BUILD)/asan/tasks-api $(NODE_TEST_DEPS)
 	@STORE=dynamodb tests/contract/run.sh $(BUILD)/asan/tasks-api
 
-# npm packages for the tests (dynalite), exactly as pinned in package-lock.json.
-node_modules/.package-lock.json: package.json package-lock.json
+# npm packages exactly as pinned in package-lock.json: all of them for the tests; only
+# dynalite (the one runtime dependency) for `make run STORE=dynamodb`. Each has its own
+# stamp, so a run-only install never passes for the tests' full one.
+$(NODE_TEST_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+$(NODE_RUN_DEPS): package.json package-lock.json
+	npm ci --omit=dev --no-audit --no-fund --ignore-scripts
 	@touch $@
 
 # Fault injection between the DynamoDB store and dynalite; the endpoint-host check (in an
 # empty network namespace) and the shard count kept with the table; TLS, certificate
 # failures and proxies; and an independent check of the SigV4 signatures (botocore).
 DDB_NODE_TESTS := tests/dynamodb/faults.test.mjs tests/dynamodb/endpoint.test.mjs tests/dynamodb/tls_proxy.test.mjs
-dynamodb-faults: $(BUILD)/tasks-api $(BUILD)/asan/tasks-api node_modules/.package-lock.json
+dynamodb-faults: $(BUILD)/tasks-api $(BUILD)/asan/tasks-api $(NODE_TEST_DEPS)
 	@TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot $(DDB_NODE_TESTS)
 	@TASKS_API_BIN=$(BUILD)/asan/tasks-api node --test --test-reporter=dot $(DDB_NODE_TESTS)
 	@echo "dynamodb faults, endpoint checks, TLS and proxies: passed (normal and ASan builds)"
@@ -188,17 +196,17 @@ dynamodb-faults: $(BUILD)/tasks-api $(BUILD)/asan/tasks-api node_modules/.packag
 # The contract suite through the Lambda door, on both stores: events as API Gateway sends
 # them on its execute-api host (stage in requestContext.path) and behind a custom domain
 # with a base path (in event.path too).
-contract-lambda: $(BUILD)/bootstrap $(BUILD)/tasks-api node_modules/.package-lock.json
+contract-lambda: $(BUILD)/bootstrap $(BUILD)/tasks-api $(NODE_TEST_DEPS)
 	@TRANSPORT=lambda tests/contract/run.sh $(BUILD)/bootstrap
 	@CONTRACT_APIGW_SHAPE=custom-domain TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/bootstrap
 
-contract-lambda-asan: $(BUILD)/asan/bootstrap $(BUILD)/tasks-api node_modules/.package-lock.json
+contract-lambda-asan: $(BUILD)/asan/bootstrap $(BUILD)/tasks-api $(NODE_TEST_DEPS)
 	@TRANSPORT=lambda tests/contract/run.sh $(BUILD)/asan/bootstrap
 	@CONTRACT_APIGW_SHAPE=custom-domain TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/asan/bootstrap
 
 # The Lambda door's own edge cases (events, Runtime API faults, init errors, logging), and
 # resident memory flat over 22,000 invocations with a new trace id each.
-lambda-runtime: $(BUILD)/bootstrap $(BUILD)/asan/bootstrap $(BUILD)/tasks-api node_modules/.package-lock.json
+lambda-runtime: $(BUILD)/bootstrap $(BUILD)/asan/bootstrap $(BUILD)/tasks-api $(NODE_TEST_DEPS)
 	@LAMBDA_BOOTSTRAP=$(BUILD)/bootstrap TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/lambda/runtime.test.mjs
 	@LAMBDA_BOOTSTRAP=$(BUILD)/asan/bootstrap TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/lambda/runtime.test.mjs
 	@echo "lambda runtime: passed (normal and ASan builds)"
@@ -206,7 +214,7 @@ lambda-runtime: $(BUILD)/bootstrap $(BUILD)/asan/bootstrap $(BUILD)/tasks-api no
 
 # Terraform: fmt + validate when a terraform binary exists; always the offline checks
 # (schema, wiring, policy, each shown to bite) and least privilege proven against moto.
-terraform-check: $(BUILD)/tasks-api $(BUILD)/bootstrap node_modules/.package-lock.json
+terraform-check: $(BUILD)/tasks-api $(BUILD)/bootstrap $(NODE_TEST_DEPS)
 	@tests/terraform/terraform_cli.sh
 	@node tests/terraform/validate.mjs .
 	@node --test --test-reporter=dot tests/terraform/validate.test.mjs
@@ -266,13 +274,13 @@ package-clean-root:
 
 # Self-containment: the package runs in an empty chroot (busybox as /bin/sh only) and
 # passes the whole contract suite through the Runtime API on the DynamoDB store.
-package-test: $(LAMBDA_ZIP) $(BUILD)/tasks-api node_modules/.package-lock.json
+package-test: $(LAMBDA_ZIP) $(BUILD)/tasks-api $(NODE_TEST_DEPS)
 	@tests/lambda/chroot_test.sh $(LAMBDA_ZIP) $(BUILD)/tasks-api
 	@LAMBDA_ZIP=$(LAMBDA_ZIP) node --test --test-reporter=dot tests/deploy/*.test.mjs
 	@echo "package recipes: the ELF check, the container script and the deploy wrapper passed"
 
 # Benchmarks (not part of `make test`): results in bench/results/; BENCH_QUICK=1 is short.
-bench: deps-test $(BUILD)/tasks-api $(LAMBDA_ZIP) node_modules/.package-lock.json
+bench: deps-test $(BUILD)/tasks-api $(LAMBDA_ZIP) $(NODE_TEST_DEPS)
 	@scripts/install-deps.sh bench
 	@bench/run.sh
 
@@ -307,13 +315,13 @@ $(BUILD)/tsan/test_%: tests/*/test_%.c $(CORE_SRC) $(STORE_SRC)
 	@$(CC) $(WARN) $(DEFS) $(TSAN_FLAGS) $(PKG_CFLAGS) $(filter %/test_$*.c,$^) $(CORE_SRC) $(STORE_SRC) \
 	    $(PKG_LIBS) -lcmocka -lpthread -o $@
 
-tsan: $(BUILD)/tsan/test_sqlite_store $(BUILD)/tsan/test_dynamodb_store node_modules/.package-lock.json
+tsan: $(BUILD)/tsan/test_sqlite_store $(BUILD)/tsan/test_dynamodb_store $(NODE_TEST_DEPS)
 	@TSAN_OPTIONS=halt_on_error=1 tests/run_unit.sh $(BUILD)/tsan/test_sqlite_store
 	@TSAN_OPTIONS=halt_on_error=1 tests/dynamodb/run.sh $(BUILD)/tsan/test_dynamodb_store
 
 # Hardening: kill -9 under write load, hostile clients, a 60 s soak, valgrind over 10,000
 # bootstrap invocations and thousands of server requests. `make soak` is the 10-minute soak.
-hardening: $(BUILD)/tasks-api $(BUILD)/bootstrap node_modules/.package-lock.json
+hardening: $(BUILD)/tasks-api $(BUILD)/bootstrap $(NODE_TEST_DEPS)
 	@TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/hardening/crash_safety.test.mjs tests/hardening/hostile.test.mjs
 	@echo "hardening: crash safety and hostile clients passed"
 	@SOAK_SECONDS=60 node tests/hardening/soak.mjs $(BUILD)/tasks-api

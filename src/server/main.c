@@ -145,7 +145,8 @@ static int parse_flags(int argc, char **argv, config *cfg)
     return 0;
 }
 
-static int open_store(const config *cfg, tapi_store **store)
+/* Opens the configured store and describes it for the start-up line in what[]. */
+static int open_store(const config *cfg, tapi_store **store, char *what, size_t whatlen)
 {
     char err[256] = "";
     if (strcmp(cfg->store, "dynamodb") == 0) {
@@ -157,6 +158,12 @@ static int open_store(const config *cfg, tapi_store **store)
             fprintf(stderr, "tasks-api: cannot open the DynamoDB store: %s\n", err);
             return 1;
         }
+        if (dcfg.endpoint)
+            snprintf(what, whatlen, "store dynamodb, table %s, endpoint %.200s", dcfg.table,
+                     dcfg.endpoint);
+        else
+            snprintf(what, whatlen, "store dynamodb, table %s, region %s", dcfg.table,
+                     dcfg.region);
         return 0;
     }
     if (strcmp(cfg->store, "sqlite") != 0)
@@ -166,6 +173,7 @@ static int open_store(const config *cfg, tapi_store **store)
         fprintf(stderr, "tasks-api: cannot open the database: %s\n", err);
         return 1;
     }
+    snprintf(what, whatlen, "store sqlite, db %.300s", cfg->db_path);
     return 0;
 }
 
@@ -180,7 +188,8 @@ static int serve(const config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     tapi_store *store = NULL;
-    int rc = open_store(cfg, &store);
+    char what[400] = "";
+    int rc = open_store(cfg, &store, what, sizeof what);
     if (rc) return rc;
     const tapi_app app = {.store = store};
     tapi_server_config scfg = {.host = cfg->host,
@@ -197,8 +206,8 @@ static int serve(const config *cfg)
         return 1;
     }
     const char *open = strchr(cfg->host, ':') ? "[" : "", *close = *open ? "]" : "";
-    tapi_log(TAPI_LOG_INFO, "listening on http://%s%s%s:%u (store %s, db %s, %u threads)", open,
-             cfg->host, close, tapi_server_port(server), cfg->store, cfg->db_path, cfg->threads);
+    tapi_log(TAPI_LOG_INFO, "listening on http://%s%s%s:%u (%s, %u threads)", open, cfg->host,
+             close, tapi_server_port(server), what, cfg->threads);
     int sig = 0;
     sigwait(&stop, &sig);
     tapi_log(TAPI_LOG_INFO, "received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");

@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite');
@@ -127,4 +130,14 @@ test('AWS_CA_BUNDLE must be readable when TLS uses it, and is ignored for a plai
   const plain = await serve({ AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1/', AWS_CA_BUNDLE: '/nonexistent/ca.pem' }, { netns: true });
   assert.doesNotMatch(plain.stderr, /AWS_CA_BUNDLE/);
   assert.match(plain.stderr, /cannot reach DynamoDB/);
+});
+
+test('the start-up line names the store in use: table and endpoint for DynamoDB, the file for SQLite', async () => {
+  const ddb = await serve({ TABLE_NAME: 'shards', AWS_ENDPOINT_URL_DYNAMODB: endpoint, TASKS_DDB_SHARDS: '8' });
+  assert.match(ddb.stderr, new RegExp(`listening on http://\\S+ \\(store dynamodb, table shards, endpoint ${endpoint.replace(/\./g, '\\.')}, \\d+ threads\\)`));
+  assert.doesNotMatch(ddb.stderr, /tasks\.db/);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tapi-startup-'));
+  const sqlite = await serve({ TASKS_STORE: 'sqlite', TASKS_DB: path.join(dir, 'line.db') });
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.ok(sqlite.stderr.includes(`(store sqlite, db ${path.join(dir, 'line.db')}, `), sqlite.stderr);
 });
