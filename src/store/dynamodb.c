@@ -45,6 +45,17 @@ static void put_s(tapi_buf *b, const char *name, const char *value)
     tapi_buf_append(b, "}", 1);
 }
 
+/* A number attribute: DynamoDB's JSON carries numbers as strings, {"N":"8"}. */
+static void put_n(tapi_buf *b, const char *name, unsigned value)
+{
+    char text[16];
+    snprintf(text, sizeof text, "%u", value);
+    put_key(b, name);
+    tapi_buf_puts(b, "{\"N\":");
+    tapi_buf_json_string(b, text, strlen(text));
+    tapi_buf_append(b, "}", 1);
+}
+
 static void begin_request(tapi_buf *b, const ddb_store *s)
 {
     tapi_buf_init(b);
@@ -446,16 +457,14 @@ static tapi_err check_shards(ddb_store *s, const cJSON *item, int64_t deadline, 
         return TAPI_EUNAVAILABLE;
     }
     if (!cJSON_IsString(n)) {
-        char value[16];
-        snprintf(value, sizeof value, "%u", s->shards);
         tapi_buf b;
         begin_request(&b, s);
         put_id_key(&b, META_KEY_ID);
         tapi_buf_puts(&b, ",\"UpdateExpression\":\"SET shards = :n\","
                           "\"ConditionExpression\":\"attribute_not_exists(shards)\","
-                          "\"ExpressionAttributeValues\":{\":n\":{\"N\":");
-        tapi_buf_json_string(&b, value, strlen(value));
-        tapi_buf_puts(&b, "}}");
+                          "\"ExpressionAttributeValues\":{");
+        put_n(&b, ":n", s->shards);
+        tapi_buf_append(&b, "}", 1);
         cJSON *root;
         tapi_ddb_reply reply;
         tapi_err err = call(s, "UpdateItem", &b, deadline, &root, &reply);
@@ -495,22 +504,21 @@ static tapi_err load_meta(ddb_store *s, char *errbuf, size_t errlen)
 {
     int64_t deadline = tapi_now_ms() + INIT_BUDGET_MS;
     uint8_t fresh[TAPI_TOKEN_KEY_BYTES];
-    char hex[2 * TAPI_TOKEN_KEY_BYTES + 1], shards[16];
+    char hex[2 * TAPI_TOKEN_KEY_BYTES + 1];
     if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh) {
         snprintf(errbuf, errlen, "getrandom failed");
         return TAPI_EUNAVAILABLE;
     }
     for (size_t i = 0; i < sizeof fresh; i++) snprintf(hex + 2 * i, 3, "%02x", fresh[i]);
-    snprintf(shards, sizeof shards, "%u", s->shards);
     tapi_buf b;
     begin_request(&b, s);
     tapi_buf_puts(&b, ",\"Item\":{");
     put_s(&b, "id", META_KEY_ID);
     tapi_buf_append(&b, ",", 1);
     put_s(&b, "key", hex);
-    tapi_buf_puts(&b, ",\"shards\":{\"N\":");
-    tapi_buf_json_string(&b, shards, strlen(shards));
-    tapi_buf_puts(&b, "}},\"ConditionExpression\":\"attribute_not_exists(id)\"");
+    tapi_buf_append(&b, ",", 1);
+    put_n(&b, "shards", s->shards);
+    tapi_buf_puts(&b, "},\"ConditionExpression\":\"attribute_not_exists(id)\"");
     cJSON *root;
     tapi_ddb_reply reply;
     tapi_err err = call(s, "PutItem", &b, deadline, &root, &reply);
