@@ -13,6 +13,8 @@ void tapi_timestamp_now(char out[25]);
 
 /* Wall-clock time as Unix epoch milliseconds (the unit of request deadlines). */
 int64_t tapi_now_ms(void);
+/* The same in microseconds (X-Ray's start and end times). */
+int64_t tapi_now_us(void);
 
 /* Milliseconds since start, a CLOCK_MONOTONIC reading. */
 double tapi_elapsed_ms(const struct timespec *start);

@@ -8,6 +8,7 @@
 #define TAPI_WITH_SQLITE 1
 #endif
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,9 @@
 #include "../store/sqlite.h"
 #endif
 #include "apigw_event.h"
+#include "metrics.h"
 #include "runtime_api.h"
+#include "xray.h"
 
 /* Leave this much of the invocation for posting the response. */
 enum { RESPONSE_RESERVE_MS = 150 };
@@ -59,13 +62,58 @@ static tapi_err open_store(tapi_store **store, const char **error_type, char *er
     return e;
 }
 
+/* What the store did during the current invocation, gathered by the store observer (from
+ * the shard threads of a list too, hence the lock), and the invocation's X-Ray trace. */
+typedef struct invocation_watch {
+    pthread_mutex_t lock;
+    tapi_xray *xray;           /* NULL: tracing off */
+    const char *region;
+    tapi_xray_trace trace;     /* sampled only when the daemon and the header say so */
+    unsigned calls, retries, throttles;
+    int64_t store_us;
+} invocation_watch;
+
+static void watch_begin(void *ctx, tapi_store_call *call)
+{
+    invocation_watch *w = ctx;
+    if (w->xray && w->trace.sampled) tapi_xray_begin(&w->trace, call);
+}
+
+static void watch_end(void *ctx, const tapi_store_call *call)
+{
+    invocation_watch *w = ctx;
+    pthread_mutex_lock(&w->lock);
+    w->calls++;
+    w->retries += call->attempts > 1 ? call->attempts - 1 : 0;
+    w->throttles += call->throttled;
+    w->store_us += call->end_us - call->start_us;
+    pthread_mutex_unlock(&w->lock);
+    tapi_xray_send(w->xray, &w->trace, w->region, call);
+}
+
+static void watch_reset(invocation_watch *w, const char *trace_header)
+{
+    w->calls = w->retries = w->throttles = 0;
+    w->store_us = 0;
+    if (!w->xray || !tapi_xray_parse(trace_header, &w->trace)) memset(&w->trace, 0, sizeof w->trace);
+}
+
+/* Process configuration of the door, read once at init. */
+typedef struct door_config {
+    const char *cors_origin;      /* CORS_ALLOW_ORIGIN, or NULL */
+    const char *metrics_ns;       /* TASKS_METRICS_NAMESPACE; NULL when TASKS_METRICS=off */
+    const char *service;          /* AWS_LAMBDA_FUNCTION_NAME: the Service dimension */
+} door_config;
+
 /* The trace id stays in inv->trace_id and is never put in the environment: glibc keeps
  * every value ever passed to setenv, and Lambda sends a new id each invocation. */
-static void handle_invocation(tapi_runtime *rt, const tapi_app *app, const char *cors_origin,
-                              tapi_invocation *inv)
+static void handle_invocation(tapi_runtime *rt, const tapi_app *app, const door_config *door,
+                              invocation_watch *watch, bool cold, tapi_invocation *inv)
 {
     struct timespec start;
     clock_gettime(CLOCK_MONOTONIC, &start);
+    watch_reset(watch, inv->trace_id);
+    const char *cors_origin = door->cors_origin;
     tapi_apigw_request r;
     char why[200];
     tapi_err err = tapi_apigw_parse(inv->event, inv->event_len, &r, why, sizeof why);
@@ -97,10 +145,44 @@ static void handle_invocation(tapi_runtime *rt, const tapi_app *app, const char 
     /* one line per invocation for CloudWatch; never bodies or credentials */
     const tapi_log_field ids[] = {{"requestId", inv->request_id},
                                   {"apiRequestId", r.api_request_id}};
+    double elapsed = tapi_elapsed_ms(&start);
     tapi_log_request("invocation", ids, 2, r.req.method, r.req.path, r.req.path_len,
-                     resp.status, tapi_elapsed_ms(&start), false);
+                     resp.status, elapsed, false);
+    if (door->metrics_ns) {
+        pthread_mutex_lock(&watch->lock); /* shard threads are joined; this orders their writes */
+        tapi_invocation_metrics m = {.route = tapi_route_name(&r.req),
+                                     .status = resp.status,
+                                     .latency_ms = elapsed,
+                                     .store_ms = (double)watch->store_us / 1000.0,
+                                     .store_calls = watch->calls,
+                                     .store_retries = watch->retries,
+                                     .store_throttles = watch->throttles,
+                                     .cold_start = cold};
+        pthread_mutex_unlock(&watch->lock);
+        tapi_metrics_emit(door->metrics_ns, door->service, tapi_now_ms(), &m);
+    }
     tapi_response_clear(&resp);
     tapi_apigw_request_free(&r);
+}
+
+/* Reads the door's settings; returns a message for /init/error when one is unusable. */
+static const char *read_door_config(door_config *d)
+{
+    d->cors_origin = getenv("CORS_ALLOW_ORIGIN");
+    if (d->cors_origin && !*d->cors_origin) d->cors_origin = NULL;
+    if (d->cors_origin && !tapi_apigw_origin_valid(d->cors_origin))
+        return "CORS_ALLOW_ORIGIN must be * or an origin like https://app.example.com";
+    const char *metrics = getenv("TASKS_METRICS");
+    d->metrics_ns = getenv("TASKS_METRICS_NAMESPACE");
+    if (!d->metrics_ns || !*d->metrics_ns) d->metrics_ns = "TasksApi";
+    d->service = getenv("AWS_LAMBDA_FUNCTION_NAME");
+    if (!d->service || !*d->service) d->service = "tasks-api";
+    if (metrics && *metrics && strcmp(metrics, "off") == 0) d->metrics_ns = NULL;
+    else if (metrics && *metrics && strcmp(metrics, "emf") != 0)
+        return "TASKS_METRICS must be emf or off";
+    if (d->metrics_ns && (!tapi_metrics_name_valid(d->metrics_ns) || !tapi_metrics_name_valid(d->service)))
+        return "TASKS_METRICS_NAMESPACE and the function name must be 1-255 printable ASCII characters";
+    return NULL;
 }
 
 int main(void)
@@ -118,12 +200,12 @@ int main(void)
     const char *error_type = "Runtime.InvalidConfiguration";
     tapi_store *store = NULL;
     tapi_err e = TAPI_ECONFIG;
-    const char *cors_origin = getenv("CORS_ALLOW_ORIGIN");
-    if (cors_origin && !*cors_origin) cors_origin = NULL;
+    door_config door;
+    const char *config_error = read_door_config(&door);
     if (bad_level)
         snprintf(err, sizeof err, "LOG_LEVEL must be debug, info, warn or error");
-    else if (cors_origin && !tapi_apigw_origin_valid(cors_origin))
-        snprintf(err, sizeof err, "CORS_ALLOW_ORIGIN must be * or an origin like https://app.example.com");
+    else if (config_error)
+        snprintf(err, sizeof err, "%s", config_error);
     else
         e = open_store(&store, &error_type, err, sizeof err);
     if (e != TAPI_OK) {
@@ -133,15 +215,23 @@ int main(void)
         tapi_runtime_close(rt);
         return 1;
     }
+    invocation_watch watch = {.region = getenv("AWS_REGION")};
+    pthread_mutex_init(&watch.lock, NULL);
+    const char *daemon = getenv("AWS_XRAY_DAEMON_ADDRESS");
+    if (daemon && *daemon && tapi_xray_open(daemon, &watch.xray) != TAPI_OK)
+        tapi_log(TAPI_LOG_WARN, "AWS_XRAY_DAEMON_ADDRESS is unusable; no X-Ray subsegments");
+    store->observer = (tapi_store_observer){.begin = watch_begin, .end = watch_end, .ctx = &watch};
     const tapi_app app = {.store = store};
-    for (;;) {
+    for (bool cold = true;; cold = false) {
         tapi_invocation inv;
         if (tapi_runtime_next(rt, &inv) != TAPI_OK) break;
-        handle_invocation(rt, &app, cors_origin, &inv);
+        handle_invocation(rt, &app, &door, &watch, cold, &inv);
         free(inv.event);
     }
     tapi_log(TAPI_LOG_ERROR, "runtime api unavailable; exiting so Lambda restarts the sandbox");
     tapi_store_close(store);
+    tapi_xray_close(watch.xray);
+    pthread_mutex_destroy(&watch.lock);
     tapi_runtime_close(rt);
     return 1;
 }

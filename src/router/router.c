@@ -439,6 +439,24 @@ tapi_route tapi_route_path(const char *path, size_t len, const char **id, size_t
     return TAPI_ROUTE_ITEM;
 }
 
+const char *tapi_route_name(const tapi_request *req)
+{
+    static const struct {
+        tapi_route route;
+        const char *method, *name;
+    } names[] = {
+        {TAPI_ROUTE_COLLECTION, "POST", "POST /tasks"},
+        {TAPI_ROUTE_COLLECTION, "GET", "GET /tasks"},
+        {TAPI_ROUTE_ITEM, "GET", "GET /tasks/{id}"},
+        {TAPI_ROUTE_ITEM, "PATCH", "PATCH /tasks/{id}"},
+        {TAPI_ROUTE_ITEM, "DELETE", "DELETE /tasks/{id}"},
+    };
+    for (size_t i = 0; req->method && i < sizeof names / sizeof names[0]; i++)
+        if (req->route == names[i].route && strcmp(req->method, names[i].method) == 0)
+            return names[i].name;
+    return "other";
+}
+
 void tapi_handle(const tapi_app *app, const tapi_request *req, tapi_response *resp)
 {
     memset(resp, 0, sizeof *resp);

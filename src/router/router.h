@@ -81,6 +81,11 @@ void tapi_response_clear(tapi_response *resp);
  * is TAPI_ROUTE_NONE. */
 tapi_route tapi_route_path(const char *path, size_t len, const char **id, size_t *id_len);
 
+/* A low-cardinality name of what the request asked for, for metrics: "POST /tasks",
+ * "GET /tasks", "GET /tasks/{id}", "PATCH /tasks/{id}", "DELETE /tasks/{id}", or "other"
+ * (unknown paths and methods). Never an id. Static storage. */
+const char *tapi_route_name(const tapi_request *req);
+
 /* Fills *resp with an error in the API's shape; used by doors for errors they detect
  * before the core can run (e.g. a request that cannot be read). */
 void tapi_response_error(tapi_response *resp, int status, const char *code, const char *message);

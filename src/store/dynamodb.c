@@ -148,8 +148,22 @@ static tapi_err call(ddb_store *s, const char *op, tapi_buf *b, int64_t deadline
     char *json;
     size_t len;
     if (tapi_buf_take(b, &json, &len) != TAPI_OK) return TAPI_ENOMEM;
-    tapi_err err = tapi_ddb_call(s->client, op, json, len, deadline_ms, reply);
+    const tapi_store_observer *obs = &s->base.observer;
+    tapi_store_call sc = {.op = op, .resource = s->table};
+    if (obs->begin) obs->begin(obs->ctx, &sc);
+    sc.start_us = tapi_now_us();
+    tapi_err err = tapi_ddb_call(s->client, op, json, len, deadline_ms,
+                                 sc.trace_header[0] ? sc.trace_header : NULL, reply);
+    sc.end_us = tapi_now_us();
     free(json);
+    if (obs->end) {
+        sc.attempts = reply->attempts;
+        sc.status = (int)reply->http_status;
+        sc.throttled = reply->throttled;
+        sc.error = sc.status >= 400 && sc.status < 500;
+        sc.fault = err != TAPI_OK && !sc.error;
+        obs->end(obs->ctx, &sc);
+    }
     if (err != TAPI_OK) return err;
     return parse_reply(reply, op, root);
 }

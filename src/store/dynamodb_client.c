@@ -345,12 +345,17 @@ static bool is_tls_verification_error(CURLcode rc)
 
 /* One HTTP attempt; classifies the result. */
 static outcome attempt(tapi_ddb_client *c, CURL *h, const char *op, const char *json, size_t len,
-                       long timeout_ms, sink *body, long *status, tapi_ddb_reply *reply,
-                       bool *reached_server)
+                       long timeout_ms, const char *trace_header, sink *body, long *status,
+                       tapi_ddb_reply *reply, bool *reached_server)
 {
-    char target[96];
+    char target[96], trace[200];
     snprintf(target, sizeof target, "X-Amz-Target: DynamoDB_20120810.%s", op);
     struct curl_slist *extra = curl_slist_append(NULL, target);
+    if (extra && trace_header && strlen(trace_header) < sizeof trace - 20) {
+        snprintf(trace, sizeof trace, "X-Amzn-Trace-Id: %s", trace_header);
+        struct curl_slist *l = curl_slist_append(extra, trace);
+        if (l) extra = l;
+    }
     if (!extra) return GIVE_UP;
     struct curl_slist *all = extra;
     for (struct curl_slist *l = c->headers; l && all; l = l->next)
@@ -399,6 +404,7 @@ static outcome attempt(tapi_ddb_client *c, CURL *h, const char *op, const char *
     if (*status == 200) return DONE;
     parse_error_type(body->buf.data, reply->error_type, sizeof reply->error_type);
     if (*status >= 500) *reached_server = true;
+    if (is_throttle(reply->error_type)) reply->throttled = true;
     if (*status >= 500 || is_throttle(reply->error_type)) {
         tapi_log(TAPI_LOG_WARN, "dynamodb %s: HTTP %ld %s", op, *status, reply->error_type);
         return RETRY;
@@ -407,7 +413,7 @@ static outcome attempt(tapi_ddb_client *c, CURL *h, const char *op, const char *
 }
 
 tapi_err tapi_ddb_call(tapi_ddb_client *c, const char *op, const char *json, size_t len,
-                       int64_t deadline_ms, tapi_ddb_reply *reply)
+                       int64_t deadline_ms, const char *trace_header, tapi_ddb_reply *reply)
 {
     memset(reply, 0, sizeof *reply);
     size_t slot = tapi_slot_pool_acquire(&c->pool);
@@ -429,7 +435,9 @@ tapi_err tapi_ddb_call(tapi_ddb_client *c, const char *op, const char *json, siz
         reply->failure[0] = '\0';
         reply->attempts = n + 1;
         bool reached = reply->maybe_applied;
-        outcome o = attempt(c, h, op, json, len, timeout, &body, &status, reply, &reached);
+        outcome o = attempt(c, h, op, json, len, timeout, trace_header, &body, &status, reply,
+                            &reached);
+        reply->http_status = status;
         if (o == DONE) {
             if (body.buf.len == 0) tapi_buf_puts(&body.buf, "{}");
             err = tapi_buf_take(&body.buf, &reply->body, &reply->body_len);

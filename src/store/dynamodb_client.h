@@ -40,6 +40,8 @@ typedef struct tapi_ddb_reply {
     char error_type[64];   /* e.g. "ConditionalCheckFailedException"; "" on success */
     char failure[192];     /* the last attempt's transport failure, "" if it had none */
     unsigned attempts;
+    long http_status;      /* of the last attempt; 0 when it got no answer */
+    bool throttled;        /* some attempt was throttled */
     bool maybe_applied;    /* an earlier attempt's request was sent and its outcome is unknown */
 } tapi_ddb_reply;
 
@@ -53,8 +55,9 @@ void tapi_ddb_client_close(tapi_ddb_client *client);
  * ConditionalCheckFailedException; TAPI_EINVAL for other non-retryable client errors
  * (reply->error_type says which); TAPI_EUNAVAILABLE when retries or the deadline ran
  * out; TAPI_ENOMEM. Details of failures are logged. The caller frees reply->body (set
- * only on TAPI_OK) with free(). Thread-safe. */
+ * only on TAPI_OK) with free(). trace_header, when not NULL, is sent as X-Amzn-Trace-Id
+ * (X-Ray). Thread-safe. */
 tapi_err tapi_ddb_call(tapi_ddb_client *client, const char *op, const char *json, size_t len,
-                       int64_t deadline_ms, tapi_ddb_reply *reply);
+                       int64_t deadline_ms, const char *trace_header, tapi_ddb_reply *reply);
 
 #endif

@@ -11,6 +11,7 @@
 #ifndef TAPI_STORE_H
 #define TAPI_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,33 @@
 #include "../core/task.h"
 
 typedef struct tapi_store tapi_store;
+
+/* One call a store made to its backend (a DynamoDB operation), as reported to an observer
+ * for metrics and traces. */
+typedef struct tapi_store_call {
+    const char *op;        /* backend operation, e.g. "GetItem" */
+    const char *resource;  /* the table */
+    int64_t start_us;      /* epoch microseconds */
+    int64_t end_us;
+    unsigned attempts;     /* 1 + retries */
+    int status;            /* last HTTP status; 0 when no answer came */
+    bool throttled;        /* an attempt was throttled */
+    bool error;            /* the call ended in a 4xx (conditional check included) */
+    bool fault;            /* the call ended in a 5xx or no answer */
+    /* Filled by the observer's begin, if it wants: a trace header for the request
+     * (X-Amzn-Trace-Id) and the id of the span it opened; "" for none. */
+    char trace_header[160];
+    char span_id[17];
+} tapi_store_call;
+
+/* Set by a door before the store is used; called around every backend call, possibly
+ * from several threads at once (a list queries its shards concurrently). Both may be
+ * NULL. Neither may block or fail the call. */
+typedef struct tapi_store_observer {
+    void (*begin)(void *ctx, tapi_store_call *call);
+    void (*end)(void *ctx, const tapi_store_call *call);
+    void *ctx;
+} tapi_store_observer;
 
 typedef struct tapi_store_ops {
     /* Inserts task (all fields set) unless its id exists. Atomic: after a crash the task
@@ -46,6 +74,7 @@ struct tapi_store {
     /* The key that authenticates page tokens, read (or created) once at open and kept
      * with the data, so tokens survive restarts and work across instances. */
     uint8_t token_key[TAPI_TOKEN_KEY_BYTES];
+    tapi_store_observer observer; /* zero: nobody is told */
 };
 
 static inline void tapi_store_close(tapi_store *store)

@@ -64,7 +64,7 @@ export async function startEmulator({ bootstrap, env = {}, cwd, args = [], comma
       const res = waiting.shift();
       if (res.destroyed) continue;
       const inv = queue.shift();
-      emu.lastTraceId = traceId();
+      emu.lastTraceId = inv.traceHeader || traceId();
       res.writeHead(200, {
         'Content-Type': 'application/json',
         'Lambda-Runtime-Aws-Request-Id': inv.id,
@@ -147,13 +147,14 @@ export async function startEmulator({ bootstrap, env = {}, cwd, args = [], comma
   emu.exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
   emu.process = child;
 
-  /** Queues one event (a string) and resolves with what the bootstrap posted; rejects if
+  /** Queues one event (a string) and resolves with what the bootstrap posted (traceHeader:
+   * the Lambda-Runtime-Trace-Id to send, else a new unsampled one); rejects if
    * the bootstrap exits first, so a broken runtime fails a test instead of hanging it. */
-  emu.invoke = (event, { deadlineMs = Date.now() + 30000 } = {}) => Promise.race([
+  emu.invoke = (event, { deadlineMs = Date.now() + 30000, traceHeader } = {}) => Promise.race([
     new Promise((resolve) => {
       const id = randomUUID();
       pending.set(id, { resolve });
-      queue.push({ id, event, deadlineMs });
+      queue.push({ id, event, deadlineMs, traceHeader });
       dispatch();
     }),
     emu.exited.then(({ code, signal }) => {
