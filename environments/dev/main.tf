@@ -1,4 +1,5 @@
-# The dev stack: table, function and API wired together.
+# The dev stack: table, function, API and monitoring wired together. environments/prod is
+# the same wiring; the two differ only in the values below (and their state key).
 
 provider "aws" {
   region = var.region
@@ -6,14 +7,14 @@ provider "aws" {
   default_tags {
     tags = merge(var.tags, {
       Project     = "tasks-api"
-      Environment = var.environment
+      Environment = "dev"
       ManagedBy   = "terraform"
     })
   }
 }
 
 locals {
-  name = "${var.name_prefix}-${var.environment}"
+  name = "${var.name_prefix}-dev"
   # the zip `make package` (or scripts/package-in-container.sh) builds for this architecture
   package_path = coalesce(var.package_path, var.architecture == "arm64" ? "${path.root}/../../build/lambda-arm64.zip" : "${path.root}/../../build/lambda.zip")
 }
@@ -22,7 +23,7 @@ module "dynamodb" {
   source = "../../modules/dynamodb"
 
   name                        = local.name
-  deletion_protection_enabled = var.deletion_protection_enabled
+  deletion_protection_enabled = false # a dev stack is torn down at will
 }
 
 module "lambda" {
@@ -31,12 +32,13 @@ module "lambda" {
   function_name        = local.name
   package_path         = local.package_path
   architecture         = var.architecture
-  memory_size          = var.lambda_memory_size
-  timeout              = var.lambda_timeout
-  reserved_concurrency = var.lambda_reserved_concurrency
-  log_level            = var.log_level
-  log_retention_days   = var.log_retention_days
-  tracing_enabled      = var.tracing_enabled
+  memory_size          = 256
+  timeout              = 10
+  reserved_concurrency = -1
+  log_level            = "debug"
+  log_retention_days   = 14
+  tracing_enabled      = false
+  live_version         = var.live_version
   environment          = length(var.cors_allowed_origins) > 0 ? { CORS_ALLOW_ORIGIN = var.cors_allowed_origins[0] } : {}
   table_name           = module.dynamodb.table_name
   table_arn            = module.dynamodb.table_arn
@@ -47,14 +49,30 @@ module "api_gateway" {
   source = "../../modules/api-gateway"
 
   name                   = local.name
-  stage_name             = var.environment
+  stage_name             = "dev"
   lambda_function_name   = module.lambda.function_name
+  lambda_qualifier       = module.lambda.alias_name
   lambda_invoke_arn      = module.lambda.invoke_arn
-  throttling_rate_limit  = var.throttling_rate_limit
-  throttling_burst_limit = var.throttling_burst_limit
-  log_retention_days     = var.log_retention_days
-  xray_tracing_enabled   = var.tracing_enabled
+  throttling_rate_limit  = 50
+  throttling_burst_limit = 100
+  log_retention_days     = 14
+  xray_tracing_enabled   = false
   cors_allowed_origins   = var.cors_allowed_origins
   api_key_required       = var.api_key_required
   access_logs_enabled    = var.access_logs_enabled
+}
+
+module "monitoring" {
+  source = "../../modules/monitoring"
+
+  name                    = local.name
+  region                  = var.region
+  function_name           = module.lambda.function_name
+  function_timeout_s      = module.lambda.timeout
+  function_log_group_name = module.lambda.log_group_name
+  api_name                = local.name
+  stage_name              = module.api_gateway.stage_name
+  table_name              = module.dynamodb.table_name
+  alarms_enabled          = false # the dashboard and the topic only
+  alarm_email             = var.alarm_email
 }

@@ -1,3 +1,5 @@
+# environments/prod shares this file (a symbolic link).
+
 output "api_invoke_url" {
   description = "Base URL of the API: curl \"$(terraform output -raw api_invoke_url)/tasks\"."
   value       = module.api_gateway.invoke_url
@@ -42,4 +44,24 @@ output "function_log_group_name" {
 output "region" {
   description = "Region of the stack."
   value       = var.region
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic of the alarms: subscribe a pager or chat to it."
+  value       = module.monitoring.alarm_topic_arn
+}
+
+output "dashboard_name" {
+  description = "The CloudWatch dashboard."
+  value       = module.monitoring.dashboard_name
+}
+
+output "live_version" {
+  description = "The function version the live alias (and so the API) serves."
+  value       = module.lambda.live_version
+}
+
+output "latest_version" {
+  description = "The newest published function version."
+  value       = module.lambda.latest_version
 }

@@ -1,3 +1,6 @@
+# The inputs of an environment; environments/prod shares this file (a symbolic link), so
+# dev and prod take the same inputs and differ only in the values in their main.tf.
+
 variable "region" {
   description = "AWS region of the stack. No default, so nothing lands in a region by accident: set it in terraform.tfvars (copy terraform.tfvars.example) or with -var."
   type        = string
@@ -5,17 +8,6 @@ variable "region" {
   validation {
     condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
     error_message = "region must look like an AWS region, e.g. eu-west-1."
-  }
-}
-
-variable "environment" {
-  description = "Environment name: the stage name and a suffix of every resource name."
-  type        = string
-  default     = "dev"
-
-  validation {
-    condition     = can(regex("^[a-z0-9]{1,16}$", var.environment))
-    error_message = "environment must be 1-16 lowercase letters or digits."
   }
 }
 
@@ -47,60 +39,6 @@ variable "package_path" {
   default     = null
 }
 
-variable "deletion_protection_enabled" {
-  description = "Protect the table from deletion (off for a dev stack you tear down)."
-  type        = bool
-  default     = false
-}
-
-variable "lambda_memory_size" {
-  description = "Function memory in MB."
-  type        = number
-  default     = 256
-}
-
-variable "lambda_timeout" {
-  description = "Function timeout in seconds."
-  type        = number
-  default     = 10
-}
-
-variable "lambda_reserved_concurrency" {
-  description = "Reserved concurrency (-1: unreserved). A small dev cap bounds cost."
-  type        = number
-  default     = -1
-}
-
-variable "log_level" {
-  description = "LOG_LEVEL of the function."
-  type        = string
-  default     = "info"
-}
-
-variable "log_retention_days" {
-  description = "Retention of the function's and the API's log groups."
-  type        = number
-  default     = 14
-}
-
-variable "tracing_enabled" {
-  description = "X-Ray tracing on the function and the stage."
-  type        = bool
-  default     = false
-}
-
-variable "throttling_rate_limit" {
-  description = "Stage-wide requests per second."
-  type        = number
-  default     = 50
-}
-
-variable "throttling_burst_limit" {
-  description = "Stage-wide burst."
-  type        = number
-  default     = 100
-}
-
 variable "cors_allowed_origins" {
   description = "At most one origin allowed by CORS; empty disables CORS."
   type        = list(string)
@@ -117,6 +55,18 @@ variable "access_logs_enabled" {
   description = "API access logs. They need the account root (environments/account) applied once per account and region; without it the plan stops and says so. false skips them."
   type        = bool
   default     = true
+}
+
+variable "alarm_email" {
+  description = "Email address subscribed to the alarm topic (confirm the mail AWS sends); null for none."
+  type        = string
+  default     = null
+}
+
+variable "live_version" {
+  description = "Pin the live alias to this published version (a rollback); null follows the newest."
+  type        = string
+  default     = null
 }
 
 variable "tags" {

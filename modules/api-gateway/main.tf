@@ -127,6 +127,7 @@ resource "aws_lambda_permission" "api" {
   statement_id  = "AllowInvokeFrom-${var.name}"
   action        = "lambda:InvokeFunction"
   function_name = var.lambda_function_name
+  qualifier     = var.lambda_qualifier # the alias only: $LATEST and old versions stay closed
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/*"
 }
@@ -248,15 +249,20 @@ resource "aws_api_gateway_stage" "this" {
       format = jsonencode({
         requestId          = "$context.requestId"
         ip                 = "$context.identity.sourceIp"
+        userAgent          = "$context.identity.userAgent"
         requestTime        = "$context.requestTime"
         httpMethod         = "$context.httpMethod"
         resourcePath       = "$context.resourcePath"
         path               = "$context.path"
         status             = "$context.status"
         responseLength     = "$context.responseLength"
+        responseLatency    = "$context.responseLatency"
         integrationLatency = "$context.integration.latency"
         integrationStatus  = "$context.integration.status"
+        integrationError   = "$context.integration.error"
         errorType          = "$context.error.responseType"
+        errorMessage       = "$context.error.message"
+        xrayTraceId        = "$context.xrayTraceId"
       })
     }
   }

@@ -24,8 +24,18 @@ variable "lambda_function_name" {
   type        = string
 }
 
+variable "lambda_qualifier" {
+  description = "The alias the API invokes (the lambda module's alias_name); the invoke permission is scoped to it."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_-]{0,127}$", var.lambda_qualifier))
+    error_message = "lambda_qualifier must be an alias name."
+  }
+}
+
 variable "lambda_invoke_arn" {
-  description = "Invoke ARN of the function (the lambda module's invoke_arn output)."
+  description = "Invoke ARN of the function's alias (the lambda module's invoke_arn output)."
   type        = string
 
   validation {

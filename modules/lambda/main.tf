@@ -82,6 +82,7 @@ resource "aws_lambda_function" "this" {
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrency
+  publish                        = true # every change is a numbered version; the alias picks one
 
   environment {
     variables = merge(var.environment, {
@@ -89,6 +90,8 @@ resource "aws_lambda_function" "this" {
       TASKS_STORE      = "dynamodb"
       TASKS_DDB_SHARDS = tostring(var.list_shards)
       LOG_LEVEL        = var.log_level
+      # CloudWatch Embedded Metric Format lines, one per invocation
+      TASKS_METRICS_NAMESPACE = var.metrics_namespace
     })
   }
 
@@ -109,4 +112,13 @@ resource "aws_lambda_function" "this" {
     aws_iam_role_policy.this,
     aws_iam_role_policy_attachment.xray,
   ]
+}
+
+# What API Gateway invokes: the alias, never $LATEST. A deploy publishes a new version and
+# moves the alias to it; a rollback points the alias back (live_version).
+resource "aws_lambda_alias" "live" {
+  name             = var.alias_name
+  description      = "The version API Gateway serves"
+  function_name    = aws_lambda_function.this.function_name
+  function_version = coalesce(var.live_version, aws_lambda_function.this.version)
 }

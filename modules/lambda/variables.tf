@@ -138,6 +138,39 @@ variable "tracing_enabled" {
   default     = false
 }
 
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the function's Embedded Metric Format metrics (TASKS_METRICS_NAMESPACE)."
+  type        = string
+  default     = "TasksApi"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace))
+    error_message = "metrics_namespace must be 1-255 characters of A-Z a-z 0-9 . _ / # : -."
+  }
+}
+
+variable "alias_name" {
+  description = "Alias API Gateway invokes."
+  type        = string
+  default     = "live"
+
+  validation {
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_-]{0,127}$", var.alias_name)) && var.alias_name != "$LATEST"
+    error_message = "alias_name must be a Lambda alias name (a letter, then letters, digits, '_' or '-')."
+  }
+}
+
+variable "live_version" {
+  description = "Pin the alias to this published version (a rollback: a number from aws lambda list-versions-by-function); null follows the newest version."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.live_version == null || can(regex("^[0-9]+$", var.live_version))
+    error_message = "live_version must be a published version number, or null."
+  }
+}
+
 variable "tags" {
   description = "Tags for every taggable resource of this module."
   type        = map(string)

@@ -379,6 +379,7 @@ function checkLambdaDependsOn(problems, rel, parsed) {
 const SERVICE_OF = [
   [/^aws_dynamodb_/, 'dynamodb'], [/^aws_lambda_/, 'lambda'], [/^aws_iam_/, 'iam'],
   [/^aws_cloudwatch_log_/, 'logs'], [/^aws_api_gateway_/, 'apigateway'], [/^aws_s3_/, 's3'],
+  [/^aws_cloudwatch_(metric_alarm|dashboard)$/, 'cloudwatch'], [/^aws_sns_/, 'sns'],
 ];
 
 function checkDeployerPolicy(problems, root, parsedByDir) {
@@ -410,6 +411,64 @@ function checkDeployerPolicy(problems, root, parsedByDir) {
     }
   }
   for (const svc of used) if (!allowed.has(svc)) problems.push(`docs/deployer-policy.json: the Terraform uses ${svc} but the deployer policy allows none of its actions`);
+}
+
+// Production is the one someone is on call for: these settings must hold there.
+function checkProdSettings(problems, rel, parsed) {
+  if (rel !== 'environments/prod') return;
+  const p = (msg) => problems.push(`${rel}: ${msg}`);
+  const mod = (name) => (parsed.module[name] || {}).body || {};
+  if (mod('dynamodb').deletion_protection_enabled !== true) p('the table needs deletion_protection_enabled = true');
+  const fn = mod('lambda');
+  if (fn.tracing_enabled !== true) p('the function needs tracing_enabled = true');
+  if (!(Number(fn.reserved_concurrency) > 0)) p('the function needs a reserved_concurrency above 0');
+  if (!(Number(fn.log_retention_days) >= 30)) p('the function\'s logs need log_retention_days >= 30');
+  const api = mod('api_gateway');
+  if (api.xray_tracing_enabled !== true) p('the stage needs xray_tracing_enabled = true');
+  if (!(Number(api.log_retention_days) >= 30)) p('the access logs need log_retention_days >= 30');
+  if (mod('monitoring').alarms_enabled !== true) p('alarms must be on (alarms_enabled = true)');
+}
+
+// Every environment is watched, and the watching module has every alarm an on-call
+// person needs, each sent to the topic, with missing data handled explicitly.
+const NEEDED_ALARMS = ['AWS/Lambda Errors', 'AWS/Lambda Throttles', 'AWS/Lambda Duration p99', 'AWS/ApiGateway 5XXError',
+  'AWS/ApiGateway Latency p99', 'InitErrors'];
+function checkMonitoring(problems, rel, parsed) {
+  const p = (msg) => problems.push(`${rel}: ${msg}`);
+  if (rel.startsWith('environments/') && rel !== ACCOUNT_ROOT && !parsed.module.monitoring) p('has no monitoring module');
+  const alarmRes = (parsed.resource.aws_cloudwatch_metric_alarm || {}).this;
+  if (!alarmRes) return;
+  const alarms = Object.values(parsed.locals.alarms || {});
+  const have = new Set(alarms.map((a) => (a.metric === 'InitErrors' ? 'InitErrors' : `${a.namespace} ${a.metric}${a.extended ? ` ${a.extended}` : ''}`)));
+  for (const need of NEEDED_ALARMS) if (!have.has(need)) p(`no alarm on ${need}`);
+  for (const a of alarms) if (!['notBreaching', 'breaching', 'ignore', 'missing'].includes(a.missing)) p(`alarm on ${a.metric} does not say how to treat missing data`);
+  const ddb = new Set(Object.values(parsed.locals.dynamodb_alarms || {}).map((a) => a.metric));
+  for (const m of ['ThrottledRequests', 'SystemErrors']) if (!ddb.has(m)) p(`no alarm on AWS/DynamoDB ${m}`);
+  if (!JSON.stringify(alarmRes.body.alarm_actions || '').includes('aws_sns_topic.')) p('alarms must notify the SNS topic (alarm_actions)');
+  if (alarmRes.body.treat_missing_data === undefined) p('alarms must set treat_missing_data');
+  const filters = Object.values(parsed.resource.aws_cloudwatch_log_metric_filter || {});
+  if (!filters.some((f) => String(f.body.pattern).includes('init failed'))) p('no log metric filter on the bootstrap\'s init failures');
+  if (!parsed.resource.aws_cloudwatch_dashboard) p('no CloudWatch dashboard');
+}
+
+// Versioned deploys: the API invokes an alias of a published version, never $LATEST.
+function checkAlias(problems, rel, parsed) {
+  const p = (msg) => problems.push(`${rel}: ${msg}`);
+  const fn = (parsed.resource.aws_lambda_function || {}).this;
+  if (fn) {
+    if (fn.body.publish !== true) p('the function must publish versions (publish = true)');
+    if (!parsed.resource.aws_lambda_alias) p('the function needs an alias for the API to invoke');
+    const out = (parsed.output.invoke_arn || {}).body;
+    if (!out || !String(out.value).includes('aws_lambda_alias.')) p('output invoke_arn must be the alias\'s invoke ARN');
+  }
+  for (const [name, { body }] of Object.entries(parsed.resource.aws_lambda_permission || {})) {
+    if (!body.qualifier) p(`aws_lambda_permission.${name} must be scoped to the alias (qualifier)`);
+  }
+  for (const [name, { body }] of Object.entries(parsed.module)) {
+    if (String(body.source).endsWith('/api-gateway') && !String(body.lambda_qualifier || '').includes('alias_name')) {
+      p(`module ${name} must pass the alias as lambda_qualifier`);
+    }
+  }
 }
 
 /** Validates every module and environment under root; returns a list of problems. */
@@ -446,6 +505,20 @@ export async function validateTree(root) {
     checkApiGateway(problems, rel, parsed);
     checkLambdaDependsOn(problems, rel, parsed);
     checkContractListsGatewayResponses(problems, rel, parsed, root);
+    checkProdSettings(problems, rel, parsed);
+    checkMonitoring(problems, rel, parsed);
+    checkAlias(problems, rel, parsed);
+  }
+  // each environment keeps its own state
+  const keys = new Map();
+  for (const d of dirs) {
+    const f = path.join(d, 'backend.hcl.example');
+    if (!fs.existsSync(f)) continue;
+    const key = (/^key\s*=\s*"([^"]+)"/m.exec(fs.readFileSync(f, 'utf8')) || [])[1];
+    const rel = path.relative(root, d);
+    if (!key) problems.push(`${rel}: backend.hcl.example has no key`);
+    else if (keys.has(key)) problems.push(`${rel}: backend.hcl.example shares its state key with ${keys.get(key)}`);
+    else keys.set(key, rel);
   }
   checkDeployerPolicy(problems, root, parsedByDir);
   return problems;

@@ -1,0 +1,78 @@
+# The prod stack: table, function, API and monitoring wired together. environments/dev is
+# the same wiring; the two differ only in the values below (and their state key).
+
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = merge(var.tags, {
+      Project     = "tasks-api"
+      Environment = "prod"
+      ManagedBy   = "terraform"
+    })
+  }
+}
+
+locals {
+  name = "${var.name_prefix}-prod"
+  # the zip `make package` (or scripts/package-in-container.sh) builds for this architecture
+  package_path = coalesce(var.package_path, var.architecture == "arm64" ? "${path.root}/../../build/lambda-arm64.zip" : "${path.root}/../../build/lambda.zip")
+}
+
+module "dynamodb" {
+  source = "../../modules/dynamodb"
+
+  name                        = local.name
+  deletion_protection_enabled = true # DeleteTable is refused; turn off on purpose only
+}
+
+module "lambda" {
+  source = "../../modules/lambda"
+
+  function_name        = local.name
+  package_path         = local.package_path
+  architecture         = var.architecture
+  memory_size          = 512
+  timeout              = 10
+  reserved_concurrency = 100 # bounds cost and protects the account's other functions
+  log_level            = "info"
+  log_retention_days   = 90
+  tracing_enabled      = true
+  live_version         = var.live_version
+  environment          = length(var.cors_allowed_origins) > 0 ? { CORS_ALLOW_ORIGIN = var.cors_allowed_origins[0] } : {}
+  table_name           = module.dynamodb.table_name
+  table_arn            = module.dynamodb.table_arn
+  table_index_arns     = module.dynamodb.index_arns
+}
+
+module "api_gateway" {
+  source = "../../modules/api-gateway"
+
+  name                   = local.name
+  stage_name             = "prod"
+  lambda_function_name   = module.lambda.function_name
+  lambda_qualifier       = module.lambda.alias_name
+  lambda_invoke_arn      = module.lambda.invoke_arn
+  throttling_rate_limit  = 500
+  throttling_burst_limit = 1000
+  log_retention_days     = 90
+  xray_tracing_enabled   = true
+  cors_allowed_origins   = var.cors_allowed_origins
+  api_key_required       = var.api_key_required
+  access_logs_enabled    = var.access_logs_enabled
+}
+
+module "monitoring" {
+  source = "../../modules/monitoring"
+
+  name                    = local.name
+  region                  = var.region
+  function_name           = module.lambda.function_name
+  function_timeout_s      = module.lambda.timeout
+  function_log_group_name = module.lambda.log_group_name
+  api_name                = local.name
+  stage_name              = module.api_gateway.stage_name
+  table_name              = module.dynamodb.table_name
+  alarms_enabled          = true
+  alarm_email             = var.alarm_email
+}

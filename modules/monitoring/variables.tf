@@ -1,0 +1,142 @@
+variable "name" {
+  description = "Prefix of the alarm, topic, filter and dashboard names (e.g. tasks-api-prod)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,200}$", var.name))
+    error_message = "name must be 1-200 characters of A-Z a-z 0-9 _ -."
+  }
+}
+
+variable "region" {
+  description = "Region of the watched resources (the dashboard's widgets)."
+  type        = string
+}
+
+variable "function_name" {
+  description = "The Lambda function (also the Service dimension of its EMF metrics)."
+  type        = string
+}
+
+variable "function_timeout_s" {
+  description = "The function's timeout; the duration alarm fires near it."
+  type        = number
+}
+
+variable "function_log_group_name" {
+  description = "The function's log group, for the init-error metric filter."
+  type        = string
+}
+
+variable "api_name" {
+  description = "The REST API's name (ApiName dimension)."
+  type        = string
+}
+
+variable "stage_name" {
+  description = "The stage (Stage dimension)."
+  type        = string
+}
+
+variable "table_name" {
+  description = "The tasks table."
+  type        = string
+}
+
+variable "metrics_namespace" {
+  description = "Namespace of the function's EMF metrics and of InitErrors."
+  type        = string
+  default     = "TasksApi"
+}
+
+variable "alarms_enabled" {
+  description = "Create the alarms (the topic, filter and dashboard exist either way)."
+  type        = bool
+  default     = true
+}
+
+variable "alarm_email" {
+  description = "Email address subscribed to the alarm topic (confirm the mail AWS sends); null for none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be an email address, or null."
+  }
+}
+
+variable "alarm_period_s" {
+  description = "Period of every alarm's statistic, in seconds."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = contains([60, 300, 900, 3600], var.alarm_period_s)
+    error_message = "alarm_period_s must be 60, 300, 900 or 3600."
+  }
+}
+
+variable "alarm_evaluation_periods" {
+  description = "Periods in a row an alarm's condition must hold."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.alarm_evaluation_periods >= 1 && var.alarm_evaluation_periods <= 24
+    error_message = "alarm_evaluation_periods must be 1..24."
+  }
+}
+
+variable "lambda_errors_threshold" {
+  description = "Function errors per period that raise the alarm."
+  type        = number
+  default     = 5
+}
+
+variable "lambda_throttles_threshold" {
+  description = "Throttled invocations per period that raise the alarm."
+  type        = number
+  default     = 1
+}
+
+variable "duration_alarm_ratio" {
+  description = "The duration alarm fires when p99 reaches this share of the timeout."
+  type        = number
+  default     = 0.8
+
+  validation {
+    condition     = var.duration_alarm_ratio > 0 && var.duration_alarm_ratio < 1
+    error_message = "duration_alarm_ratio must be between 0 and 1."
+  }
+}
+
+variable "api_5xx_threshold" {
+  description = "5xx answers per period that raise the alarm."
+  type        = number
+  default     = 5
+}
+
+variable "api_latency_p99_ms" {
+  description = "API p99 latency (ms) that raises the alarm."
+  type        = number
+  default     = 2000
+}
+
+variable "dynamodb_throttles_threshold" {
+  description = "Throttled DynamoDB requests per period and operation that raise the alarm."
+  type        = number
+  default     = 1
+}
+
+variable "dynamodb_system_errors_threshold" {
+  description = "DynamoDB system errors per period and operation that raise the alarm."
+  type        = number
+  default     = 1
+}
+
+variable "tags" {
+  description = "Tags for every taggable resource of this module."
+  type        = map(string)
+  default     = {}
+}
