@@ -1,5 +1,6 @@
-# The dev stack: table, function, API and monitoring wired together. environments/prod is
-# the same wiring; the two differ only in the values below (and their state key).
+# One environment: table, function, API and monitoring wired together. environments/dev
+# and environments/prod share this file; they differ only in the values of their
+# environment.auto.tfvars (and their state key).
 
 provider "aws" {
   region = var.region
@@ -7,14 +8,14 @@ provider "aws" {
   default_tags {
     tags = merge(var.tags, {
       Project     = "tasks-api"
-      Environment = "dev"
+      Environment = var.environment
       ManagedBy   = "terraform"
     })
   }
 }
 
 locals {
-  name = "${var.name_prefix}-dev"
+  name = "${var.name_prefix}-${var.environment}"
   # the zip `make package` (or scripts/package-in-container.sh) builds for this architecture
   package_path = coalesce(var.package_path, var.architecture == "arm64" ? "${path.root}/../../build/lambda-arm64.zip" : "${path.root}/../../build/lambda.zip")
 }
@@ -23,7 +24,7 @@ module "dynamodb" {
   source = "../../modules/dynamodb"
 
   name                        = local.name
-  deletion_protection_enabled = false # a dev stack is torn down at will
+  deletion_protection_enabled = var.deletion_protection_enabled
 }
 
 module "lambda" {
@@ -32,12 +33,12 @@ module "lambda" {
   function_name        = local.name
   package_path         = local.package_path
   architecture         = var.architecture
-  memory_size          = 256
-  timeout              = 10
-  reserved_concurrency = -1
-  log_level            = "debug"
-  log_retention_days   = 14
-  tracing_enabled      = false
+  memory_size          = var.lambda_memory_size
+  timeout              = var.lambda_timeout
+  reserved_concurrency = var.lambda_reserved_concurrency
+  log_level            = var.log_level
+  log_retention_days   = var.log_retention_days
+  tracing_enabled      = var.tracing_enabled
   live_version         = var.live_version
   environment          = length(var.cors_allowed_origins) > 0 ? { CORS_ALLOW_ORIGIN = var.cors_allowed_origins[0] } : {}
   table_name           = module.dynamodb.table_name
@@ -49,14 +50,14 @@ module "api_gateway" {
   source = "../../modules/api-gateway"
 
   name                   = local.name
-  stage_name             = "dev"
+  stage_name             = var.environment
   lambda_function_name   = module.lambda.function_name
   lambda_qualifier       = module.lambda.alias_name
   lambda_invoke_arn      = module.lambda.invoke_arn
-  throttling_rate_limit  = 50
-  throttling_burst_limit = 100
-  log_retention_days     = 14
-  xray_tracing_enabled   = false
+  throttling_rate_limit  = var.throttling_rate_limit
+  throttling_burst_limit = var.throttling_burst_limit
+  log_retention_days     = var.log_retention_days
+  xray_tracing_enabled   = var.tracing_enabled
   cors_allowed_origins   = var.cors_allowed_origins
   api_key_required       = var.api_key_required
   access_logs_enabled    = var.access_logs_enabled
@@ -73,6 +74,6 @@ module "monitoring" {
   api_name                = local.name
   stage_name              = module.api_gateway.stage_name
   table_name              = module.dynamodb.table_name
-  alarms_enabled          = false # the dashboard and the topic only
+  alarms_enabled          = var.alarms_enabled
   alarm_email             = var.alarm_email
 }

@@ -1,5 +1,94 @@
-# The inputs of an environment; environments/prod shares this file (a symbolic link), so
-# dev and prod take the same inputs and differ only in the values in their main.tf.
+# The inputs of an environment; environments/prod shares this file (a symbolic link).
+# The first group has no defaults: each environment sets them in its committed
+# environment.auto.tfvars, which is all that tells dev from prod. The second group is
+# for the person deploying (terraform.tfvars or -var).
+
+variable "environment" {
+  description = "Environment name: the stage name and a suffix of every resource name."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9]{1,16}$", var.environment))
+    error_message = "environment must be 1-16 lowercase letters or digits."
+  }
+}
+
+variable "deletion_protection_enabled" {
+  description = "Refuse DeleteTable (turn off on purpose only, to tear the stack down)."
+  type        = bool
+}
+
+variable "lambda_memory_size" {
+  description = "Function memory in MB (CPU scales with it)."
+  type        = number
+
+  validation {
+    condition     = var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240
+    error_message = "lambda_memory_size must be 128..10240."
+  }
+}
+
+variable "lambda_timeout" {
+  description = "Function timeout in seconds (API Gateway gives up after 29)."
+  type        = number
+
+  validation {
+    condition     = var.lambda_timeout >= 1 && var.lambda_timeout <= 29
+    error_message = "lambda_timeout must be 1..29."
+  }
+}
+
+variable "lambda_reserved_concurrency" {
+  description = "Reserved concurrency: -1 unreserved, or a limit (bounds cost, protects other functions)."
+  type        = number
+
+  validation {
+    condition     = var.lambda_reserved_concurrency == -1 || var.lambda_reserved_concurrency >= 1
+    error_message = "lambda_reserved_concurrency must be -1 or at least 1."
+  }
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL of the function."
+  type        = string
+
+  validation {
+    condition     = contains(["debug", "info", "warn", "error"], var.log_level)
+    error_message = "log_level must be debug, info, warn or error."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's and the API's log groups."
+  type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+}
+
+variable "tracing_enabled" {
+  description = "X-Ray tracing on the function and the stage."
+  type        = bool
+}
+
+variable "throttling_rate_limit" {
+  description = "Stage-wide requests per second."
+  type        = number
+}
+
+variable "throttling_burst_limit" {
+  description = "Stage-wide burst."
+  type        = number
+}
+
+variable "alarms_enabled" {
+  description = "Alarms to the SNS topic (the topic and the dashboard exist either way)."
+  type        = bool
+}
+
+# ---- set by the person deploying ----
 
 variable "region" {
   description = "AWS region of the stack. No default, so nothing lands in a region by accident: set it in terraform.tfvars (copy terraform.tfvars.example) or with -var."

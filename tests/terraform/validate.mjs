@@ -67,7 +67,11 @@ export function schemaOf(kind, type) {
 // ---- parsing ----
 
 async function parseDir(dir) {
-  const merged = { resource: {}, data: {}, variable: {}, output: {}, module: {}, locals: {}, files: {} };
+  const merged = { resource: {}, data: {}, variable: {}, output: {}, module: {}, locals: {}, files: {}, tfvars: {} };
+  // the values an environment commits (environment.auto.tfvars): loaded by Terraform itself
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.auto.tfvars')).sort()) {
+    Object.assign(merged.tfvars, await hcl2json.parse(f, fs.readFileSync(path.join(dir, f), 'utf8')));
+  }
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.tf')).sort()) {
     const text = fs.readFileSync(path.join(dir, f), 'utf8');
     const j = await hcl2json.parse(f, text);
@@ -414,19 +418,37 @@ function checkDeployerPolicy(problems, root, parsedByDir) {
 }
 
 // Production is the one someone is on call for: these settings must hold there.
+// Production is the one someone is on call for: these settings must hold there. The
+// value a module gets is followed through the environment's variable to its tfvars.
 function checkProdSettings(problems, rel, parsed) {
   if (rel !== 'environments/prod') return;
   const p = (msg) => problems.push(`${rel}: ${msg}`);
-  const mod = (name) => (parsed.module[name] || {}).body || {};
-  if (mod('dynamodb').deletion_protection_enabled !== true) p('the table needs deletion_protection_enabled = true');
-  const fn = mod('lambda');
-  if (fn.tracing_enabled !== true) p('the function needs tracing_enabled = true');
-  if (!(Number(fn.reserved_concurrency) > 0)) p('the function needs a reserved_concurrency above 0');
-  if (!(Number(fn.log_retention_days) >= 30)) p('the function\'s logs need log_retention_days >= 30');
-  const api = mod('api_gateway');
-  if (api.xray_tracing_enabled !== true) p('the stage needs xray_tracing_enabled = true');
-  if (!(Number(api.log_retention_days) >= 30)) p('the access logs need log_retention_days >= 30');
-  if (mod('monitoring').alarms_enabled !== true) p('alarms must be on (alarms_enabled = true)');
+  const value = (module, arg) => {
+    const v = ((parsed.module[module] || {}).body || {})[arg];
+    const ref = /^\$\{var\.(\w+)\}$/.exec(String(v));
+    return ref ? parsed.tfvars[ref[1]] ?? (parsed.variable[ref[1]] || {}).body?.default : v;
+  };
+  if (value('dynamodb', 'deletion_protection_enabled') !== true) p('the table needs deletion_protection_enabled = true');
+  if (value('lambda', 'tracing_enabled') !== true) p('the function needs tracing_enabled = true');
+  if (!(Number(value('lambda', 'reserved_concurrency')) > 0)) p('the function needs a reserved_concurrency above 0');
+  if (!(Number(value('lambda', 'log_retention_days')) >= 30)) p('the function\'s logs need log_retention_days >= 30');
+  if (value('api_gateway', 'xray_tracing_enabled') !== true) p('the stage needs xray_tracing_enabled = true');
+  if (!(Number(value('api_gateway', 'log_retention_days')) >= 30)) p('the access logs need log_retention_days >= 30');
+  if (value('monitoring', 'alarms_enabled') !== true) p('alarms must be on (alarms_enabled = true)');
+}
+
+// An environment's committed values set every input that has no default, but the region,
+// which is the deployer's (terraform.tfvars or -var).
+function checkEnvironmentValues(problems, rel, parsed) {
+  if (!rel.startsWith('environments/') || rel === ACCOUNT_ROOT) return;
+  for (const [name, { body }] of Object.entries(parsed.variable)) {
+    if (name !== 'region' && body.default === undefined && !(name in parsed.tfvars)) {
+      problems.push(`${rel}: environment.auto.tfvars does not set "${name}"`);
+    }
+  }
+  for (const name of Object.keys(parsed.tfvars)) {
+    if (!parsed.variable[name]) problems.push(`${rel}: environment.auto.tfvars sets undeclared "${name}"`);
+  }
 }
 
 // Every environment is watched, and the watching module has every alarm an on-call
@@ -506,6 +528,7 @@ export async function validateTree(root) {
     checkLambdaDependsOn(problems, rel, parsed);
     checkContractListsGatewayResponses(problems, rel, parsed, root);
     checkProdSettings(problems, rel, parsed);
+    checkEnvironmentValues(problems, rel, parsed);
     checkMonitoring(problems, rel, parsed);
     checkAlias(problems, rel, parsed);
   }

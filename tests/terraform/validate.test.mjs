@@ -12,7 +12,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 function brokenCopy(file, from, to) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-broken-'));
-  for (const d of ['modules', 'environments', 'src/store', 'docs']) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true });
+  for (const d of ['modules', 'environments', 'src/store', 'docs']) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true, verbatimSymlinks: true });
   const target = path.join(dir, file);
   const text = fs.readFileSync(target, 'utf8');
   // a string is replaced once; a /g RegExp everywhere
@@ -83,12 +83,18 @@ const CASES = [
     /the Terraform uses dynamodb but the deployer policy allows none of its actions/],
   ['a deployer policy that allows a whole service', 'docs/deployer-policy.json', '"lambda:CreateFunction",', '"lambda:*",',
     /statement Function allows all of "lambda:\*"/],
-  ['prod without deletion protection', 'environments/prod/main.tf', 'deletion_protection_enabled = true', 'deletion_protection_enabled = false',
+  ['prod without deletion protection', 'environments/prod/environment.auto.tfvars', 'deletion_protection_enabled = true', 'deletion_protection_enabled = false',
     /environments\/prod: the table needs deletion_protection_enabled = true/],
-  ['prod without tracing', 'environments/prod/main.tf', '  tracing_enabled      = true', '  tracing_enabled      = false', /environments\/prod: the function needs tracing_enabled = true/],
-  ['prod without reserved concurrency', 'environments/prod/main.tf', 'reserved_concurrency = 100', 'reserved_concurrency = -1', /environments\/prod: the function needs a reserved_concurrency above 0/],
-  ['prod with short log retention', 'environments/prod/main.tf', '  log_retention_days   = 90', '  log_retention_days   = 14', /environments\/prod: the function's logs need log_retention_days >= 30/],
-  ['prod without alarms', 'environments/prod/main.tf', 'alarms_enabled          = true', 'alarms_enabled          = false', /environments\/prod: alarms must be on/],
+  ['prod without tracing', 'environments/prod/environment.auto.tfvars', 'tracing_enabled             = true', 'tracing_enabled             = false',
+    /environments\/prod: the function needs tracing_enabled = true/],
+  ['prod without reserved concurrency', 'environments/prod/environment.auto.tfvars', 'lambda_reserved_concurrency = 100', 'lambda_reserved_concurrency = -1',
+    /environments\/prod: the function needs a reserved_concurrency above 0/],
+  ['prod with short log retention', 'environments/prod/environment.auto.tfvars', 'log_retention_days          = 90', 'log_retention_days          = 14',
+    /environments\/prod: the function's logs need log_retention_days >= 30/],
+  ['prod without alarms', 'environments/prod/environment.auto.tfvars', 'alarms_enabled              = true', 'alarms_enabled              = false',
+    /environments\/prod: alarms must be on/],
+  ['an environment that leaves a setting unset', 'environments/dev/environment.auto.tfvars', 'lambda_timeout              = 10\n', '',
+    /environments\/dev: environment\.auto\.tfvars does not set "lambda_timeout"/],
   ['prod sharing dev\'s state key', 'environments/prod/backend.hcl.example', 'tasks-api/prod/', 'tasks-api/dev/', /environments\/prod: backend\.hcl\.example shares its state key with environments\/dev/],
   ['an environment without monitoring', 'environments/dev/main.tf', 'module "monitoring" {', 'module "watching" {', /environments\/dev: has no monitoring module/],
   ['no alarm on function errors', 'modules/monitoring/main.tf', 'metric = "Errors"', 'metric = "Invocations"', /no alarm on AWS\/Lambda Errors/],
