@@ -310,6 +310,24 @@ function checkNoDefaultRegion(problems, rel, parsed) {
   else if (v.body.default !== undefined) problems.push(`${rel}: variable "region" must have no default (got ${JSON.stringify(v.body.default)})`);
 }
 
+// The state bucket holds every environment's state (and so their secrets): versioned,
+// encrypted, never public, TLS only.
+function checkStateBucket(problems, rel, parsed) {
+  if (!parsed.resource.aws_s3_bucket) return;
+  const p = (msg) => problems.push(`${rel}: ${msg}`);
+  const one = (type) => Object.values(parsed.resource[type] || {})[0]?.body;
+  const versioning = one('aws_s3_bucket_versioning');
+  if (versioning?.versioning_configuration?.[0]?.status !== 'Enabled') p('the state bucket needs versioning Enabled');
+  if (!one('aws_s3_bucket_server_side_encryption_configuration')) p('the state bucket needs server-side encryption');
+  const pab = one('aws_s3_bucket_public_access_block');
+  if (!pab || !['block_public_acls', 'block_public_policy', 'ignore_public_acls', 'restrict_public_buckets'].every((k) => pab[k] === true)) {
+    p('the state bucket needs every public access block on');
+  }
+  const tlsOnly = statementsOf(parsed).some(({ st }) => st.effect === 'Deny' &&
+    (st.condition || []).some((c) => c.variable === 'aws:SecureTransport' && JSON.stringify(c.values) === '["false"]'));
+  if (!tlsOnly || !one('aws_s3_bucket_policy')) p('the state bucket needs a policy that denies requests without TLS');
+}
+
 // use_lockfile (S3 native locking) needs Terraform 1.10
 function checkRequiredVersion(problems, rel, parsed) {
   const tf = (parsed.files['versions.tf'] || {}).terraform || [];
@@ -524,6 +542,7 @@ export async function validateTree(root) {
     checkAccountLevel(problems, rel, parsed);
     checkRequiredVersion(problems, rel, parsed);
     checkNoDefaultRegion(problems, rel, parsed);
+    checkStateBucket(problems, rel, parsed);
     checkApiGateway(problems, rel, parsed);
     checkLambdaDependsOn(problems, rel, parsed);
     checkContractListsGatewayResponses(problems, rel, parsed, root);
