@@ -94,10 +94,12 @@ const env = {
   AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench', AWS_SESSION_TOKEN: 'bench-token',
   AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${db.address().port}`, LOG_LEVEL: 'warn',
 };
-await promisify(execFile)(path.join(ROOT, 'build/tasks-api'), ['create-table'], { env: { ...process.env, ...env } });
+// each side has a table of its own: the baseline's scan must not meet our meta item
+const pyEnv = { ...env, TABLE_NAME: 'bench-python' };
+for (const e of [env, pyEnv]) await promisify(execFile)(path.join(ROOT, 'build/tasks-api'), ['create-table'], { env: { ...process.env, ...e } });
 
 const c = await measure('c-bootstrap', { bootstrap }, env);
-const py = await measure('python-boto3', { command: '/usr/bin/python3', args: [path.join(ROOT, 'bench/baseline/bootstrap.py')] }, env);
+const py = await measure('python-boto3', { command: '/usr/bin/python3', args: [path.join(ROOT, 'bench/baseline/bootstrap.py')] }, pyEnv);
 await new Promise((r) => db.close(r));
 
 const stub = await startStub();
