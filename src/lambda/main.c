@@ -1,7 +1,8 @@
 /* build/bootstrap: the Lambda composition root. Everything expensive (configuration, the
- * store with its connections and TLS context, the page-token key) happens once at init;
- * then the Runtime API loop turns each API Gateway event into a core request and posts
- * the proxy response. Bad configuration is reported to /init/error before exiting. */
+ * store with its connections and TLS context, the page-token key, the X-Ray socket)
+ * happens once at init; then the Runtime API loop turns each API Gateway event into a
+ * core request, posts the proxy response, and writes the invocation's log and metrics
+ * lines. Bad configuration is reported to /init/error before exiting. */
 /* The deployable package is built without SQLite (TAPI_WITH_SQLITE=0): Lambda has no
  * durable disk, and leaving it out keeps lambda.zip under 3 MB. Test builds keep it. */
 #ifndef TAPI_WITH_SQLITE
