@@ -225,7 +225,7 @@ static void handle_list(const tapi_app *app, const tapi_request *req, tapi_respo
     if (q.token && (q.token->value_len > TAPI_MAX_TOKEN_CHARS ||
                     tapi_page_token_decode(app->store->token_key, q.token->value, q.token->value_len,
                                            &after) != TAPI_OK)) {
-        tapi_response_error(resp, 400, "invalid_token",
+        tapi_response_error(resp, 400, "invalid_page_token",
                             "Query parameter 'nextToken' is not a token this API issued.");
         return;
     }

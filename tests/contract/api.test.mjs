@@ -245,7 +245,7 @@ test('bad limit and nextToken values are 400', async () => {
     assertError(await send({ method: 'GET', path: `/tasks?${q}` }), 400, 'invalid_query');
   }
   for (const tok of ['x', '', 'A'.repeat(103), 'A'.repeat(5000), '%00', '..%2F..']) {
-    assertError(await send({ method: 'GET', path: `/tasks?nextToken=${tok}` }), 400, 'invalid_token');
+    assertError(await send({ method: 'GET', path: `/tasks?nextToken=${tok}` }), 400, 'invalid_page_token');
   }
 });
 
@@ -256,7 +256,7 @@ test('a tampered nextToken is 400', async () => {
   assert.equal(typeof token, 'string');
   for (const pos of [0, 20, 60, token.length - 2]) {
     const flipped = token.slice(0, pos) + (token[pos] === 'A' ? 'B' : 'A') + token.slice(pos + 1);
-    assertError(await send({ method: 'GET', path: `/tasks?nextToken=${flipped}` }), 400, 'invalid_token');
+    assertError(await send({ method: 'GET', path: `/tasks?nextToken=${flipped}` }), 400, 'invalid_page_token');
   }
   const ok = await send({ method: 'GET', path: `/tasks?limit=1&nextToken=${token}` });
   assert.equal(ok.status, 200);

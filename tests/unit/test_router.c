@@ -195,9 +195,9 @@ static void list_query_validation(void **state)
     expect(&(call){.method = "GET", .path = "/tasks", .query = {qp("limit", "\xff")},
                    .query_count = 1}, 400, "invalid_query");
     expect(&(call){.method = "GET", .path = "/tasks", .query = {qp("nextToken", "abc")},
-                   .query_count = 1}, 400, "invalid_token");
+                   .query_count = 1}, 400, "invalid_page_token");
     expect(&(call){.method = "GET", .path = "/tasks", .query = {qp("nextToken", "")},
-                   .query_count = 1}, 400, "invalid_token");
+                   .query_count = 1}, 400, "invalid_page_token");
     expect(&(call){.method = "GET", .path = "/tasks/x", .query = {qp("limit", "5")},
                    .query_count = 1}, 400, "invalid_query");
 }
@@ -242,7 +242,7 @@ static void list_returns_token_that_pages_on(void **state)
     tapi_response_clear(&resp);
     token[10] = token[10] == 'A' ? 'B' : 'A';
     expect(&(call){.method = "GET", .path = "/tasks", .query = {qp("nextToken", token)},
-                   .query_count = 1}, 400, "invalid_token");
+                   .query_count = 1}, 400, "invalid_page_token");
 }
 
 static void trailing_slash_is_the_collection(void **state)
