@@ -3,6 +3,9 @@
 # init with the environment's backend.hcl, then apply or destroy, passing any further
 # arguments to terraform unchanged. ENV=account applies the one-time account root, which
 # keeps its state locally and needs no package.
+# PACKAGE=make builds the zip with `make package` (a Debian 12 machine: the default where
+# apt-get exists); PACKAGE=none uses the zip already in build/ (macOS and other hosts,
+# after scripts/package-in-container.sh: the default elsewhere).
 # Usage: scripts/deploy.sh deploy|destroy ENV [terraform arguments...]
 set -eu
 action=${1:-}
@@ -26,7 +29,22 @@ if [ "$env" != account ]; then
         echo "        local state: cp environments/$env/local-state_override.tf.example environments/$env/local-state_override.tf" >&2
         exit 1
     fi
-    [ "$action" = deploy ] && make -C "$repo" --no-print-directory package
+    if [ "$action" = deploy ]; then
+        package=${PACKAGE:-}
+        if [ -z "$package" ]; then
+            if command -v apt-get >/dev/null 2>&1; then package=make; else package=none; fi
+        fi
+        case $package in
+            make) make -C "$repo" --no-print-directory package ;;
+            none)
+                if ! ls "$repo"/build/lambda*.zip >/dev/null 2>&1; then
+                    echo "deploy: no Lambda zip in build/. Build one first: scripts/package-in-container.sh" >&2
+                    echo "        (or scripts/package-in-container.sh arm64 with architecture = \"arm64\")" >&2
+                    exit 1
+                fi ;;
+            *) echo "deploy: PACKAGE must be make or none (got '$package')" >&2; exit 2 ;;
+        esac
+    fi
 fi
 # shellcheck disable=SC2086
 terraform -chdir="$dir" init -input=false $init_args

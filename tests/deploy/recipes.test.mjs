@@ -98,7 +98,7 @@ function deployTree({ backend = true } = {}) {
 test('make deploy: package, init with backend.hcl, then apply with the arguments unchanged', () => {
   const t = deployTree();
   const args = ['-var', 'region=eu-west-1', '-var', 'cors_allowed_origins=["https://app.example.com", "x y"]', '-auto-approve'];
-  const r = run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev', ...args], t.env);
+  const r = run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev', ...args], { ...t.env, PACKAGE: 'make' });
   assert.equal(r.status, 0, r.stderr);
   const c = calls(t.log);
   assert.deepEqual(c.map((x) => x.argv), [
@@ -121,16 +121,31 @@ test('make destroy: init then destroy, no package; the account root needs neithe
 
 test('without backend.hcl the wrapper says what to do and runs nothing; a local-state override is accepted', () => {
   const t = deployTree({ backend: false });
-  const r = run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev'], t.env);
+  const r = run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev'], { ...t.env, PACKAGE: 'make' });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /backend\.hcl is missing.*\n.*state_bucket_name.*\n.*local-state_override\.tf/);
   assert.deepEqual(calls(t.log), []);
   fs.writeFileSync(path.join(t.dir, 'environments/dev/local-state_override.tf'), 'terraform {\n  backend "local" {}\n}\n');
-  assert.equal(run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev'], t.env).status, 0);
+  assert.equal(run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev'], { ...t.env, PACKAGE: 'make' }).status, 0);
   assert.deepEqual(calls(t.log).map((x) => x.argv.slice(1)).slice(1), [['init', '-input=false'], ['apply']]);
   for (const bad of [['deploy', 'prod'], ['deploy', '../x'], ['ship', 'dev'], ['deploy']]) {
     assert.equal(run(path.join(t.dir, 'scripts/deploy.sh'), bad, t.env).status, 2, bad.join(' '));
   }
+  fs.rmSync(t.dir, { recursive: true, force: true });
+});
+
+test('PACKAGE=none deploys the zip already built (hosts without apt-get), and says how to build one', () => {
+  const t = deployTree();
+  const env = { ...t.env, PACKAGE: 'none' };
+  const missing = run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev'], env);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /no Lambda zip in build\/\. Build one first: scripts\/package-in-container\.sh/);
+  assert.deepEqual(calls(t.log), []);
+  fs.mkdirSync(path.join(t.dir, 'build'));
+  fs.writeFileSync(path.join(t.dir, 'build/lambda-arm64.zip'), 'zip');
+  assert.equal(run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev'], env).status, 0);
+  assert.deepEqual(calls(t.log).map((x) => x.argv.slice(1)), [['init', '-input=false', '-backend-config=backend.hcl'], ['apply']]);
+  assert.equal(run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev'], { ...t.env, PACKAGE: 'docker' }).status, 2);
   fs.rmSync(t.dir, { recursive: true, force: true });
 });
 
