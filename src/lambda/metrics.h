@@ -13,7 +13,7 @@
 
 /* What one invocation did. */
 typedef struct tapi_invocation_metrics {
-    const char *route;        /* tapi_route_name(), or "invalid" for a rejected event */
+    const char *route;        /* tapi_route_name() of the request */
     int status;               /* HTTP status answered */
     double latency_ms;        /* the invocation, start to response */
     double store_ms;          /* time inside store (DynamoDB) calls, summed: a list's

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../core/hex.h"
 #include "../core/json_writer.h"
 
 struct tapi_xray {
@@ -17,13 +18,6 @@ struct tapi_xray {
     struct sockaddr_storage addr;
     socklen_t addr_len;
 };
-
-static bool all_hex(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
-    return true;
-}
 
 /* Copies the value of key (e.g. "Root=") from a ';'-separated header into out. */
 static bool header_value(const char *header, const char *key, char *out, size_t cap)
@@ -50,9 +44,9 @@ bool tapi_xray_parse(const char *header, tapi_xray_trace *out)
     /* Root=1-{8 hex}-{24 hex}; Parent={16 hex} */
     if (!header_value(header, "Root=", out->root, sizeof out->root) ||
         strlen(out->root) != 35 || strncmp(out->root, "1-", 2) != 0 || out->root[10] != '-' ||
-        !all_hex(out->root + 2, 8) || !all_hex(out->root + 11, 24) ||
+        !tapi_hex_valid(out->root + 2, 8) || !tapi_hex_valid(out->root + 11, 24) ||
         !header_value(header, "Parent=", out->parent, sizeof out->parent) ||
-        strlen(out->parent) != 16 || !all_hex(out->parent, 16)) {
+        strlen(out->parent) != 16 || !tapi_hex_valid(out->parent, 16)) {
         memset(out, 0, sizeof *out);
         return false;
     }
@@ -108,9 +102,9 @@ void tapi_xray_close(tapi_xray *x)
 
 void tapi_xray_begin(const tapi_xray_trace *trace, tapi_store_call *call)
 {
-    unsigned char id[8];
+    uint8_t id[8];
     if (getrandom(id, sizeof id, 0) != (ssize_t)sizeof id) return;
-    for (size_t i = 0; i < sizeof id; i++) snprintf(call->span_id + 2 * i, 3, "%02x", id[i]);
+    tapi_hex_encode(id, sizeof id, call->span_id);
     snprintf(call->trace_header, sizeof call->trace_header, "Root=%s;Parent=%s;Sampled=1",
              trace->root, call->span_id);
 }

@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "../core/hex.h"
 #include "../core/json_writer.h"
 #include "../core/log.h"
 #include "../core/timestamp.h"
@@ -452,11 +453,6 @@ static const tapi_store_ops OPS = {
     .close = op_close,
 };
 
-static int hex_nibble(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* The shard count decides which index partitions hold which tasks, so it is part of the
  * table, not of one process's configuration: a store opened with another count would
  * silently miss tasks in lists. The meta item records it; a meta item written before it
@@ -523,7 +519,7 @@ static tapi_err load_meta(ddb_store *s, char *errbuf, size_t errlen)
         snprintf(errbuf, errlen, "getrandom failed");
         return TAPI_EUNAVAILABLE;
     }
-    for (size_t i = 0; i < sizeof fresh; i++) snprintf(hex + 2 * i, 3, "%02x", fresh[i]);
+    tapi_hex_encode(fresh, sizeof fresh, hex);
     tapi_buf b;
     begin_request(&b, s);
     tapi_buf_puts(&b, ",\"Item\":{");
@@ -553,12 +549,10 @@ static tapi_err load_meta(ddb_store *s, char *errbuf, size_t errlen)
     }
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
     const char *stored = get_s(item, "key");
-    err = stored && strlen(stored) == 2 * TAPI_TOKEN_KEY_BYTES ? TAPI_OK : TAPI_EUNAVAILABLE;
-    for (size_t i = 0; err == TAPI_OK && i < TAPI_TOKEN_KEY_BYTES; i++) {
-        int hi = hex_nibble(stored[2 * i]), lo = hex_nibble(stored[2 * i + 1]);
-        if (hi < 0 || lo < 0) err = TAPI_EUNAVAILABLE;
-        else s->base.token_key[i] = (uint8_t)(hi << 4 | lo);
-    }
+    err = stored && strlen(stored) == 2 * TAPI_TOKEN_KEY_BYTES &&
+                  tapi_hex_decode(stored, TAPI_TOKEN_KEY_BYTES, s->base.token_key)
+              ? TAPI_OK
+              : TAPI_EUNAVAILABLE;
     if (err != TAPI_OK)
         snprintf(errbuf, errlen, "the stored page-token key is malformed");
     else

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmulator } from './emulator.mjs';
 import { toApiGatewayEvent } from '../contract/client.mjs';
+import { rssKiB } from '../hardening/lib.mjs';
 
 const bootstrap = process.argv[2] || 'build/bootstrap';
 const INVOCATIONS = Number(process.env.INVOCATIONS || 22000);
@@ -17,7 +18,6 @@ const WARMUP = 2000;
 const MAX_BYTES_PER_INVOCATION = 24;
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tapi-slope-'));
-const rssKiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
 const emu = await startEmulator({
   bootstrap, env: { TASKS_STORE: 'sqlite', TASKS_DB: path.join(work, 'slope.db'), LOG_LEVEL: 'warn' },
 });
