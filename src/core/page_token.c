@@ -1,5 +1,8 @@
 /* Token layout (77 bytes before base64url): version 0x01, createdAt (24 bytes),
- * id (36 bytes), first 16 bytes of HMAC-SHA256(key, everything before it). */
+ * id (36 bytes), first 16 bytes of HMAC-SHA256(key, everything before it + owner). The
+ * owner is authenticated but not carried: a user's token is one for that user only. The
+ * shared owner adds nothing to the MAC, so tokens minted before owners existed stay
+ * valid for the shared list. */
 #include "page_token.h"
 
 #include <openssl/crypto.h>
@@ -7,6 +10,7 @@
 #include <openssl/hmac.h>
 #include <string.h>
 
+#include "owner.h"
 #include "timestamp.h"
 #include "uuid.h"
 
@@ -23,11 +27,16 @@ _Static_assert((int)TEXT_LEN < (int)TAPI_TOKEN_TEXT_MAX, "token buffer too small
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 static void mac(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const uint8_t *data, size_t len,
-                uint8_t out[MAC_BYTES])
+                const char *owner, uint8_t out[MAC_BYTES])
 {
+    uint8_t msg[PAYLOAD_BYTES + TAPI_OWNER_KEY_LEN];
+    size_t owner_len = owner && !tapi_owner_is_shared(owner) ? strlen(owner) : 0;
+    if (owner_len > TAPI_OWNER_KEY_LEN) owner_len = TAPI_OWNER_KEY_LEN; /* keys are fixed-size */
+    memcpy(msg, data, len);
+    if (owner_len) memcpy(msg + len, owner, owner_len);
     uint8_t full[EVP_MAX_MD_SIZE];
     unsigned full_len = 0;
-    HMAC(EVP_sha256(), key, TAPI_TOKEN_KEY_BYTES, data, len, full, &full_len);
+    HMAC(EVP_sha256(), key, TAPI_TOKEN_KEY_BYTES, msg, len + owner_len, full, &full_len);
     memcpy(out, full, MAC_BYTES);
 }
 
@@ -73,24 +82,24 @@ static tapi_err b64_decode(const char *text, uint8_t out[RAW_BYTES])
     return (o == RAW_BYTES && acc == 0) ? TAPI_OK : TAPI_EINVAL;
 }
 
-void tapi_page_token_encode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const tapi_cursor *cursor,
-                            char out[TAPI_TOKEN_TEXT_MAX])
+void tapi_page_token_encode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
+                            const tapi_cursor *cursor, char out[TAPI_TOKEN_TEXT_MAX])
 {
     uint8_t raw[RAW_BYTES];
     raw[0] = VERSION;
     memcpy(raw + 1, cursor->created_at, TAPI_TIMESTAMP_LEN);
     memcpy(raw + 1 + TAPI_TIMESTAMP_LEN, cursor->id, TAPI_ID_LEN);
-    mac(key, raw, PAYLOAD_BYTES, raw + PAYLOAD_BYTES);
+    mac(key, raw, PAYLOAD_BYTES, owner, raw + PAYLOAD_BYTES);
     b64_encode(raw, RAW_BYTES, out);
 }
 
-tapi_err tapi_page_token_decode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *text,
-                                size_t len, tapi_cursor *out)
+tapi_err tapi_page_token_decode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
+                                const char *text, size_t len, tapi_cursor *out)
 {
     uint8_t raw[RAW_BYTES];
     if (len != TEXT_LEN || b64_decode(text, raw) != TAPI_OK) return TAPI_EINVAL;
     uint8_t expect[MAC_BYTES];
-    mac(key, raw, PAYLOAD_BYTES, expect);
+    mac(key, raw, PAYLOAD_BYTES, owner, expect);
     if (CRYPTO_memcmp(expect, raw + PAYLOAD_BYTES, MAC_BYTES) != 0) return TAPI_EINVAL;
     const char *ts = (const char *)raw + 1;
     const char *id = ts + TAPI_TIMESTAMP_LEN;

@@ -1,6 +1,7 @@
 /* nextToken: the list cursor, authenticated with HMAC-SHA256 under a per-deployment key
  * and base64url-encoded. Clients cannot forge or alter a cursor, and a token minted by
- * another deployment (another key) is rejected rather than silently misread. */
+ * another deployment (another key) or for another user's list is rejected rather than
+ * silently misread. */
 #ifndef TAPI_PAGE_TOKEN_H
 #define TAPI_PAGE_TOKEN_H
 
@@ -15,13 +16,14 @@ enum {
     TAPI_TOKEN_TEXT_MAX = 112, /* encoded length is fixed: 103 characters */
 };
 
-/* Writes the token for cursor (NUL-terminated) into out. */
-void tapi_page_token_encode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const tapi_cursor *cursor,
-                            char out[TAPI_TOKEN_TEXT_MAX]);
+/* Writes the token for cursor in owner's list (an owner key, see owner.h; NULL is the
+ * shared owner) into out, NUL-terminated. */
+void tapi_page_token_encode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
+                            const tapi_cursor *cursor, char out[TAPI_TOKEN_TEXT_MAX]);
 
-/* Decodes and authenticates text[0..len). TAPI_EINVAL if it is malformed, was altered,
- * or was made under another key. */
-tapi_err tapi_page_token_decode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *text,
-                                size_t len, tapi_cursor *out);
+/* Decodes and authenticates text[0..len) for owner's list. TAPI_EINVAL if it is
+ * malformed, was altered, was made under another key or for another owner. */
+tapi_err tapi_page_token_decode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
+                                const char *text, size_t len, tapi_cursor *out);
 
 #endif

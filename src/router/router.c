@@ -63,6 +63,18 @@ void tapi_response_error(tapi_response *resp, int status, const char *code, cons
     set_body(resp, status, &b);
 }
 
+void tapi_response_unauthorized(tapi_response *resp, bool token_sent, const char *message)
+{
+    tapi_response_error(resp, 401, "unauthorized", message);
+    resp->www_authenticate = token_sent ? "Bearer error=\"invalid_token\"" : "Bearer";
+}
+
+/* The owner key whose tasks this request may see. */
+static const char *owner_of(const tapi_request *req)
+{
+    return req->owner ? req->owner : TAPI_OWNER_SHARED;
+}
+
 static void respond_problem(tapi_response *resp, const tapi_problem *p)
 {
     tapi_response_error(resp, p->status, p->code, p->message);
@@ -223,20 +235,20 @@ static void handle_list(const tapi_app *app, const tapi_request *req, tapi_respo
     }
     tapi_cursor after;
     if (q.token && (q.token->value_len > TAPI_MAX_TOKEN_CHARS ||
-                    tapi_page_token_decode(app->store->token_key, q.token->value, q.token->value_len,
+                    tapi_page_token_decode(app->store->token_key, owner_of(req), q.token->value, q.token->value_len,
                                            &after) != TAPI_OK)) {
         tapi_response_error(resp, 400, "invalid_page_token",
                             "Query parameter 'nextToken' is not a token this API issued.");
         return;
     }
     tapi_task_page page;
-    tapi_err err = app->store->ops->list(app->store, req->deadline_ms, q.token ? &after : NULL, q.limit, &page);
+    tapi_err err = app->store->ops->list(app->store, req->deadline_ms, owner_of(req), q.token ? &after : NULL, q.limit, &page);
     if (err != TAPI_OK) {
         respond_error(resp, err);
         return;
     }
     char token[TAPI_TOKEN_TEXT_MAX];
-    if (page.has_more) tapi_page_token_encode(app->store->token_key, &page.next, token);
+    if (page.has_more) tapi_page_token_encode(app->store->token_key, owner_of(req), &page.next, token);
     tapi_buf b;
     tapi_buf_init(&b);
     tapi_page_json_write(&b, &page, page.has_more ? token : NULL);
@@ -298,7 +310,7 @@ static void handle_create(const tapi_app *app, const tapi_request *req, tapi_res
     err = TAPI_ECONFLICT;
     for (int i = 0; i < CREATE_ATTEMPTS && err == TAPI_ECONFLICT; i++) {
         err = tapi_uuid_v4(task.id);
-        if (err == TAPI_OK) err = app->store->ops->create(app->store, req->deadline_ms, &task);
+        if (err == TAPI_OK) err = app->store->ops->create(app->store, req->deadline_ms, owner_of(req), &task);
     }
     if (err == TAPI_OK) {
         respond_task(resp, 201, &task);
@@ -313,7 +325,7 @@ static void handle_get(const tapi_app *app, const tapi_request *req, const char 
                        tapi_response *resp)
 {
     tapi_task task;
-    tapi_err err = app->store->ops->get(app->store, req->deadline_ms, id, &task);
+    tapi_err err = app->store->ops->get(app->store, req->deadline_ms, owner_of(req), id, &task);
     if (err != TAPI_OK) {
         respond_error(resp, err);
         return;
@@ -347,7 +359,7 @@ static void handle_patch(const tapi_app *app, const char *id, bool id_valid,
     char now[TAPI_TIMESTAMP_LEN + 1];
     tapi_timestamp_now(now);
     tapi_task task;
-    err = app->store->ops->update(app->store, req->deadline_ms, id, &patch, now, &task);
+    err = app->store->ops->update(app->store, req->deadline_ms, owner_of(req), id, &patch, now, &task);
     tapi_task_patch_clear(&patch);
     if (err != TAPI_OK) {
         respond_error(resp, err);
@@ -360,7 +372,7 @@ static void handle_patch(const tapi_app *app, const char *id, bool id_valid,
 static void handle_delete(const tapi_app *app, const tapi_request *req, const char *id,
                           tapi_response *resp)
 {
-    tapi_err err = app->store->ops->remove(app->store, req->deadline_ms, id);
+    tapi_err err = app->store->ops->remove(app->store, req->deadline_ms, owner_of(req), id);
     if (err != TAPI_OK) {
         respond_error(resp, err);
         return;

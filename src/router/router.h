@@ -47,6 +47,9 @@ typedef struct tapi_request {
     size_t body_len;
     bool body_too_large;      /* the door saw more than TAPI_MAX_BODY_BYTES */
     int64_t deadline_ms;      /* epoch ms by which the answer is needed; 0 = none */
+    /* The caller's owner key (core/owner.h), set by the door once it has authenticated
+     * the caller; NULL = the shared owner (authentication off). */
+    const char *owner;
 } tapi_request;
 
 /* Longest collection path honoured for Location (longer ones fall back to "/tasks"). */
@@ -60,6 +63,7 @@ typedef struct tapi_response {
     char location[TAPI_LOCATION_MAX]; /* "" when absent */
     const char *allow;        /* static; NULL when absent */
     int retry_after;          /* seconds; 0 when absent */
+    const char *www_authenticate; /* static; NULL when absent (set on 401) */
 } tapi_response;
 
 /* Headers every response carries, for the doors to add. */
@@ -89,5 +93,10 @@ const char *tapi_route_name(const tapi_request *req);
 /* Fills *resp with an error in the API's shape; used by doors for errors they detect
  * before the core can run (e.g. a request that cannot be read). */
 void tapi_response_error(tapi_response *resp, int status, const char *code, const char *message);
+
+/* Fills *resp with 401 unauthorized and its WWW-Authenticate challenge (RFC 6750):
+ * "Bearer" when no credentials came, with error="invalid_token" when a token came and
+ * was refused. message says why, without echoing the token. */
+void tapi_response_unauthorized(tapi_response *resp, bool token_sent, const char *message);
 
 #endif

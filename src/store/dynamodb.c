@@ -83,9 +83,26 @@ static unsigned shard_of(const ddb_store *s, const char *id)
     return v % s->shards;
 }
 
+/* The index partition of owner's tasks in shard k; the shared owner keeps the plain
+ * shard number, so tasks written before owners existed stay in its list. */
+static void shard_key(const char *owner, unsigned k, char out[TAPI_OWNER_KEY_LEN + 16])
+{
+    if (tapi_owner_is_shared(owner))
+        snprintf(out, TAPI_OWNER_KEY_LEN + 16, "%u", k);
+    else
+        snprintf(out, TAPI_OWNER_KEY_LEN + 16, "%.33s#%u", owner, k);
+}
+
 static void sort_key(const char *created_at, const char *id, char out[SK_LEN + 1])
 {
     snprintf(out, SK_LEN + 1, "%.24s#%.36s", created_at, id);
+}
+
+/* The condition that the item is owner's, with "#o" naming "owner" and ":o" its value:
+ * items without the attribute are the shared owner's. */
+static const char *owner_condition(const char *owner)
+{
+    return tapi_owner_is_shared(owner) ? "(attribute_not_exists(#o) OR #o = :o)" : "#o = :o";
 }
 
 /* ---- response parsing ---- */
@@ -95,6 +112,12 @@ static const char *get_s(const cJSON *item, const char *name)
     const cJSON *attr = cJSON_GetObjectItemCaseSensitive(item, name);
     const cJSON *s = cJSON_IsObject(attr) ? cJSON_GetObjectItemCaseSensitive(attr, "S") : NULL;
     return cJSON_IsString(s) ? s->valuestring : NULL;
+}
+
+static bool owned_by(const cJSON *item, const char *owner)
+{
+    const char *stored = get_s(item, "owner");
+    return strcmp(stored ? stored : TAPI_OWNER_SHARED, owner) == 0;
 }
 
 static tapi_err item_to_task(const cJSON *item, tapi_task *out)
@@ -188,14 +211,16 @@ static tapi_err get_item(ddb_store *s, int64_t deadline_ms, const char *id, cJSO
     return unavailable_if_invalid(call(s, "GetItem", &b, deadline_ms, root, &reply));
 }
 
-static tapi_err op_get(tapi_store *base, int64_t deadline_ms, const char *id, tapi_task *out)
+static tapi_err op_get(tapi_store *base, int64_t deadline_ms, const char *owner, const char *id,
+                       tapi_task *out)
 {
     ddb_store *s = (ddb_store *)base;
     cJSON *root;
     tapi_err err = get_item(s, deadline_ms, id, &root);
     if (err != TAPI_OK) return err;
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
-    err = cJSON_IsObject(item) ? item_to_task(item, out) : TAPI_ENOTFOUND;
+    err = cJSON_IsObject(item) && owned_by(item, owner) ? item_to_task(item, out)
+                                                        : TAPI_ENOTFOUND;
     cJSON_Delete(root);
     return err;
 }
@@ -206,11 +231,12 @@ static bool same_task(const tapi_task *a, const tapi_task *b)
            strcmp(a->description, b->description) == 0 && a->status == b->status;
 }
 
-static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const tapi_task *t)
+static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *owner,
+                          const tapi_task *t)
 {
     ddb_store *s = (ddb_store *)base;
-    char shard[12], sk[SK_LEN + 1];
-    snprintf(shard, sizeof shard, "%u", shard_of(s, t->id));
+    char shard[TAPI_OWNER_KEY_LEN + 16], sk[SK_LEN + 1];
+    shard_key(owner, shard_of(s, t->id), shard);
     sort_key(t->created_at, t->id, sk);
     tapi_buf b;
     begin_request(&b, s);
@@ -227,6 +253,8 @@ static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const tapi_task
     tapi_buf_append(&b, ",", 1);
     put_s(&b, "updatedAt", t->updated_at);
     tapi_buf_append(&b, ",", 1);
+    put_s(&b, "owner", owner);
+    tapi_buf_append(&b, ",", 1);
     put_s(&b, "shard", shard);
     tapi_buf_append(&b, ",", 1);
     put_s(&b, "sk", sk);
@@ -239,9 +267,9 @@ static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const tapi_task
         /* An earlier attempt may have written it and lost the response — ours, or one
          * libcurl repeated itself on a dead kept-alive connection, which we cannot see.
          * Ids are random v4 UUIDs, so an item with this id and identical content is
-         * ours: that write succeeded. */
+         * ours: that write succeeded. (op_get finds only the owner's.) */
         tapi_task existing;
-        if (op_get(base, deadline_ms, t->id, &existing) == TAPI_OK) {
+        if (op_get(base, deadline_ms, owner, t->id, &existing) == TAPI_OK) {
             if (same_task(&existing, t)) err = TAPI_OK;
             tapi_task_clear(&existing);
         }
@@ -249,8 +277,9 @@ static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const tapi_task
     return unavailable_if_invalid(err);
 }
 
-static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *id,
-                          const tapi_task_patch *p, const char *updated_at, tapi_task *out)
+static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *owner,
+                          const char *id, const tapi_task_patch *p, const char *updated_at,
+                          tapi_task *out)
 {
     ddb_store *s = (ddb_store *)base;
     tapi_buf b;
@@ -260,13 +289,17 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *id,
     if (p->title) tapi_buf_puts(&b, ", #t = :t");
     if (p->description) tapi_buf_puts(&b, ", #d = :d");
     if (p->has_status) tapi_buf_puts(&b, ", #s = :s");
-    tapi_buf_puts(&b, "\",\"ConditionExpression\":\"attribute_exists(#id)\","
-                      "\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#u\":\"updatedAt\"");
+    tapi_buf_puts(&b, "\",\"ConditionExpression\":\"attribute_exists(#id) AND ");
+    tapi_buf_puts(&b, owner_condition(owner));
+    tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#u\":\"updatedAt\","
+                      "\"#o\":\"owner\"");
     if (p->title) tapi_buf_puts(&b, ",\"#t\":\"title\"");
     if (p->description) tapi_buf_puts(&b, ",\"#d\":\"description\"");
     if (p->has_status) tapi_buf_puts(&b, ",\"#s\":\"status\"");
     tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
     put_s(&b, ":u", updated_at);
+    tapi_buf_append(&b, ",", 1);
+    put_s(&b, ":o", owner);
     if (p->title) {
         tapi_buf_append(&b, ",", 1);
         put_s(&b, ":t", p->title);
@@ -282,7 +315,8 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *id,
     tapi_buf_puts(&b, "},\"ReturnValues\":\"ALL_NEW\"");
     cJSON *root;
     tapi_ddb_reply reply;
-    /* a retried update writes the same values, so repeating it is harmless */
+    /* a retried update writes the same values, so repeating it is harmless; the owner
+     * condition holds for a retry exactly when it held for the first attempt */
     tapi_err err = call(s, "UpdateItem", &b, deadline_ms, &root, &reply);
     if (err == TAPI_ECONFLICT) return TAPI_ENOTFOUND;
     if (err != TAPI_OK) return unavailable_if_invalid(err);
@@ -292,19 +326,35 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *id,
     return err;
 }
 
-static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *id)
+static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *owner,
+                          const char *id)
 {
     ddb_store *s = (ddb_store *)base;
     tapi_buf b;
     begin_request(&b, s);
     put_id_key(&b, id);
-    tapi_buf_puts(&b, ",\"ConditionExpression\":\"attribute_exists(id)\"");
+    tapi_buf_puts(&b, ",\"ConditionExpression\":\"attribute_exists(#id) AND ");
+    tapi_buf_puts(&b, owner_condition(owner));
+    tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#o\":\"owner\"},"
+                      "\"ExpressionAttributeValues\":{");
+    put_s(&b, ":o", owner);
+    tapi_buf_append(&b, "}", 1);
     cJSON *root;
     tapi_ddb_reply reply;
     tapi_err err = call(s, "DeleteItem", &b, deadline_ms, &root, &reply);
     cJSON_Delete(root);
-    /* gone after an attempt that may have deleted it: that attempt succeeded */
-    if (err == TAPI_ECONFLICT) return reply.maybe_applied ? TAPI_OK : TAPI_ENOTFOUND;
+    if (err == TAPI_ECONFLICT && reply.maybe_applied) {
+        /* An attempt that may have deleted it failed the condition on the retry: either
+         * that attempt succeeded (the item is gone) or the item is another owner's (it
+         * is still there, and must stay a 404). */
+        err = get_item(s, deadline_ms, id, &root);
+        if (err == TAPI_OK)
+            err = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "Item")) ? TAPI_ENOTFOUND
+                                                                                 : TAPI_OK;
+        cJSON_Delete(root);
+        return err;
+    }
+    if (err == TAPI_ECONFLICT) return TAPI_ENOTFOUND;
     return unavailable_if_invalid(err);
 }
 
@@ -316,11 +366,12 @@ static int newest_first(const void *a, const void *b)
 }
 
 /* Appends up to want newest tasks of one shard (older than after, if given) to page. */
-static tapi_err query_shard(ddb_store *s, int64_t deadline_ms, unsigned shard,
-                            const tapi_cursor *after, size_t want, tapi_task_page *page)
+static tapi_err query_shard(ddb_store *s, int64_t deadline_ms, const char *owner,
+                            unsigned shard, const tapi_cursor *after, size_t want,
+                            tapi_task_page *page)
 {
-    char shard_s[12], sk[SK_LEN + 1];
-    snprintf(shard_s, sizeof shard_s, "%u", shard);
+    char shard_s[TAPI_OWNER_KEY_LEN + 16], sk[SK_LEN + 1];
+    shard_key(owner, shard, shard_s);
     if (after) sort_key(after->created_at, after->id, sk);
     char *start_key = NULL; /* LastEvaluatedKey of the previous query, as JSON */
     size_t got = 0;
@@ -378,6 +429,7 @@ static tapi_err query_shard(ddb_store *s, int64_t deadline_ms, unsigned shard,
 typedef struct shard_job {
     ddb_store *s;
     int64_t deadline_ms;
+    const char *owner;
     unsigned shard;
     const tapi_cursor *after;
     size_t want;
@@ -390,12 +442,12 @@ typedef struct shard_job {
 static void *run_shard_job(void *arg)
 {
     shard_job *j = arg;
-    j->err = query_shard(j->s, j->deadline_ms, j->shard, j->after, j->want, &j->view);
+    j->err = query_shard(j->s, j->deadline_ms, j->owner, j->shard, j->after, j->want, &j->view);
     return NULL;
 }
 
-static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const tapi_cursor *after,
-                        size_t limit, tapi_task_page *out)
+static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner,
+                        const tapi_cursor *after, size_t limit, tapi_task_page *out)
 {
     ddb_store *s = (ddb_store *)base;
     memset(out, 0, sizeof *out);
@@ -408,7 +460,7 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const tapi_cursor
         return TAPI_ENOMEM;
     }
     for (unsigned k = 0; k < s->shards; k++) {
-        jobs[k] = (shard_job){.s = s, .deadline_ms = deadline_ms, .shard = k, .after = after,
+        jobs[k] = (shard_job){.s = s, .deadline_ms = deadline_ms, .owner = owner, .shard = k, .after = after,
                               .want = limit + 1, .view = {.items = out->items + k * (limit + 1)}};
         /* shard 0 runs here; a thread that cannot start runs its job inline */
         if (k > 0) jobs[k].threaded = pthread_create(&jobs[k].thread, NULL, run_shard_job, &jobs[k]) == 0;

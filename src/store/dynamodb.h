@@ -1,10 +1,14 @@
 /* The DynamoDB store. Table layout (what Terraform's modules/dynamodb must create):
- *   table TABLE_NAME, partition key "id" (S), on-demand billing;
- *   GSI "by-created": partition key "shard" (S, "0".."N-1", derived from the id),
- *   sort key "sk" (S, "<createdAt>#<id>"), projection ALL.
- * Listing queries the N shards newest-first from the cursor, in parallel, and merges
- * them, so a page costs N small queries (one round trip) at any table size and writes
- * spread over N index partitions.
+ *   table TABLE_NAME, partition key "id" (S), on-demand billing; attribute "owner" (S)
+ *   on every task (absent on tasks written before owners: the shared owner's);
+ *   GSI "by-created": partition key "shard" (S: "<k>" for the shared owner,
+ *   "<owner>#<k>" for a user, k in 0..N-1 derived from the id), sort key "sk"
+ *   (S, "<createdAt>#<id>"), projection ALL.
+ * Listing queries the owner's N shards newest-first from the cursor, in parallel, and
+ * merges them, so a page costs N small queries (one round trip) at any table size,
+ * never reads another owner's items, and even one busy owner's writes spread over N
+ * index partitions. Reads and writes of one task check "owner" in the same GetItem
+ * result or ConditionExpression that reads or changes it.
  * One item with id "#meta:page-token-key" (no shard, so absent from the index) holds the
  * key that authenticates page tokens and the shard count N the table was set up with; a
  * store opened with another N refuses to start (TAPI_ECONFIG). */

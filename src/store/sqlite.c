@@ -7,8 +7,11 @@
  * - Writes take an in-process mutex: SQLite allows one writer anyway, and waiting on a
  *   mutex is fair and immediate where SQLite's busy handler would sleep in steps of up
  *   to 100 ms (the busy timeout still covers other processes on the same file).
- * - Listing walks the index tasks_by_created (created_at DESC, id DESC) with a row-value
- *   comparison, so a page costs O(log n + limit) at any depth. */
+ * - Listing walks the index tasks_by_owner (owner, created_at DESC, id DESC) with a
+ *   row-value comparison, so a page of one owner's tasks costs O(log n + limit) at any
+ *   depth, however many tasks other owners have.
+ * - Every statement on one task has "AND owner = ?" in its WHERE clause: another owner's
+ *   task is not found by the same statement that would read or change it. */
 #include "sqlite.h"
 
 #include <errno.h>
@@ -32,27 +35,38 @@ static const char SCHEMA[] =
     " description TEXT NOT NULL,"
     " status TEXT NOT NULL CHECK (status IN ('todo','in_progress','done')),"
     " created_at TEXT NOT NULL,"
-    " updated_at TEXT NOT NULL"
+    " updated_at TEXT NOT NULL,"
+    " owner TEXT NOT NULL DEFAULT '" TAPI_OWNER_SHARED "'"
     ") WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS tasks_by_created ON tasks (created_at DESC, id DESC);"
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL)"
     " WITHOUT ROWID;";
+
+/* Run once per open, in one write transaction, after SCHEMA: a database from before
+ * owners gets the column (its tasks become the shared owner's) and the owner-led index
+ * replaces the old one. */
+static const char ADD_OWNER[] =
+    "ALTER TABLE tasks ADD COLUMN owner TEXT NOT NULL DEFAULT '" TAPI_OWNER_SHARED "'";
+static const char OWNER_INDEX[] =
+    "CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks (owner, created_at DESC, id DESC);"
+    "DROP INDEX IF EXISTS tasks_by_created;";
 
 #define TASK_COLUMNS "id, title, description, status, created_at, updated_at"
 
 enum stmt_id { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_LIST_FIRST, ST_LIST_AFTER, ST_COUNT };
 
 static const char *const STMT_SQL[ST_COUNT] = {
-    [ST_INSERT] = "INSERT INTO tasks (" TASK_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    [ST_GET] = "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1",
+    [ST_INSERT] = "INSERT INTO tasks (" TASK_COLUMNS ", owner)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [ST_GET] = "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1 AND owner = ?2",
     [ST_UPDATE] = "UPDATE tasks SET title = coalesce(?1, title),"
                   " description = coalesce(?2, description), status = coalesce(?3, status),"
-                  " updated_at = ?4 WHERE id = ?5 RETURNING " TASK_COLUMNS,
-    [ST_DELETE] = "DELETE FROM tasks WHERE id = ?1",
-    [ST_LIST_FIRST] = "SELECT " TASK_COLUMNS " FROM tasks"
-                      " ORDER BY created_at DESC, id DESC LIMIT ?1",
-    [ST_LIST_AFTER] = "SELECT " TASK_COLUMNS " FROM tasks WHERE (created_at, id) < (?1, ?2)"
-                      " ORDER BY created_at DESC, id DESC LIMIT ?3",
+                  " updated_at = ?4 WHERE id = ?5 AND owner = ?6 RETURNING " TASK_COLUMNS,
+    [ST_DELETE] = "DELETE FROM tasks WHERE id = ?1 AND owner = ?2",
+    [ST_LIST_FIRST] = "SELECT " TASK_COLUMNS " FROM tasks WHERE owner = ?1"
+                      " ORDER BY created_at DESC, id DESC LIMIT ?2",
+    [ST_LIST_AFTER] = "SELECT " TASK_COLUMNS " FROM tasks"
+                      " WHERE owner = ?1 AND (created_at, id) < (?2, ?3)"
+                      " ORDER BY created_at DESC, id DESC LIMIT ?4",
 };
 
 typedef struct conn {
@@ -129,7 +143,8 @@ static int bind_text(sqlite3_stmt *st, int idx, const char *s)
     return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
 }
 
-static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const tapi_task *t)
+static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *owner,
+                          const tapi_task *t)
 {
     (void)deadline_ms; /* local disk: busy_timeout bounds the wait */
     sqlite_store *s = (sqlite_store *)base;
@@ -141,6 +156,7 @@ static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const tapi_task
     bind_text(st, 4, tapi_status_name(t->status));
     bind_text(st, 5, t->created_at);
     bind_text(st, 6, t->updated_at);
+    bind_text(st, 7, owner);
     pthread_mutex_lock(&s->write_mu);
     int rc = sqlite3_step(st);
     pthread_mutex_unlock(&s->write_mu);
@@ -159,21 +175,24 @@ static tapi_err step_one(conn *c, sqlite3_stmt *st, const char *what, tapi_task 
     return map_error(c->db, sqlite3_extended_errcode(c->db), what);
 }
 
-static tapi_err op_get(tapi_store *base, int64_t deadline_ms, const char *id, tapi_task *out)
+static tapi_err op_get(tapi_store *base, int64_t deadline_ms, const char *owner, const char *id,
+                       tapi_task *out)
 {
     (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
     conn *c = acquire(s);
     sqlite3_stmt *st = c->stmt[ST_GET];
     bind_text(st, 1, id);
+    bind_text(st, 2, owner);
     tapi_err err = step_one(c, st, "get", out);
     done(st);
     release(s, c);
     return err;
 }
 
-static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *id,
-                          const tapi_task_patch *p, const char *updated_at, tapi_task *out)
+static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *owner,
+                          const char *id, const tapi_task_patch *p, const char *updated_at,
+                          tapi_task *out)
 {
     (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
@@ -184,6 +203,7 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *id,
     bind_text(st, 3, p->has_status ? tapi_status_name(p->status) : NULL);
     bind_text(st, 4, updated_at);
     bind_text(st, 5, id);
+    bind_text(st, 6, owner);
     pthread_mutex_lock(&s->write_mu);
     tapi_err err = step_one(c, st, "update", out);
     /* RETURNING: the change is committed when the statement runs to completion */
@@ -197,13 +217,15 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *id,
     return err;
 }
 
-static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *id)
+static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *owner,
+                          const char *id)
 {
     (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
     conn *c = acquire(s);
     sqlite3_stmt *st = c->stmt[ST_DELETE];
     bind_text(st, 1, id);
+    bind_text(st, 2, owner);
     pthread_mutex_lock(&s->write_mu);
     int rc = sqlite3_step(st);
     int changes = sqlite3_changes(c->db);
@@ -218,8 +240,8 @@ static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *id)
     return err;
 }
 
-static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const tapi_cursor *after,
-                        size_t limit, tapi_task_page *out)
+static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner,
+                        const tapi_cursor *after, size_t limit, tapi_task_page *out)
 {
     (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
@@ -228,11 +250,12 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const tapi_cursor
     if (!out->items) return TAPI_ENOMEM;
     conn *c = acquire(s);
     sqlite3_stmt *st = c->stmt[after ? ST_LIST_AFTER : ST_LIST_FIRST];
-    int limit_idx = 1;
+    bind_text(st, 1, owner);
+    int limit_idx = 2;
     if (after) {
-        bind_text(st, 1, after->created_at);
-        bind_text(st, 2, after->id);
-        limit_idx = 3;
+        bind_text(st, 2, after->created_at);
+        bind_text(st, 3, after->id);
+        limit_idx = 4;
     }
     /* one extra row tells whether another page exists */
     sqlite3_bind_int64(st, limit_idx, (sqlite3_int64)limit + 1);
@@ -292,7 +315,8 @@ static int exec_or_report(sqlite3 *db, const char *sql, char *errbuf, size_t err
     return rc;
 }
 
-static int open_conn(const char *path, conn *c, char *errbuf, size_t errlen)
+/* Opens the file with the connection settings every connection needs. */
+static int open_db(const char *path, conn *c, char *errbuf, size_t errlen)
 {
     int rc = sqlite3_open_v2(path, &c->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -307,12 +331,38 @@ static int open_conn(const char *path, conn *c, char *errbuf, size_t errlen)
                         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                         " PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;",
                         errbuf, errlen);
-    if (rc == SQLITE_OK) rc = exec_or_report(c->db, SCHEMA, errbuf, errlen);
+    return rc;
+}
+
+/* Opens (unless open) and prepares the statements of one pooled connection. */
+static int open_conn(const char *path, conn *c, char *errbuf, size_t errlen)
+{
+    int rc = c->db ? SQLITE_OK : open_db(path, c, errbuf, errlen);
     for (int i = 0; rc == SQLITE_OK && i < ST_COUNT; i++) {
         rc = sqlite3_prepare_v3(c->db, STMT_SQL[i], -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[i],
                                 NULL);
         if (rc != SQLITE_OK) snprintf(errbuf, errlen, "prepare: %s", sqlite3_errmsg(c->db));
     }
+    return rc;
+}
+
+/* Brings the file to the current schema. One IMMEDIATE transaction: two processes
+ * opening an old file at once do not both add the column. */
+static int migrate(sqlite3 *db, char *errbuf, size_t errlen)
+{
+    int rc = exec_or_report(db, "BEGIN IMMEDIATE", errbuf, errlen);
+    if (rc != SQLITE_OK) return rc;
+    rc = exec_or_report(db, SCHEMA, errbuf, errlen);
+    sqlite3_stmt *probe = NULL;
+    if (rc == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT owner FROM tasks LIMIT 0", -1, &probe, NULL) != SQLITE_OK) {
+        tapi_log(TAPI_LOG_INFO, "sqlite: adding task owners; existing tasks are the shared owner's");
+        rc = exec_or_report(db, ADD_OWNER, errbuf, errlen);
+    }
+    sqlite3_finalize(probe);
+    if (rc == SQLITE_OK) rc = exec_or_report(db, OWNER_INDEX, errbuf, errlen);
+    if (rc == SQLITE_OK) rc = exec_or_report(db, "COMMIT", errbuf, errlen);
+    if (rc != SQLITE_OK) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
 
@@ -364,8 +414,11 @@ tapi_err tapi_sqlite_open(const char *path, size_t pool_size, tapi_store **out, 
     }
     int rc = SQLITE_OK;
     for (size_t i = 0; rc == SQLITE_OK && i < pool_size; i++) {
-        rc = open_conn(path, &s->conns[i], errbuf, errlen);
         s->conn_count = i + 1;
+        /* the schema must be current before any statement is prepared against it */
+        if (i == 0) rc = open_db(path, &s->conns[0], errbuf, errlen);
+        if (i == 0 && rc == SQLITE_OK) rc = migrate(s->conns[0].db, errbuf, errlen);
+        if (rc == SQLITE_OK) rc = open_conn(path, &s->conns[i], errbuf, errlen);
     }
     if (rc == SQLITE_OK) rc = load_token_key(s->conns[0].db, s->base.token_key, errbuf, errlen);
     if (rc != SQLITE_OK) {

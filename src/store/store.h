@@ -6,6 +6,11 @@
  * which the caller can no longer use an answer (0 = no deadline). A networked backend
  * stops retrying and gives up by then.
  *
+ * Every task operation takes owner: an owner key (see core/owner.h). A task is visible
+ * to its owner only; another owner's task is TAPI_ENOTFOUND, decided inside the one
+ * read or conditional write, and a list holds the owner's tasks only, read from an
+ * index that leads with the owner.
+ *
  * Errors: TAPI_ENOTFOUND (no such task), TAPI_ECONFLICT (create: id exists),
  * TAPI_EUNAVAILABLE (backend failed; details already logged), TAPI_ENOMEM. */
 #ifndef TAPI_STORE_H
@@ -16,6 +21,7 @@
 #include <stdint.h>
 
 #include "../core/errors.h"
+#include "../core/owner.h"
 #include "../core/page_token.h"
 #include "../core/task.h"
 
@@ -51,20 +57,22 @@ typedef struct tapi_store_observer {
 typedef struct tapi_store_ops {
     /* Inserts task (all fields set) unless its id exists. Atomic: after a crash the task
      * is either fully present or absent. */
-    tapi_err (*create)(tapi_store *store, int64_t deadline_ms, const tapi_task *task);
+    tapi_err (*create)(tapi_store *store, int64_t deadline_ms, const char *owner,
+                       const tapi_task *task);
     /* Reads one task into *out (the caller clears it with tapi_task_clear). */
-    tapi_err (*get)(tapi_store *store, int64_t deadline_ms, const char *id, tapi_task *out);
+    tapi_err (*get)(tapi_store *store, int64_t deadline_ms, const char *owner, const char *id,
+                    tapi_task *out);
     /* Applies patch and sets updated_at atomically; the new task goes to *out. */
-    tapi_err (*update)(tapi_store *store, int64_t deadline_ms, const char *id,
-                       const tapi_task_patch *patch,
-                       const char *updated_at, tapi_task *out);
+    tapi_err (*update)(tapi_store *store, int64_t deadline_ms, const char *owner,
+                       const char *id, const tapi_task_patch *patch, const char *updated_at,
+                       tapi_task *out);
     /* Deletes one task. */
-    tapi_err (*remove)(tapi_store *store, int64_t deadline_ms, const char *id);
-    /* Up to limit tasks strictly after *after (NULL: from the newest), newest first by
-     * (created_at, id). The caller clears *out with tapi_task_page_clear. */
-    tapi_err (*list)(tapi_store *store, int64_t deadline_ms, const tapi_cursor *after,
-                     size_t limit,
-                     tapi_task_page *out);
+    tapi_err (*remove)(tapi_store *store, int64_t deadline_ms, const char *owner,
+                       const char *id);
+    /* Up to limit of owner's tasks strictly after *after (NULL: from the newest), newest
+     * first by (created_at, id). The caller clears *out with tapi_task_page_clear. */
+    tapi_err (*list)(tapi_store *store, int64_t deadline_ms, const char *owner,
+                     const tapi_cursor *after, size_t limit, tapi_task_page *out);
     /* Releases everything; store is invalid afterwards. */
     void (*close)(tapi_store *store);
 } tapi_store_ops;

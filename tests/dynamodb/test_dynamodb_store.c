@@ -49,7 +49,7 @@ static void pages_thousands_of_tasks_across_shards(void **state)
         char ts[48];
         snprintf(ts, sizeof ts, "2026-03-01T00:%02d:%02d.000Z", (i / 60) % 60, i % 13);
         make_task(&all[i], "scale", ts);
-        assert_int_equal(s->ops->create(s, 0, &all[i]), TAPI_OK);
+        assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &all[i]), TAPI_OK);
     }
     qsort(all, N, sizeof *all, compare_newest_first);
     size_t seen = 0;
@@ -57,7 +57,7 @@ static void pages_thousands_of_tasks_across_shards(void **state)
     bool first = true, more = true;
     while (more) {
         tapi_task_page page;
-        assert_int_equal(s->ops->list(s, 0, first ? NULL : &cur, 100, &page), TAPI_OK);
+        assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, first ? NULL : &cur, 100, &page), TAPI_OK);
         for (size_t i = 0; i < page.count; i++, seen++) {
             assert_true(seen < N);
             assert_string_equal(page.items[i].id, all[seen].id);
@@ -105,6 +105,51 @@ static void create_table_is_idempotent(void **state)
     assert_int_equal(tapi_dynamodb_create_table(&cfg, 30, err, sizeof err), TAPI_OK);
 }
 
+/* Items written before owners existed have no "owner" and a plain shard number: they
+ * are the shared owner's, listed, readable and deletable there, and nobody else's. */
+static void items_from_before_owners_are_the_shared_owners(void **state)
+{
+    (void)state;
+    tapi_store *s = open_table("legacy-items", 4, true);
+    tapi_ddb_config cfg = base_config("legacy-items");
+    tapi_ddb_client *client;
+    char err[256];
+    assert_int_equal(tapi_ddb_client_open(&cfg, &client, err, sizeof err), TAPI_OK);
+    static const char put[] =
+        "{\"TableName\":\"legacy-items\",\"Item\":{"
+        "\"id\":{\"S\":\"0b7e8a52-6f0c-4a55-9d5e-0e2f4a6b8c9d\"},\"title\":{\"S\":\"old\"},"
+        "\"description\":{\"S\":\"\"},\"status\":{\"S\":\"todo\"},"
+        "\"createdAt\":{\"S\":\"2025-01-01T00:00:00.000Z\"},"
+        "\"updatedAt\":{\"S\":\"2025-01-01T00:00:00.000Z\"},\"shard\":{\"S\":\"0\"},"
+        "\"sk\":{\"S\":\"2025-01-01T00:00:00.000Z#0b7e8a52-6f0c-4a55-9d5e-0e2f4a6b8c9d\"}}}";
+    tapi_ddb_reply reply = {0};
+    assert_int_equal(tapi_ddb_call(client, "PutItem", put, sizeof put - 1, 0, NULL, &reply), TAPI_OK);
+    free(reply.body);
+    tapi_ddb_client_close(client);
+    const char *id = "0b7e8a52-6f0c-4a55-9d5e-0e2f4a6b8c9d";
+    tapi_owner u;
+    assert_int_equal(tapi_owner_from_identity("i", 1, "s", 1, &u), TAPI_OK);
+    tapi_task got;
+    tapi_task_page page;
+    tapi_task_patch p = {.has_status = true, .status = TAPI_STATUS_DONE};
+    assert_int_equal(s->ops->get(s, 0, u.key, id, &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->update(s, 0, u.key, id, &p, "2026-01-01T00:00:00.000Z", &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, u.key, id), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->list(s, 0, u.key, NULL, 10, &page), TAPI_OK);
+    assert_int_equal(page.count, 0);
+    tapi_task_page_clear(&page);
+    assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, NULL, 10, &page), TAPI_OK);
+    assert_int_equal(page.count, 1);
+    assert_string_equal(page.items[0].title, "old");
+    tapi_task_page_clear(&page);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, id, &p, "2026-01-01T00:00:00.000Z", &got), TAPI_OK);
+    assert_int_equal(got.status, TAPI_STATUS_DONE);
+    tapi_task_clear(&got);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, id), TAPI_OK);
+    assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, id, &got), TAPI_ENOTFOUND);
+    tapi_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +158,7 @@ int main(void)
         cmocka_unit_test(instances_share_the_token_key),
         cmocka_unit_test(missing_table_fails_to_open_with_a_reason),
         cmocka_unit_test(create_table_is_idempotent),
+        cmocka_unit_test(items_from_before_owners_are_the_shared_owners),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

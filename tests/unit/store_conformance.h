@@ -32,8 +32,8 @@ static void create_then_get_returns_same_task(void **state)
     tapi_task t, got;
     make_task(&t, "first", "2026-01-01T00:00:00.000Z");
     t.status = TAPI_STATUS_IN_PROGRESS;
-    assert_int_equal(s->ops->create(s, 0, &t), TAPI_OK);
-    assert_int_equal(s->ops->get(s, 0, t.id, &got), TAPI_OK);
+    assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &t), TAPI_OK);
+    assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, t.id, &got), TAPI_OK);
     assert_string_equal(got.id, t.id);
     assert_string_equal(got.title, "first");
     assert_string_equal(got.description, t.description);
@@ -51,11 +51,11 @@ static void create_refuses_existing_id(void **state)
     tapi_store *s = open_fresh_store();
     tapi_task t, got;
     make_task(&t, "original", "2026-01-01T00:00:00.000Z");
-    assert_int_equal(s->ops->create(s, 0, &t), TAPI_OK);
+    assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &t), TAPI_OK);
     free(t.title);
     t.title = strdup("impostor");
-    assert_int_equal(s->ops->create(s, 0, &t), TAPI_ECONFLICT);
-    assert_int_equal(s->ops->get(s, 0, t.id, &got), TAPI_OK);
+    assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &t), TAPI_ECONFLICT);
+    assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, t.id, &got), TAPI_OK);
     assert_string_equal(got.title, "original");
     tapi_task_clear(&got);
     tapi_task_clear(&t);
@@ -69,9 +69,9 @@ static void missing_task_is_not_found_everywhere(void **state)
     const char *id = "00000000-0000-4000-8000-000000000000";
     tapi_task got;
     tapi_task_patch p = {.has_status = true, .status = TAPI_STATUS_DONE};
-    assert_int_equal(s->ops->get(s, 0, id, &got), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->update(s, 0, id, &p, "2026-01-01T00:00:00.000Z", &got), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->remove(s, 0, id), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, id, &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, id, &p, "2026-01-01T00:00:00.000Z", &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, id), TAPI_ENOTFOUND);
     tapi_store_close(s);
 }
 
@@ -81,17 +81,17 @@ static void update_changes_only_given_fields(void **state)
     tapi_store *s = open_fresh_store();
     tapi_task t, got;
     make_task(&t, "before", "2026-01-01T00:00:00.000Z");
-    assert_int_equal(s->ops->create(s, 0, &t), TAPI_OK);
+    assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &t), TAPI_OK);
     tapi_task_patch p = {.title = strdup("after"), .has_status = true,
                          .status = TAPI_STATUS_DONE};
-    assert_int_equal(s->ops->update(s, 0, t.id, &p, "2026-02-02T00:00:00.000Z", &got), TAPI_OK);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &p, "2026-02-02T00:00:00.000Z", &got), TAPI_OK);
     assert_string_equal(got.title, "after");
     assert_string_equal(got.description, t.description);
     assert_int_equal(got.status, TAPI_STATUS_DONE);
     assert_string_equal(got.created_at, "2026-01-01T00:00:00.000Z");
     assert_string_equal(got.updated_at, "2026-02-02T00:00:00.000Z");
     tapi_task_clear(&got);
-    assert_int_equal(s->ops->get(s, 0, t.id, &got), TAPI_OK);
+    assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, t.id, &got), TAPI_OK);
     assert_string_equal(got.title, "after");
     assert_string_equal(got.updated_at, "2026-02-02T00:00:00.000Z");
     tapi_task_clear(&got);
@@ -106,10 +106,10 @@ static void remove_deletes_once(void **state)
     tapi_store *s = open_fresh_store();
     tapi_task t, got;
     make_task(&t, "doomed", "2026-01-01T00:00:00.000Z");
-    assert_int_equal(s->ops->create(s, 0, &t), TAPI_OK);
-    assert_int_equal(s->ops->remove(s, 0, t.id), TAPI_OK);
-    assert_int_equal(s->ops->remove(s, 0, t.id), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->get(s, 0, t.id, &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &t), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, t.id, &got), TAPI_ENOTFOUND);
     tapi_task_clear(&t);
     tapi_store_close(s);
 }
@@ -133,7 +133,7 @@ static void list_pages_every_task_once_in_order(void **state)
         char ts[48];
         snprintf(ts, sizeof ts, "2026-01-01T00:00:%02d.000Z", i % 7);
         make_task(&all[i], "t", ts);
-        assert_int_equal(s->ops->create(s, 0, &all[i]), TAPI_OK);
+        assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &all[i]), TAPI_OK);
     }
     qsort(all, PAGED_TASKS, sizeof *all, compare_newest_first);
     size_t seen = 0;
@@ -141,7 +141,7 @@ static void list_pages_every_task_once_in_order(void **state)
     bool first = true;
     for (;;) {
         tapi_task_page page;
-        assert_int_equal(s->ops->list(s, 0, first ? NULL : &cur, 10, &page), TAPI_OK);
+        assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, first ? NULL : &cur, 10, &page), TAPI_OK);
         assert_true(page.count <= 10);
         for (size_t i = 0; i < page.count; i++, seen++) {
             assert_true(seen < PAGED_TASKS);
@@ -165,7 +165,7 @@ static void list_of_empty_store_is_empty(void **state)
     (void)state;
     tapi_store *s = open_fresh_store();
     tapi_task_page page;
-    assert_int_equal(s->ops->list(s, 0, NULL, 50, &page), TAPI_OK);
+    assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, NULL, 50, &page), TAPI_OK);
     assert_int_equal(page.count, 0);
     assert_false(page.has_more);
     tapi_task_page_clear(&page);
@@ -184,7 +184,7 @@ static void paging_survives_concurrent_writes(void **state)
         char ts[48];
         snprintf(ts, sizeof ts, "2026-01-01T00:%02d:00.000Z", i);
         make_task(&orig[i], "o", ts);
-        assert_int_equal(s->ops->create(s, 0, &orig[i]), TAPI_OK);
+        assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &orig[i]), TAPI_OK);
     }
     bool deleted[N] = {false};
     int seen[N] = {0};
@@ -192,7 +192,7 @@ static void paging_survives_concurrent_writes(void **state)
     bool first = true, more = true;
     for (int round = 0; more; round++) {
         tapi_task_page page;
-        assert_int_equal(s->ops->list(s, 0, first ? NULL : &cur, 7, &page), TAPI_OK);
+        assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, first ? NULL : &cur, 7, &page), TAPI_OK);
         for (size_t i = 0; i < page.count; i++)
             for (int k = 0; k < N; k++)
                 if (strcmp(page.items[i].id, orig[k].id) == 0) seen[k]++;
@@ -205,10 +205,10 @@ static void paging_survives_concurrent_writes(void **state)
         char now[25];
         tapi_timestamp_now(now);
         make_task(&fresh, "new", now);
-        assert_int_equal(s->ops->create(s, 0, &fresh), TAPI_OK);
+        assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &fresh), TAPI_OK);
         tapi_task_clear(&fresh);
         int victim = round * 3 % N;
-        if (!deleted[victim] && s->ops->remove(s, 0, orig[victim].id) == TAPI_OK) deleted[victim] = true;
+        if (!deleted[victim] && s->ops->remove(s, 0, TAPI_OWNER_SHARED, orig[victim].id) == TAPI_OK) deleted[victim] = true;
     }
     for (int k = 0; k < N; k++) {
         assert_true(seen[k] <= 1);
@@ -243,7 +243,7 @@ static void *writer(void *p)
         char now[25];
         tapi_timestamp_now(now);
         make_task(&t, "concurrent", now);
-        if (w->store->ops->create(w->store, 0, &t) == TAPI_OK) w->created++;
+        if (w->store->ops->create(w->store, 0, TAPI_OWNER_SHARED, &t) == TAPI_OK) w->created++;
         tapi_task_clear(&t);
     }
     return NULL;
@@ -269,7 +269,7 @@ static void concurrent_creates_all_land(void **state)
     bool first = true, more = true;
     while (more) {
         tapi_task_page page;
-        assert_int_equal(s->ops->list(s, 0, first ? NULL : &cur, 100, &page), TAPI_OK);
+        assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, first ? NULL : &cur, 100, &page), TAPI_OK);
         total += page.count;
         more = page.has_more;
         if (more) cur = page.next;
@@ -277,6 +277,66 @@ static void concurrent_creates_all_land(void **state)
         first = false;
     }
     assert_int_equal(total, THREADS * 50);
+    tapi_store_close(s);
+}
+
+/* Another owner's task is not found by any operation, is left unchanged, and never shows
+ * up in another owner's list (nor in the shared one). */
+static void owners_are_isolated(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    tapi_owner alice, bob;
+    assert_int_equal(tapi_owner_from_identity("https://idp.example", 19, "alice", 5, &alice), TAPI_OK);
+    assert_int_equal(tapi_owner_from_identity("https://idp.example", 19, "bob", 3, &bob), TAPI_OK);
+    tapi_task a[3], mine, got;
+    for (int i = 0; i < 3; i++) {
+        char ts[32];
+        snprintf(ts, sizeof ts, "2026-03-0%dT00:00:00.000Z", i + 1);
+        make_task(&a[i], "alice's", ts);
+        assert_int_equal(s->ops->create(s, 0, alice.key, &a[i]), TAPI_OK);
+    }
+    make_task(&mine, "bob's", "2026-03-09T00:00:00.000Z");
+    assert_int_equal(s->ops->create(s, 0, bob.key, &mine), TAPI_OK);
+    const char *const strangers[] = {bob.key, TAPI_OWNER_SHARED};
+    for (int k = 0; k < 2; k++) {
+        tapi_task_patch p = {.title = strdup("stolen"), .has_status = true, .status = TAPI_STATUS_DONE};
+        assert_int_equal(s->ops->get(s, 0, strangers[k], a[0].id, &got), TAPI_ENOTFOUND);
+        assert_int_equal(s->ops->update(s, 0, strangers[k], a[0].id, &p, "2026-04-01T00:00:00.000Z", &got),
+                         TAPI_ENOTFOUND);
+        assert_int_equal(s->ops->remove(s, 0, strangers[k], a[0].id), TAPI_ENOTFOUND);
+        tapi_task_patch_clear(&p);
+    }
+    assert_int_equal(s->ops->get(s, 0, alice.key, a[0].id, &got), TAPI_OK);
+    assert_string_equal(got.title, "alice's");
+    assert_int_equal(got.status, TAPI_STATUS_TODO);
+    assert_string_equal(got.updated_at, a[0].updated_at);
+    tapi_task_clear(&got);
+    /* lists: each owner sees exactly their own, newest first, paged */
+    tapi_task_page page;
+    assert_int_equal(s->ops->list(s, 0, alice.key, NULL, 2, &page), TAPI_OK);
+    assert_int_equal(page.count, 2);
+    assert_true(page.has_more);
+    assert_string_equal(page.items[0].id, a[2].id);
+    assert_string_equal(page.items[1].id, a[1].id);
+    tapi_cursor cur = page.next;
+    tapi_task_page_clear(&page);
+    assert_int_equal(s->ops->list(s, 0, alice.key, &cur, 2, &page), TAPI_OK);
+    assert_int_equal(page.count, 1);
+    assert_false(page.has_more);
+    assert_string_equal(page.items[0].id, a[0].id);
+    tapi_task_page_clear(&page);
+    assert_int_equal(s->ops->list(s, 0, bob.key, NULL, 50, &page), TAPI_OK);
+    assert_int_equal(page.count, 1);
+    assert_string_equal(page.items[0].id, mine.id);
+    tapi_task_page_clear(&page);
+    assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, NULL, 50, &page), TAPI_OK);
+    assert_int_equal(page.count, 0);
+    tapi_task_page_clear(&page);
+    /* the owner can still change and delete it */
+    assert_int_equal(s->ops->remove(s, 0, alice.key, a[0].id), TAPI_OK);
+    for (int i = 0; i < 3; i++) tapi_task_clear(&a[i]);
+    tapi_task_clear(&mine);
     tapi_store_close(s);
 }
 
@@ -290,6 +350,7 @@ static void concurrent_creates_all_land(void **state)
         cmocka_unit_test(list_of_empty_store_is_empty),                                       \
         cmocka_unit_test(paging_survives_concurrent_writes),                                  \
         cmocka_unit_test(token_key_is_random_per_store),                                      \
-        cmocka_unit_test(concurrent_creates_all_land)
+        cmocka_unit_test(concurrent_creates_all_land),                                       \
+        cmocka_unit_test(owners_are_isolated)
 
 #endif
