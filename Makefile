@@ -5,7 +5,7 @@ CC      ?= cc
 NODE_TEST_DEPS := node_modules/.tapi-test-deps
 NODE_RUN_DEPS  := node_modules/.tapi-run-deps
 BUILD   := build
-PKGS    := libmicrohttpd libcjson sqlite3 libcrypto libcurl
+PKGS    := libmicrohttpd libcjson sqlite3 libcrypto libcurl cjose jansson
 WARN    := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 DEFS    := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS  ?= -O2 -g
@@ -160,17 +160,23 @@ valgrind: $(UNIT_BIN) $(DDB_BIN) $(NODE_TEST_DEPS)
 	@VALGRIND=1 tests/run_unit.sh $(UNIT_BIN)
 	@VALGRIND=1 tests/dynamodb/run.sh $(DDB_BIN)
 
+# Each contract run twice: authentication off (every task the shared owner's) and on
+# (AUTH=1: bearer tokens, two users, every refused-token case).
 contract: $(BUILD)/tasks-api
 	@tests/contract/run.sh $(BUILD)/tasks-api
+	@AUTH=1 tests/contract/run.sh $(BUILD)/tasks-api
 
 contract-asan: $(BUILD)/asan/tasks-api
 	@tests/contract/run.sh $(BUILD)/asan/tasks-api
+	@AUTH=1 tests/contract/run.sh $(BUILD)/asan/tasks-api
 
 contract-dynamodb: $(BUILD)/tasks-api $(NODE_TEST_DEPS)
 	@STORE=dynamodb tests/contract/run.sh $(BUILD)/tasks-api
+	@AUTH=1 STORE=dynamodb tests/contract/run.sh $(BUILD)/tasks-api
 
 contract-dynamodb-asan: $(BUILD)/asan/tasks-api $(NODE_TEST_DEPS)
 	@STORE=dynamodb tests/contract/run.sh $(BUILD)/asan/tasks-api
+	@AUTH=1 STORE=dynamodb tests/contract/run.sh $(BUILD)/asan/tasks-api
 
 # npm packages exactly as pinned in package-lock.json: all of them for the tests; only
 # dynalite (the one runtime dependency) for `make run STORE=dynamodb`. Each has its own
@@ -199,10 +205,13 @@ dynamodb-faults: $(BUILD)/tasks-api $(BUILD)/asan/tasks-api $(NODE_TEST_DEPS)
 contract-lambda: $(BUILD)/bootstrap $(BUILD)/tasks-api $(NODE_TEST_DEPS)
 	@TRANSPORT=lambda tests/contract/run.sh $(BUILD)/bootstrap
 	@CONTRACT_APIGW_SHAPE=custom-domain TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/bootstrap
+	@AUTH=1 TRANSPORT=lambda tests/contract/run.sh $(BUILD)/bootstrap
+	@AUTH=1 CONTRACT_APIGW_SHAPE=custom-domain TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/bootstrap
 
 contract-lambda-asan: $(BUILD)/asan/bootstrap $(BUILD)/tasks-api $(NODE_TEST_DEPS)
 	@TRANSPORT=lambda tests/contract/run.sh $(BUILD)/asan/bootstrap
 	@CONTRACT_APIGW_SHAPE=custom-domain TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/asan/bootstrap
+	@AUTH=1 CONTRACT_APIGW_SHAPE=custom-domain TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/asan/bootstrap
 
 # The Lambda door's own edge cases (events, Runtime API faults, init errors, logging), and
 # resident memory flat over 22,000 invocations with a new trace id each.
@@ -224,6 +233,7 @@ terraform-check: $(BUILD)/tasks-api $(BUILD)/bootstrap $(NODE_TEST_DEPS)
 
 contract-valgrind: $(BUILD)/tasks-api
 	@VALGRIND=1 tests/contract/run.sh $(BUILD)/tasks-api
+	@AUTH=1 VALGRIND=1 tests/contract/run.sh $(BUILD)/tasks-api
 
 $(STATIC_LIBS):
 	@scripts/install-deps.sh package

@@ -235,6 +235,16 @@ tapi_err tapi_apigw_parse(const char *event, size_t len, tapi_apigw_request *out
     return TAPI_OK;
 }
 
+tapi_err tapi_apigw_owner(const tapi_apigw_request *r, tapi_owner *out, bool *token_sent)
+{
+    const cJSON *root = r->root;
+    *token_sent = find_header(root, "Authorization") != NULL;
+    const cJSON *claims = field(field(field(root, "requestContext"), "authorizer"), "claims");
+    const char *iss = string_field(claims, "iss"), *sub = string_field(claims, "sub");
+    if (!iss || !sub) return TAPI_EINVAL;
+    return tapi_owner_from_identity(iss, strlen(iss), sub, strlen(sub), out);
+}
+
 void tapi_apigw_request_free(tapi_apigw_request *r)
 {
     cJSON_Delete(r->root);
@@ -283,6 +293,8 @@ tapi_err tapi_apigw_response(const tapi_response *resp, const char *cors_origin,
         put_header(&b, &first, "Access-Control-Expose-Headers", TAPI_CORS_EXPOSE_HEADERS);
     }
     if (resp->allow) put_header(&b, &first, "Allow", resp->allow);
+    if (resp->www_authenticate)
+        put_header(&b, &first, "WWW-Authenticate", resp->www_authenticate);
     if (resp->retry_after > 0) {
         char secs[16];
         snprintf(secs, sizeof secs, "%d", resp->retry_after);

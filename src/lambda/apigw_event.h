@@ -9,6 +9,7 @@
 
 #include "../core/errors.h"
 #include "../core/limits.h"
+#include "../core/owner.h"
 #include "../router/router.h"
 
 /* The API Gateway resources (modules/api-gateway) the function serves. */
@@ -17,7 +18,7 @@
 
 /* Response headers a browser script may read, with CORS on (modules/api-gateway sends
  * the same list on the gateway's own responses). */
-#define TAPI_CORS_EXPOSE_HEADERS "Location, Retry-After"
+#define TAPI_CORS_EXPOSE_HEADERS "Location, Retry-After, WWW-Authenticate"
 
 typedef struct tapi_apigw_request {
     tapi_request req;        /* points into the fields below and the parsed event */
@@ -39,6 +40,12 @@ typedef struct tapi_apigw_request {
 tapi_err tapi_apigw_parse(const char *event, size_t len, tapi_apigw_request *out, char *why,
                           size_t whylen);
 void tapi_apigw_request_free(tapi_apigw_request *r);
+
+/* The caller as API Gateway's Cognito authorizer verified it: the owner of
+ * requestContext.authorizer.claims' iss and sub. TAPI_EINVAL when the event has no such
+ * claims (a method without the authorizer: the caller must not get in). *token_sent
+ * says whether the event carries an Authorization header. */
+tapi_err tapi_apigw_owner(const tapi_apigw_request *r, tapi_owner *out, bool *token_sent);
 
 /* Serialises resp as a proxy response {"statusCode","headers","body",
  * "isBase64Encoded":false} into *json (caller frees). cors_origin, when not NULL, is sent

@@ -104,6 +104,7 @@ typedef struct door_config {
     const char *cors_origin;      /* CORS_ALLOW_ORIGIN, or NULL */
     const char *metrics_ns;       /* TASKS_METRICS_NAMESPACE; NULL when TASKS_METRICS=off */
     const char *service;          /* AWS_LAMBDA_FUNCTION_NAME: the Service dimension */
+    bool auth_cognito;            /* TASKS_AUTH=cognito: the owner comes from the claims */
 } door_config;
 
 /* The trace id stays in inv->trace_id and is never put in the environment: glibc keeps
@@ -127,10 +128,19 @@ static void handle_invocation(tapi_runtime *rt, const tapi_app *app, const door_
         return;
     }
     tapi_response resp;
+    memset(&resp, 0, sizeof resp);
+    tapi_owner owner;
+    bool token_sent = false;
     if (r.reject_code) {
-        memset(&resp, 0, sizeof resp);
         tapi_response_error(&resp, 400, r.reject_code, r.reject_message);
+    } else if (door->auth_cognito && tapi_apigw_owner(&r, &owner, &token_sent) != TAPI_OK) {
+        /* the gateway verifies tokens; an event without claims means a method without
+         * the authorizer, and that must not open the data */
+        tapi_log(TAPI_LOG_WARN, "invocation %s: no authorizer claims (iss, sub) in the event; "
+                 "is the Cognito authorizer on this method?", inv->request_id);
+        tapi_response_unauthorized(&resp, token_sent, "Authentication required.");
     } else {
+        if (door->auth_cognito) r.req.owner = owner.key;
         r.req.deadline_ms = inv->deadline_ms ? inv->deadline_ms - RESPONSE_RESERVE_MS : 0;
         tapi_handle(app, &r.req, &resp);
     }
@@ -181,6 +191,10 @@ static const char *read_door_config(door_config *d)
     if (metrics && *metrics && strcmp(metrics, "off") == 0) d->metrics_ns = NULL;
     else if (metrics && *metrics && strcmp(metrics, "emf") != 0)
         return "TASKS_METRICS must be emf or off";
+    const char *auth = getenv("TASKS_AUTH");
+    d->auth_cognito = auth && strcmp(auth, "cognito") == 0;
+    if (auth && *auth && !d->auth_cognito)
+        return "TASKS_AUTH must be cognito (API Gateway's Cognito authorizer) or unset";
     if (d->metrics_ns && (!tapi_metrics_name_valid(d->metrics_ns) || !tapi_metrics_name_valid(d->service)))
         return "TASKS_METRICS_NAMESPACE and the function name must be 1-255 printable ASCII characters";
     return NULL;

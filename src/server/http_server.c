@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@ enum {
 struct tapi_server {
     struct MHD_Daemon *daemon;
     const tapi_app *app;
+    const tapi_jwt_verifier *auth;
     int access_log;
     atomic_int in_flight;
     unsigned port;
@@ -106,6 +108,8 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, request_ctx *c
     MHD_add_response_header(r, "Cache-Control", "no-store");
     if (resp->location[0]) MHD_add_response_header(r, "Location", resp->location);
     if (resp->allow) MHD_add_response_header(r, "Allow", resp->allow);
+    if (resp->www_authenticate)
+        MHD_add_response_header(r, "WWW-Authenticate", resp->www_authenticate);
     if (resp->retry_after > 0) {
         char secs[16];
         snprintf(secs, sizeof secs, "%d", resp->retry_after);
@@ -125,6 +129,36 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, request_ctx *ctx,
     tapi_response resp = {0};
     tapi_response_error(&resp, status, code, message);
     return send_response(conn, ctx, &resp);
+}
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    size_t key_len, const char *value, size_t value_len)
+{
+    (void)kind;
+    (void)value;
+    (void)value_len;
+    if (key_len == 13 && strncasecmp(key, "Authorization", 13) == 0) ++*(unsigned *)cls;
+    return MHD_YES;
+}
+
+/* Every route needs a bearer token when authentication is on; on failure *resp is the
+ * 401 to send. Two Authorization headers are refused rather than one of them trusted. */
+static bool authenticate(const tapi_jwt_verifier *auth, struct MHD_Connection *conn,
+                         tapi_owner *owner, tapi_response *resp)
+{
+    unsigned headers = 0;
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, count_header, &headers);
+    const char *reason = "Send exactly one Authorization header.";
+    tapi_auth_result r = TAPI_AUTH_INVALID;
+    if (headers <= 1)
+        r = tapi_jwt_authenticate(auth,
+                                  MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+                                  tapi_now_ms() / 1000, owner, &reason);
+    if (r == TAPI_AUTH_OK) return true;
+    tapi_log(TAPI_LOG_INFO, "unauthorized: %s", reason);
+    memset(resp, 0, sizeof *resp);
+    tapi_response_unauthorized(resp, r == TAPI_AUTH_INVALID, reason);
+    return false;
 }
 
 static enum MHD_Result dispatch(tapi_server *srv, struct MHD_Connection *conn,
@@ -150,6 +184,10 @@ static enum MHD_Result dispatch(tapi_server *srv, struct MHD_Connection *conn,
     };
     if (!ctx->encoded_separator) req.route = tapi_route_path(url, url_len, &req.id, &req.id_len);
     tapi_response resp;
+    tapi_owner owner;
+    if (srv->auth && !authenticate(srv->auth, conn, &owner, &resp))
+        return send_response(conn, ctx, &resp);
+    if (srv->auth) req.owner = owner.key;
     tapi_handle(srv->app, &req, &resp);
     return send_response(conn, ctx, &resp);
 }
@@ -263,6 +301,7 @@ tapi_err tapi_server_start(const tapi_server_config *cfg, const tapi_app *app,
     }
     srv->app = app;
     srv->access_log = cfg->access_log;
+    srv->auth = cfg->auth;
     atomic_init(&srv->in_flight, 0);
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;

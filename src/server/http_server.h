@@ -9,6 +9,7 @@
 
 #include "../core/errors.h"
 #include "../router/router.h"
+#include "jwt_auth.h"
 
 typedef struct tapi_server_config {
     const char *host;          /* numeric address or name to bind */
@@ -17,6 +18,9 @@ typedef struct tapi_server_config {
     unsigned idle_timeout_s;   /* a connection silent this long is closed */
     unsigned max_connections;  /* further connections are refused */
     int access_log;            /* nonzero: one line per request */
+    /* Borrowed; NULL: no authentication (every task is the shared owner's). Otherwise
+     * every request needs a valid bearer token and sees its owner's tasks only. */
+    const tapi_jwt_verifier *auth;
 } tapi_server_config;
 
 typedef struct tapi_server tapi_server;

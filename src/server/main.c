@@ -31,10 +31,12 @@ typedef struct config {
     unsigned idle_timeout_s;
     unsigned max_connections;
     int access_log;
+    tapi_jwt_config auth; /* all three set: authentication on; none: off */
 } config;
 
 static const char USAGE[] =
     "Usage: tasks-api serve [--host H] [--port P] [--db PATH] [--threads N]\n"
+    "                       [--auth-jwks FILE --auth-issuer ISS --auth-audience AUD]\n"
     "       tasks-api create-table [--wait SECONDS]\n"
     "       tasks-api --help | --version\n"
     "\n"
@@ -51,6 +53,13 @@ static const char USAGE[] =
     "  --idle-timeout S  close connections idle for S seconds, 1..3600 (default 30)\n"
     "  --max-connections N  concurrent connections, 1..65536 (default 4096)\n"
     "  --no-access-log do not write a log line per request\n"
+    "Authentication (off unless all three are given; then every request needs\n"
+    "Authorization: Bearer <JWT> and sees only its user's tasks):\n"
+    "  --auth-jwks FILE      JSON Web Key Set with the issuer's RS256 keys\n"
+    "                        (env TASKS_AUTH_JWKS)\n"
+    "  --auth-issuer ISS     the tokens' exact \"iss\" (env TASKS_AUTH_ISSUER)\n"
+    "  --auth-audience AUD   \"aud\" of ID tokens, \"client_id\" of access tokens\n"
+    "                        (env TASKS_AUTH_AUDIENCE)\n"
     "\n"
     "Environment:\n"
     "  TASKS_STORE     sqlite (default) or dynamodb\n"
@@ -101,6 +110,9 @@ static int load_env(config *cfg)
         return usage_error("PORT must be a number from 0 to 65535 (got '%s').", v);
     if ((v = getenv("TASKS_DB")) && *v) cfg->db_path = v;
     if ((v = getenv("TASKS_STORE")) && *v) cfg->store = v;
+    if ((v = getenv("TASKS_AUTH_JWKS")) && *v) cfg->auth.jwks_path = v;
+    if ((v = getenv("TASKS_AUTH_ISSUER")) && *v) cfg->auth.issuer = v;
+    if ((v = getenv("TASKS_AUTH_AUDIENCE")) && *v) cfg->auth.audience = v;
     if ((v = getenv("TASKS_THREADS")) && parse_uint(v, 1, 256, &cfg->threads))
         return usage_error("TASKS_THREADS must be a number from 1 to 256 (got '%s').", v);
     tapi_log_level level = TAPI_LOG_INFO;
@@ -132,6 +144,12 @@ static int parse_flags(int argc, char **argv, config *cfg)
         } else if (strcmp(a, "--threads") == 0) {
             if (parse_uint(val, 1, 256, &cfg->threads))
                 return usage_error("--threads must be a number from 1 to 256 (got '%s').", val);
+        } else if (strcmp(a, "--auth-jwks") == 0) {
+            cfg->auth.jwks_path = val;
+        } else if (strcmp(a, "--auth-issuer") == 0) {
+            cfg->auth.issuer = val;
+        } else if (strcmp(a, "--auth-audience") == 0) {
+            cfg->auth.audience = val;
         } else if (strcmp(a, "--idle-timeout") == 0) {
             if (parse_uint(val, 1, 3600, &cfg->idle_timeout_s))
                 return usage_error("--idle-timeout must be 1..3600 seconds (got '%s').", val);
@@ -177,6 +195,31 @@ static int open_store(const config *cfg, tapi_store **store, char *what, size_t 
     return 0;
 }
 
+/* Loads the verifier when authentication is configured; half a configuration is an
+ * error, never a silently open API. */
+static int open_auth(const config *cfg, tapi_jwt_verifier **out, char *what, size_t whatlen)
+{
+    const tapi_jwt_config *a = &cfg->auth;
+    int given = (a->jwks_path && *a->jwks_path) + (a->issuer && *a->issuer) +
+                (a->audience && *a->audience);
+    *out = NULL;
+    if (given == 0) {
+        snprintf(what, whatlen, "authentication off");
+        return 0;
+    }
+    if (given < 3)
+        return usage_error("authentication needs --auth-jwks, --auth-issuer and --auth-audience "
+                           "(or TASKS_AUTH_JWKS, TASKS_AUTH_ISSUER, TASKS_AUTH_AUDIENCE) together.");
+    char err[512] = "";
+    if (tapi_jwt_verifier_open(a, out, err, sizeof err) != TAPI_OK) {
+        fprintf(stderr, "tasks-api: %s\n", err[0] ? err : "out of memory");
+        return 1;
+    }
+    snprintf(what, whatlen, "authentication on, issuer %.200s, %zu key(s)", a->issuer,
+             tapi_jwt_key_count(*out));
+    return 0;
+}
+
 static int serve(const config *cfg)
 {
     /* Block the stop signals before any thread exists so only sigwait() sees them. */
@@ -187,32 +230,42 @@ static int serve(const config *cfg)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    tapi_jwt_verifier *auth = NULL;
+    char auth_what[300] = "";
+    int rc = open_auth(cfg, &auth, auth_what, sizeof auth_what);
+    if (rc) return rc;
     tapi_store *store = NULL;
     char what[400] = "";
-    int rc = open_store(cfg, &store, what, sizeof what);
-    if (rc) return rc;
+    rc = open_store(cfg, &store, what, sizeof what);
+    if (rc) {
+        tapi_jwt_verifier_close(auth);
+        return rc;
+    }
     const tapi_app app = {.store = store};
     tapi_server_config scfg = {.host = cfg->host,
                                .port = cfg->port,
                                .threads = cfg->threads,
                                .idle_timeout_s = cfg->idle_timeout_s,
                                .max_connections = cfg->max_connections,
-                               .access_log = cfg->access_log};
+                               .access_log = cfg->access_log,
+                               .auth = auth};
     tapi_server *server = NULL;
     char err[256] = "";
     if (tapi_server_start(&scfg, &app, &server, err, sizeof err) != TAPI_OK) {
         fprintf(stderr, "tasks-api: %s\n", err);
         tapi_store_close(store);
+        tapi_jwt_verifier_close(auth);
         return 1;
     }
     const char *open = strchr(cfg->host, ':') ? "[" : "", *close = *open ? "]" : "";
-    tapi_log(TAPI_LOG_INFO, "listening on http://%s%s%s:%u (%s, %u threads)", open, cfg->host,
-             close, tapi_server_port(server), what, cfg->threads);
+    tapi_log(TAPI_LOG_INFO, "listening on http://%s%s%s:%u (%s, %s, %u threads)", open,
+             cfg->host, close, tapi_server_port(server), what, auth_what, cfg->threads);
     int sig = 0;
     sigwait(&stop, &sig);
     tapi_log(TAPI_LOG_INFO, "received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     tapi_server_stop(server, DRAIN_MS);
     tapi_store_close(store);
+    tapi_jwt_verifier_close(auth);
     tapi_log(TAPI_LOG_INFO, "stopped");
     return 0;
 }

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { startEmulator } from '../lambda/emulator.mjs';
+import { tokenFor, gatewayClaims } from './auth_tokens.mjs';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
@@ -17,9 +18,13 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
  * @param {object} [req.headers] header name -> value
  * @param {string|Buffer|object} [req.body] objects are JSON-encoded with application/json
  * @param {boolean} [req.chunked] send the body with chunked transfer encoding
+ * @param {string|null} [req.user] with authentication on (CONTRACT_AUTH_DIR), whose valid
+ *   token goes in Authorization (default "alice"; null: none) unless headers has one
+ * @param {object} [req.claims] Lambda transport: the authorizer claims to put in the event
+ *   as they are, instead of what the gateway makes of Authorization (null: none)
  * @returns {Promise<{status:number, headers:object, raw:Buffer, json:any}>}
  */
-export async function send({ method, path, headers = {}, body, chunked = false }) {
+export async function send({ method, path, headers = {}, body, chunked = false, user = 'alice', claims }) {
   const transport = process.env.CONTRACT_TRANSPORT || 'http';
   if (transport !== 'http' && transport !== 'lambda') throw new Error(`unknown CONTRACT_TRANSPORT ${transport}`);
   let payload = body;
@@ -32,11 +37,19 @@ export async function send({ method, path, headers = {}, body, chunked = false }
   }
   // Like most clients, declare the length; pass chunked: true to stream instead.
   if (payload !== undefined && !chunked) hdrs['Content-Length'] = Buffer.byteLength(payload);
-  if (transport === 'lambda') return lambdaSend(method, path, hdrs, payload);
+  if (authOn() && user !== null && !Object.keys(hdrs).some((h) => h.toLowerCase() === 'authorization')) {
+    hdrs.Authorization = `Bearer ${tokenFor(user)}`;
+  }
+  if (transport === 'lambda') return lambdaSend(method, path, hdrs, payload, claims);
   return httpSend(method, path, hdrs, payload);
 }
 
 let emulator;
+
+/** True when the suite runs with authentication on (both doors). */
+export function authOn() {
+  return Boolean(process.env.CONTRACT_AUTH_DIR);
+}
 
 // How clients reach API Gateway, as CONTRACT_APIGW_SHAPE picks for the Lambda transport:
 // on the execute-api host the stage is the path's first segment and event.path lacks it;
@@ -78,7 +91,7 @@ function matchResource(path) {
 
 /** The API Gateway REST proxy event (payload 1.0) for a request, nulls included. rawPath
  * is the API path ("/tasks?limit=2"); shape is one of APIGW_SHAPES. */
-export function toApiGatewayEvent(method, rawPath, headers, payload, shape = currentShape()) {
+export function toApiGatewayEvent(method, rawPath, headers, payload, shape = currentShape(), claims = null) {
   const q = rawPath.indexOf('?');
   const path = q < 0 ? rawPath : rawPath.slice(0, q);
   const multiQuery = {};
@@ -113,6 +126,7 @@ export function toApiGatewayEvent(method, rawPath, headers, payload, shape = cur
       domainName: shape.domainName, domainPrefix: shape.domainName.split('.')[0],
       requestId, extendedRequestId: requestId, accountId: '123456789012', apiId: 'abc123',
       protocol: 'HTTP/1.1', requestTimeEpoch: Date.now(), identity: { sourceIp: '203.0.113.7' },
+      ...(claims ? { authorizer: { claims } } : {}),
     },
     body: body === null ? null : utf8 ? body.toString('utf8') : body.toString('base64'),
     isBase64Encoded: body !== null && !utf8,
@@ -150,7 +164,7 @@ export function fromProxyResponse(result) {
   return { status: r.statusCode, headers, raw, json };
 }
 
-async function lambdaSend(method, path, headers, payload) {
+async function lambdaSend(method, path, headers, payload, claims) {
   if (!emulator) {
     const bootstrap = process.env.CONTRACT_BOOTSTRAP;
     const root = process.env.CONTRACT_CHROOT; // run the bootstrap inside this directory
@@ -158,7 +172,13 @@ async function lambdaSend(method, path, headers, payload) {
       ? { command: 'chroot', args: [root, bootstrap], env: { ...process.env } }
       : { bootstrap, env: { ...process.env } });
   }
-  const event = JSON.stringify(toApiGatewayEvent(method, path, headers, payload));
+  // With the authorizer on, the gateway passes the verified token's claims; without it
+  // (or for a token it refuses) the event has none and the function must refuse it.
+  if (claims === undefined) {
+    const auth = Object.entries(headers).find(([h]) => h.toLowerCase() === 'authorization');
+    claims = authOn() && auth ? gatewayClaims(auth[1]) : null;
+  }
+  const event = JSON.stringify(toApiGatewayEvent(method, path, headers, payload, currentShape(), claims));
   return fromProxyResponse(await emulator.invoke(event));
 }
 

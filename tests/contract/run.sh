@@ -12,6 +12,9 @@
 #   STORE=dynamodb_external: the DynamoDB store on the endpoint, table and credentials
 #     already in the environment (AWS_ENDPOINT_URL_DYNAMODB, TABLE_NAME, AWS_*).
 #   VALGRIND=1: the server runs under memcheck; any leak or error fails the run.
+#   AUTH=1: authentication on, with keys made for this run: the local server verifies
+#     tokens against their JWKS; the bootstrap gets TASKS_AUTH=cognito and events carry
+#     the claims the gateway's authorizer would pass. Adds auth.test.mjs.
 set -u
 bin=$1
 store=${STORE:-sqlite}
@@ -33,11 +36,23 @@ if [ "$store" = dynamodb ]; then
     "${TASKS_API_BIN:-$bin}" create-table --wait 30 2>"$work/create.log" || { cat "$work/create.log"; exit 1; }
 fi
 
+tests="$here/api.test.mjs"
+auth_flags=""
+auth_note=""
+if [ "${AUTH:-0}" = 1 ]; then
+    ids=$(node "$here/auth_tokens.mjs" "$work/auth") || exit 1 # prints "ISSUER AUDIENCE"
+    export CONTRACT_AUTH_DIR="$work/auth"
+    tests="$tests $here/auth.test.mjs"
+    auth_flags="--auth-jwks $work/auth/jwks.json --auth-issuer ${ids% *} --auth-audience ${ids#* }"
+    auth_note=", authentication on"
+fi
+
 if [ "${TRANSPORT:-http}" = lambda ]; then
+    [ -n "$auth_note" ] && export TASKS_AUTH=cognito
     TASKS_STORE=${store%_external} TASKS_DB="$work/tasks.db" CONTRACT_TRANSPORT=lambda CONTRACT_BOOTSTRAP=$bin \
-        node --test --test-reporter=dot "$here"/*.test.mjs
+        node --test --test-reporter=dot $tests
     rc=$?
-    [ $rc -eq 0 ] && echo "contract: $bin through the Lambda Runtime API (store $store, ${CONTRACT_APIGW_SHAPE:-stage} events) passed"
+    [ $rc -eq 0 ] && echo "contract: $bin through the Lambda Runtime API (store $store, ${CONTRACT_APIGW_SHAPE:-stage} events$auth_note) passed"
     exit $rc
 fi
 
@@ -46,7 +61,7 @@ if [ "${VALGRIND:-0}" = 1 ]; then
     wrap="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
 fi
 : >"$log"
-TASKS_STORE=${store%_external} $wrap "$bin" serve --host 127.0.0.1 --port 0 --db "$work/tasks.db" 2>"$log" &
+TASKS_STORE=${store%_external} $wrap "$bin" serve --host 127.0.0.1 --port 0 --db "$work/tasks.db" $auth_flags 2>"$log" &
 pid=$!
 
 url=$(wait_for_line "$log" 's/.*listening on \(http:[^ ]*\).*/\1/p' "$pid")
@@ -54,7 +69,7 @@ if [ -z "$url" ]; then
     echo "contract: server did not start"; cat "$log"; exit 1
 fi
 
-CONTRACT_TRANSPORT=http CONTRACT_BASE_URL=$url node --test --test-reporter=dot "$here"/*.test.mjs
+CONTRACT_TRANSPORT=http CONTRACT_BASE_URL=$url node --test --test-reporter=dot $tests
 rc=$?
 
 kill -TERM "$pid"
@@ -68,5 +83,5 @@ if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$log"; then
     echo "contract: sanitizer report in server log"; grep -A30 -E "Sanitizer|runtime error" "$log" | head -60; rc=1
 fi
 grep -q '"msg":"stopped"' "$log" || { echo "contract: no clean shutdown line"; rc=1; }
-[ $rc -eq 0 ] && echo "contract: $bin (store $store)${wrap:+ under valgrind} passed ($(grep -c '"msg":"request"' "$log") requests served)"
+[ $rc -eq 0 ] && echo "contract: $bin (store $store$auth_note)${wrap:+ under valgrind} passed ($(grep -c '"msg":"request"' "$log") requests served)"
 exit $rc

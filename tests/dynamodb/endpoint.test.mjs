@@ -134,7 +134,7 @@ test('AWS_CA_BUNDLE must be readable when TLS uses it, and is ignored for a plai
 
 test('the start-up line names the store in use: table and endpoint for DynamoDB, the file for SQLite', async () => {
   const ddb = await serve({ TABLE_NAME: 'shards', AWS_ENDPOINT_URL_DYNAMODB: endpoint, TASKS_DDB_SHARDS: '8' });
-  assert.match(ddb.stderr, new RegExp(`listening on http://\\S+ \\(store dynamodb, table shards, endpoint ${endpoint.replace(/\./g, '\\.')}, \\d+ threads\\)`));
+  assert.match(ddb.stderr, new RegExp(`listening on http://\\S+ \\(store dynamodb, table shards, endpoint ${endpoint.replace(/\./g, '\\.')}, authentication off, \\d+ threads\\)`));
   assert.doesNotMatch(ddb.stderr, /tasks\.db/);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tapi-startup-'));
   const sqlite = await serve({ TASKS_STORE: 'sqlite', TASKS_DB: path.join(dir, 'line.db') });
