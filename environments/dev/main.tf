@@ -17,11 +17,23 @@ provider "aws" {
 locals {
   name = "${var.name_prefix}-${var.environment}"
   # the zip `make package` (or scripts/package-in-container.sh) builds for this architecture
+  create_user_pool = var.auth == "cognito" && var.cognito_user_pool_arn == null
+  user_pool_arns = var.auth != "cognito" ? [] : (
+    local.create_user_pool ? [module.cognito[0].user_pool_arn] : [var.cognito_user_pool_arn]
+  )
   package_path = coalesce(var.package_path, var.architecture == "arm64" ? "${path.root}/../../build/lambda-arm64.zip" : "${path.root}/../../build/lambda.zip")
 }
 
 module "dynamodb" {
   source = "../../modules/dynamodb"
+
+  name                        = local.name
+  deletion_protection_enabled = var.deletion_protection_enabled
+}
+
+module "cognito" {
+  source = "../../modules/cognito"
+  count  = local.create_user_pool ? 1 : 0
 
   name                        = local.name
   deletion_protection_enabled = var.deletion_protection_enabled
@@ -40,6 +52,7 @@ module "lambda" {
   log_retention_days   = var.log_retention_days
   tracing_enabled      = var.tracing_enabled
   live_version         = var.live_version
+  auth_mode            = var.auth
   environment          = length(var.cors_allowed_origins) > 0 ? { CORS_ALLOW_ORIGIN = var.cors_allowed_origins[0] } : {}
   table_name           = module.dynamodb.table_name
   table_arn            = module.dynamodb.table_arn
@@ -61,6 +74,7 @@ module "api_gateway" {
   cors_allowed_origins   = var.cors_allowed_origins
   api_key_required       = var.api_key_required
   access_logs_enabled    = var.access_logs_enabled
+  cognito_user_pool_arns = local.user_pool_arns
 }
 
 module "monitoring" {

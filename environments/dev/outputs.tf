@@ -65,3 +65,28 @@ output "latest_version" {
   description = "The newest published function version."
   value       = module.lambda.latest_version
 }
+
+output "auth" {
+  description = "How the API authenticates: none or cognito."
+  value       = var.auth
+}
+
+output "cognito_user_pool_id" {
+  description = "The user pool this environment created (auth = \"cognito\" without cognito_user_pool_arn); null otherwise."
+  value       = local.create_user_pool ? module.cognito[0].user_pool_id : null
+}
+
+output "cognito_client_id" {
+  description = "The created pool's public app client: the client id for sign-in and the tokens' audience; null otherwise."
+  value       = local.create_user_pool ? module.cognito[0].client_id : null
+}
+
+output "cognito_issuer" {
+  description = "The created pool's token issuer (the local server's --auth-issuer); null otherwise."
+  value       = local.create_user_pool ? module.cognito[0].issuer : null
+}
+
+output "cognito_jwks_url" {
+  description = "The created pool's signing keys (fetch for the local server's --auth-jwks); null otherwise."
+  value       = local.create_user_pool ? module.cognito[0].jwks_url : null
+}

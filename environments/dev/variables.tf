@@ -146,6 +146,28 @@ variable "access_logs_enabled" {
   default     = true
 }
 
+variable "auth" {
+  description = "Authentication: \"none\" (anyone who can reach the API uses one shared task list), \"cognito\" (every request needs a token of the user pool; each user sees only their own tasks). With \"cognito\", cognito_user_pool_arn names an existing pool, or null creates one with an app client."
+  type        = string
+  default     = "none"
+
+  validation {
+    condition     = contains(["none", "cognito"], var.auth)
+    error_message = "auth must be \"none\" or \"cognito\"."
+  }
+}
+
+variable "cognito_user_pool_arn" {
+  description = "With auth = \"cognito\": an existing user pool whose tokens the API accepts; null creates a pool and a public app client (modules/cognito)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cognito_user_pool_arn == null || can(regex("^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[a-z0-9-]+_[0-9A-Za-z]+$", var.cognito_user_pool_arn))
+    error_message = "cognito_user_pool_arn must be a user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<region>_<id>)."
+  }
+}
+
 variable "alarm_email" {
   description = "Email address subscribed to the alarm topic (confirm the mail AWS sends); null for none."
   type        = string

@@ -2,8 +2,10 @@
 # each an AWS_PROXY integration. An ANY method on each resource sends a wrong method to
 # the function too, which answers 405 with Allow, and gateway responses give API
 # Gateway's own answers (unknown path, throttling, too large, timeouts) the API's
-# {"error":{"code","message"}} shape and security headers. Account-level settings (the
-# CloudWatch role for access logs) are not here: see environments/account.
+# {"error":{"code","message"}} shape and security headers. With user pools given, a
+# Cognito authorizer guards every method but the CORS preflight; the function then reads
+# the verified claims (TASKS_AUTH=cognito). Account-level settings (the CloudWatch role
+# for access logs) are not here: see environments/account.
 
 locals {
   # every route of the contract (docs/openapi.yaml), plus ANY for wrong methods
@@ -21,10 +23,14 @@ locals {
     task  = aws_api_gateway_resource.task.id
   }
 
+  auth_enabled = length(var.cognito_user_pool_arns) > 0
+
   cors_enabled = length(var.cors_allowed_origins) > 0
   cors_origin  = local.cors_enabled ? var.cors_allowed_origins[0] : ""
   # what a browser script may read; the function sends the same (TAPI_CORS_EXPOSE_HEADERS)
-  cors_expose_headers = "Location, Retry-After"
+  cors_expose_headers = "Location, Retry-After, WWW-Authenticate"
+  # what a browser script may send
+  cors_allow_headers = "Authorization,Content-Type,X-Api-Key"
 
   security_headers = merge(
     {
@@ -48,6 +54,7 @@ locals {
     QUOTA_EXCEEDED               = { status = "429", code = "quota_exceeded", retry_after = "3600", message = "$context.error.messageString" }
     REQUEST_TOO_LARGE            = { status = "413", code = "payload_too_large", retry_after = null, message = "$context.error.messageString" }
     INVALID_API_KEY              = { status = "403", code = "forbidden", retry_after = null, message = "\"A valid API key is required.\"" }
+    UNAUTHORIZED                 = { status = "401", code = "unauthorized", retry_after = null, message = "\"Authentication required: send Authorization with a valid token.\"" }
     ACCESS_DENIED                = { status = "403", code = "forbidden", retry_after = null, message = "$context.error.messageString" }
     INTEGRATION_TIMEOUT          = { status = "504", code = "gateway_timeout", retry_after = "1", message = "\"The request took too long; retry later.\"" }
     INTEGRATION_FAILURE          = { status = "502", code = "bad_gateway", retry_after = "1", message = "\"The service failed to answer; retry later.\"" }
@@ -82,13 +89,25 @@ resource "aws_api_gateway_resource" "task" {
   path_part   = "{id}"
 }
 
+resource "aws_api_gateway_authorizer" "cognito" {
+  count = local.auth_enabled ? 1 : 0
+
+  name            = "${var.name}-cognito"
+  rest_api_id     = aws_api_gateway_rest_api.this.id
+  type            = "COGNITO_USER_POOLS"
+  provider_arns   = var.cognito_user_pool_arns
+  identity_source = "method.request.header.Authorization"
+}
+
+# Every route, ANY included (a wrong method must not reach the function unauthenticated).
 resource "aws_api_gateway_method" "route" {
   for_each = local.routes
 
   rest_api_id      = aws_api_gateway_rest_api.this.id
   resource_id      = local.resource_ids[each.value.resource]
   http_method      = each.value.method
-  authorization    = "NONE"
+  authorization    = local.auth_enabled ? "COGNITO_USER_POOLS" : "NONE"
+  authorizer_id    = local.auth_enabled ? aws_api_gateway_authorizer.cognito[0].id : null
   api_key_required = var.api_key_required
   request_parameters = each.value.resource == "task" ? {
     "method.request.path.id" = true
@@ -116,6 +135,9 @@ resource "aws_api_gateway_gateway_response" "this" {
   response_parameters = merge(
     local.security_headers,
     each.value.retry_after == null ? {} : { "gatewayresponse.header.Retry-After" = "'${each.value.retry_after}'" },
+    # RFC 6750's challenge; the gateway cannot tell a missing token from a bad one here,
+    # so it is the bare scheme for both (the function adds error="invalid_token")
+    each.value.status == "401" ? { "gatewayresponse.header.WWW-Authenticate" = "'Bearer'" } : {},
   )
   response_templates = {
     "application/json" = "{\"error\":{\"code\":\"${each.value.code}\",\"message\":${each.value.message}}}"
@@ -132,7 +154,8 @@ resource "aws_lambda_permission" "api" {
   source_arn    = "${aws_api_gateway_rest_api.this.execution_arn}/*/*"
 }
 
-# CORS preflight: OPTIONS answered by API Gateway itself (MOCK), never by the function.
+# CORS preflight: OPTIONS answered by API Gateway itself (MOCK), never by the function,
+# and never behind the authorizer (browsers send a preflight without credentials).
 resource "aws_api_gateway_method" "options" {
   for_each = local.cors_enabled ? local.resource_ids : {}
 
@@ -179,7 +202,7 @@ resource "aws_api_gateway_integration_response" "options" {
   response_parameters = {
     "method.response.header.Access-Control-Allow-Origin"  = "'${local.cors_origin}'"
     "method.response.header.Access-Control-Allow-Methods" = each.key == "tasks" ? "'GET,POST,OPTIONS'" : "'GET,PATCH,DELETE,OPTIONS'"
-    "method.response.header.Access-Control-Allow-Headers" = "'Content-Type,X-Api-Key'"
+    "method.response.header.Access-Control-Allow-Headers" = "'${local.cors_allow_headers}'"
     "method.response.header.Access-Control-Max-Age"       = "'600'"
   }
 
@@ -196,6 +219,7 @@ resource "aws_api_gateway_deployment" "this" {
     redeployment = sha1(jsonencode([
       aws_api_gateway_resource.tasks,
       aws_api_gateway_resource.task,
+      aws_api_gateway_authorizer.cognito,
       aws_api_gateway_method.route,
       aws_api_gateway_integration.route,
       aws_api_gateway_gateway_response.this,

@@ -28,3 +28,8 @@ output "api_key_value" {
   value       = var.api_key_required ? aws_api_gateway_api_key.this[0].value : null
   sensitive   = true
 }
+
+output "authorizer_id" {
+  description = "ID of the Cognito authorizer (null when cognito_user_pool_arns is empty)."
+  value       = local.auth_enabled ? aws_api_gateway_authorizer.cognito[0].id : null
+}

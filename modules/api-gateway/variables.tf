@@ -150,6 +150,17 @@ variable "account_cloudwatch_role_name" {
   }
 }
 
+variable "cognito_user_pool_arns" {
+  description = "Cognito user pools whose tokens the API accepts. Non-empty: a COGNITO_USER_POOLS authorizer on every method (never on the CORS preflight), so each request needs Authorization: <ID or access token>. Empty: no authentication."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.cognito_user_pool_arns) <= 1000 && alltrue([for a in var.cognito_user_pool_arns : can(regex("^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[a-z0-9-]+_[0-9A-Za-z]+$", a))])
+    error_message = "cognito_user_pool_arns must be user pool ARNs (arn:aws:cognito-idp:<region>:<account>:userpool/<region>_<id>)."
+  }
+}
+
 variable "tags" {
   description = "Tags for every taggable resource of this module."
   type        = map(string)

@@ -92,7 +92,7 @@ resource "aws_lambda_function" "this" {
       LOG_LEVEL        = var.log_level
       # CloudWatch Embedded Metric Format lines, one per invocation
       TASKS_METRICS_NAMESPACE = var.metrics_namespace
-    })
+    }, var.auth_mode == "cognito" ? { TASKS_AUTH = "cognito" } : {})
   }
 
   logging_config {

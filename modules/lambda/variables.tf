@@ -109,8 +109,19 @@ variable "log_level" {
   }
 }
 
+variable "auth_mode" {
+  description = "\"cognito\": the API's Cognito authorizer verifies every request and the function takes each task's owner from the verified claims, refusing events without them (TASKS_AUTH=cognito). \"none\": no authentication; every task belongs to one shared owner."
+  type        = string
+  default     = "none"
+
+  validation {
+    condition     = contains(["none", "cognito"], var.auth_mode)
+    error_message = "auth_mode must be \"none\" or \"cognito\"."
+  }
+}
+
 variable "environment" {
-  description = "Extra environment variables (TABLE_NAME, TASKS_STORE, TASKS_DDB_SHARDS and LOG_LEVEL are set by the module and win)."
+  description = "Extra environment variables (TABLE_NAME, TASKS_STORE, TASKS_DDB_SHARDS, LOG_LEVEL, TASKS_METRICS_NAMESPACE and TASKS_AUTH are set by the module and win)."
   type        = map(string)
   default     = {}
 }

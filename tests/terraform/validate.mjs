@@ -402,6 +402,7 @@ const SERVICE_OF = [
   [/^aws_dynamodb_/, 'dynamodb'], [/^aws_lambda_/, 'lambda'], [/^aws_iam_/, 'iam'],
   [/^aws_cloudwatch_log_/, 'logs'], [/^aws_api_gateway_/, 'apigateway'], [/^aws_s3_/, 's3'],
   [/^aws_cloudwatch_(metric_alarm|dashboard)$/, 'cloudwatch'], [/^aws_sns_/, 'sns'],
+  [/^aws_cognito_/, 'cognito-idp'],
 ];
 
 function checkDeployerPolicy(problems, root, parsedByDir) {
@@ -511,6 +512,40 @@ function checkAlias(problems, rel, parsed) {
   }
 }
 
+// Authentication: the authorizer guards every route (ANY included) and never the CORS
+// preflight; its refusals keep the error shape with a challenge; a browser may send
+// Authorization; and an environment that turns the authorizer on tells the function to
+// read owners from the claims (else every user would share one task list).
+function checkAuth(problems, rel, parsed) {
+  const p = (msg) => problems.push(`${rel}: ${msg}`);
+  if (parsed.resource.aws_api_gateway_authorizer) {
+    const route = (parsed.resource.aws_api_gateway_method || {}).route;
+    const auth = String(route?.body.authorization || '');
+    if (!auth.includes('COGNITO_USER_POOLS') || !String(route?.body.authorizer_id || '').includes('aws_api_gateway_authorizer.')) {
+      p('the route methods (ANY included) must use the Cognito authorizer when it is on');
+    }
+    const options = (parsed.resource.aws_api_gateway_method || {}).options;
+    if (options && options.body.authorization !== 'NONE') p('the CORS preflight (OPTIONS) must not require authorization');
+    const r = (parsed.locals.gateway_responses || {}).UNAUTHORIZED;
+    if (!r || String(r.status) !== '401' || r.code !== 'unauthorized') p('no UNAUTHORIZED gateway response (401 unauthorized)');
+    const gr = (parsed.resource.aws_api_gateway_gateway_response || {}).this;
+    if (!JSON.stringify(gr?.body.response_parameters || '').includes('gatewayresponse.header.WWW-Authenticate')) {
+      p('the 401 gateway response must send WWW-Authenticate');
+    }
+    if (!/Authorization/.test(String(parsed.locals.cors_allow_headers || ''))) p('the CORS preflight must allow the Authorization header');
+  }
+  for (const [name, { body }] of Object.entries(parsed.module)) {
+    if (String(body.source).endsWith('/api-gateway') && body.cognito_user_pool_arns !== undefined) {
+      const lambda = Object.values(parsed.module).find((m) => String(m.body.source).endsWith('/lambda'));
+      if (!lambda || lambda.body.auth_mode === undefined) p(`module ${name} can turn the authorizer on, but the lambda module gets no auth_mode`);
+    }
+  }
+  const fn = (parsed.resource.aws_lambda_function || {}).this;
+  if (fn && parsed.variable.auth_mode && !JSON.stringify(fn.body.environment || '').includes('TASKS_AUTH')) {
+    p('the function must get TASKS_AUTH from auth_mode');
+  }
+}
+
 /** Validates every module and environment under root; returns a list of problems. */
 export async function validateTree(root) {
   const problems = [];
@@ -550,6 +585,7 @@ export async function validateTree(root) {
     checkEnvironmentValues(problems, rel, parsed);
     checkMonitoring(problems, rel, parsed);
     checkAlias(problems, rel, parsed);
+    checkAuth(problems, rel, parsed);
   }
   // each environment keeps its own state
   const keys = new Map();

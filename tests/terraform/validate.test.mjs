@@ -116,6 +116,25 @@ const CASES = [
     /gateway response QUOTA_EXCEEDED answers code "quota_exceeded", which docs\/openapi.yaml does not list/],
   ['a gateway status missing from the contract', 'docs/openapi.yaml', / {8}'504': \{ \$ref: '#\/components\/responses\/GatewayTimeout' \}\n/g, '',
     /gateway response INTEGRATION_TIMEOUT answers 504, which docs\/openapi.yaml does not document/],
+  // authentication
+  ['route methods without the authorizer', 'modules/api-gateway/main.tf', 'authorization    = local.auth_enabled ? "COGNITO_USER_POOLS" : "NONE"', 'authorization    = "NONE"',
+    /the route methods \(ANY included\) must use the Cognito authorizer/],
+  ['the authorizer on the CORS preflight', 'modules/api-gateway/main.tf', 'http_method   = "OPTIONS"\n  authorization = "NONE"', 'http_method   = "OPTIONS"\n  authorization = "COGNITO_USER_POOLS"',
+    /the CORS preflight \(OPTIONS\) must not require authorization/],
+  ['no UNAUTHORIZED gateway response', 'modules/api-gateway/main.tf', /\n    UNAUTHORIZED .*\n/, '\n',
+    /no UNAUTHORIZED gateway response/],
+  ['a 401 without a challenge', 'modules/api-gateway/main.tf', '{ "gatewayresponse.header.WWW-Authenticate" = "\'Bearer\'" }', '{}',
+    /must send WWW-Authenticate/],
+  ['a preflight that does not allow Authorization', 'modules/api-gateway/main.tf', 'cors_allow_headers = "Authorization,Content-Type,X-Api-Key"', 'cors_allow_headers = "Content-Type,X-Api-Key"',
+    /must allow the Authorization header/],
+  ['an environment that turns the authorizer on but not the function', 'environments/dev/main.tf', '  auth_mode            = var.auth\n', '',
+    /can turn the authorizer on, but the lambda module gets no auth_mode/],
+  ['a function that ignores auth_mode', 'modules/lambda/main.tf', ', var.auth_mode == "cognito" ? { TASKS_AUTH = "cognito" } : {})', ')',
+    /must get TASKS_AUTH from auth_mode/],
+  ['a deployer policy without Cognito', 'docs/deployer-policy.json', /"cognito-idp:[A-Za-z]+"/g, '"iam:GetRole"',
+    /uses cognito-idp but the deployer policy allows none of its actions/],
+  ['a 401 the contract does not list', 'docs/openapi.yaml', '                     unauthorized, method_not_allowed,', '                     method_not_allowed,',
+    /gateway response UNAUTHORIZED answers code "unauthorized", which docs\/openapi.yaml does not list/],
 ];
 
 for (const [name, file, from, to, pattern] of CASES) {
