@@ -1,14 +1,20 @@
 // Fault injection for the DynamoDB store: the real server (TASKS_API_BIN) talks to
 // dynalite through fault_proxy.mjs. Shows the retries, the final 503 with Retry-After,
 // that a write whose response was lost is neither duplicated nor misreported, and that
-// the table holds exactly what was acknowledged.
+// the table holds exactly what was acknowledged. Authentication is on, so every write
+// carries its owner condition, and a lost answer to a refused write of another user's
+// task is still a 404.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startFaultProxy } from './fault_proxy.mjs';
+import { makeKeys, tokenFor, ISSUER, AUDIENCE } from '../contract/auth_tokens.mjs';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite');
@@ -34,7 +40,10 @@ before(async () => {
   // async: dynalite runs in this process and must keep serving meanwhile
   await promisify(execFile)(BIN, ['create-table', '--wait', '30'], { env: env(db.address().port) });
   proxy = await startFaultProxy(db.address().port, plan);
-  server = spawn(BIN, ['serve', '--port', '0', '--threads', '2'], { env: env(proxy.port), stdio: ['ignore', 'ignore', 'pipe'] });
+  process.env.CONTRACT_AUTH_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-auth-'));
+  makeKeys(process.env.CONTRACT_AUTH_DIR);
+  server = spawn(BIN, ['serve', '--port', '0', '--threads', '2', '--auth-jwks', path.join(process.env.CONTRACT_AUTH_DIR, 'jwks.json'),
+    '--auth-issuer', ISSUER, '--auth-audience', AUDIENCE], { env: env(proxy.port), stdio: ['ignore', 'ignore', 'pipe'] });
   base = await new Promise((resolve, reject) => {
     server.stderr.on('data', (d) => {
       log += d;
@@ -53,14 +62,15 @@ after(async () => {
   }
   if (proxy) await proxy.close();
   if (db) await new Promise((r) => db.close(r));
+  fs.rmSync(process.env.CONTRACT_AUTH_DIR, { recursive: true, force: true });
 });
 
-function call(method, path, body) {
+function call(method, path, body, user = 'faults-user') {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = http.request(`${base}${path}`, {
-      method, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {},
-    }, (res) => {
+    const headers = { Authorization: `Bearer ${tokenFor(user)}` };
+    if (data) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': data.length });
+    const req = http.request(`${base}${path}`, { method, headers }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -127,6 +137,21 @@ test('a delete applied but whose answer was cut short is 204, not 404', async ()
   assert.equal(res.status, 204);
   acknowledged.delete('to-delete');
   assert.equal((await call('GET', `/tasks/${created.json.id}`)).status, 404);
+});
+
+test('another user\'s delete whose refusal was cut short is 404, and the task stays', async () => {
+  const { res: created } = await createWithFaults('not-yours', []);
+  queue.DeleteItem = ['apply-then-partial'];
+  const before = proxy.attempts.DeleteItem || 0;
+  const res = await call('DELETE', `/tasks/${created.json.id}`, undefined, 'intruder');
+  assert.equal(res.status, 404);
+  assert.equal((proxy.attempts.DeleteItem || 0) - before, 2, 'the retry met the condition failure again');
+  assert.deepEqual(queue.DeleteItem, []);
+  queue.UpdateItem = ['apply-then-partial'];
+  assert.equal((await call('PATCH', `/tasks/${created.json.id}`, { title: 'taken' }, 'intruder')).status, 404);
+  const mine = await call('GET', `/tasks/${created.json.id}`);
+  assert.equal(mine.status, 200);
+  assert.equal(mine.json.title, 'not-yours');
 });
 
 test('when retries run out the client gets 503 with Retry-After and no details', async () => {
