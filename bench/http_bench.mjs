@@ -27,6 +27,7 @@ function wrk(url, connections, script) {
     return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
   };
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(text);
+  const total = /(\d+) requests in/.exec(text);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
   return {
     connections,
@@ -35,7 +36,22 @@ function wrk(url, connections, script) {
     p99Ms: ms(/\s99%\s+([\d.]+)(us|ms|s)/),
     non2xx: errors ? Number(errors[1]) : 0,
     socketErrors: socketErrors ? socketErrors.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
+    requests: total ? Number(total[1]) : NaN,
   };
+}
+
+/** CPU seconds (user + system) the process has used so far. */
+function cpuSeconds(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').slice(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** wrk as above, plus the server's CPU microseconds per request over the run. */
+function wrkCpu(pid, url, connections, script) {
+  const c0 = cpuSeconds(pid);
+  const r = wrk(url, connections, script);
+  r.serverCpuUsPerRequest = ((cpuSeconds(pid) - c0) * 1e6) / r.requests;
+  return r;
 }
 
 async function post(url, body) {
@@ -101,6 +117,37 @@ results.mixed = wrk(`${url}`, 64, mixedScript);
 const at64 = (xs) => xs.find((r) => r.connections === 64);
 results.ratioGetToNginxAt64 = at64(results.getById).requestsPerSec / at64(results.nginx).requestsPerSec;
 nginx.kill('SIGTERM');
+
+// Authentication: the same GET with a bearer JWT (RS256, 2048-bit key) verified on every
+// request, against the same server without authentication; the server's CPU per request
+// gives the verification's cost.
+{
+  const keysDir = path.join(work, 'auth');
+  const tokens = await import('../tests/contract/auth_tokens.mjs');
+  tokens.makeKeys(keysDir);
+  process.env.CONTRACT_AUTH_DIR = keysDir;
+  const authed = await startServer(path.join(ROOT, 'build/tasks-api'), ['--db', path.join(work, 'auth.db'), '--no-access-log',
+    '--auth-jwks', path.join(keysDir, 'jwks.json'), '--auth-issuer', tokens.ISSUER, '--auth-audience', tokens.AUDIENCE]);
+  const plain = await startServer(path.join(ROOT, 'build/tasks-api'), ['--db', path.join(work, 'bench.db'), '--no-access-log']);
+  const token = tokens.tokenFor('bench-user');
+  const made = await (await fetch(`${authed.url}/tasks`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ title: 'Benchmark task', description: 'A task of typical size for the GET benchmark.' }) })).json();
+  const authScript = path.join(work, 'auth.lua');
+  fs.writeFileSync(authScript, `wrk.headers["Authorization"] = "Bearer ${token}"\n`);
+  results.auth = { tokenBytes: token.length, off: [], on: [] };
+  for (const c of [1, 64]) {
+    results.auth.off.push(wrkCpu(plain.proc.pid, `${plain.url}/tasks/${task.id}`, c));
+    results.auth.on.push(wrkCpu(authed.proc.pid, `${authed.url}/tasks/${made.id}`, c, authScript));
+  }
+  const on64 = at64(results.auth.on), off64 = at64(results.auth.off);
+  if (on64.non2xx || off64.non2xx) throw new Error('the authentication benchmark got non-2xx answers');
+  results.auth.addedCpuUsPerRequest = on64.serverCpuUsPerRequest - off64.serverCpuUsPerRequest;
+  results.auth.throughputRatioAt64 = on64.requestsPerSec / off64.requestsPerSec;
+  for (const s of [authed, plain]) {
+    s.proc.kill('SIGTERM');
+    await s.exited;
+  }
+}
 server.kill('SIGTERM');
 await new Promise((r) => server.on('exit', r));
 fs.rmSync(work, { recursive: true, force: true });

@@ -22,9 +22,18 @@ const out = process.argv[2];
 
 const percentile = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p / 100 * s.length))]; };
 
+// With authentication on (TASKS_AUTH=cognito), every event carries the claims of a verified
+// Cognito ID token, as the gateway's authorizer passes them.
+let claims = null;
+const CLAIMS = {
+  sub: '3f1c2b9a-8d7e-4c5b-a6f0-1e2d3c4b5a69', iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Bench',
+  aud: 'bench-client', token_use: 'id', email: 'bench@example.com', auth_time: '1764480000', exp: '1764483600', iat: '1764480000',
+};
+
 function event(method, p, body) {
   const headers = body === undefined ? {} : { 'Content-Type': 'application/json' };
-  return JSON.stringify(toApiGatewayEvent(method, p, headers, body));
+  if (claims) headers.Authorization = 'Bearer eyJraWQiOiJiZW5jaCJ9.e30.c2ln';
+  return JSON.stringify(toApiGatewayEvent(method, p, headers, body, undefined, claims));
 }
 
 /** One cycle of the mix: create, get, list, patch, get, delete, and a bad request. */
@@ -107,6 +116,11 @@ const stubEnv = { ...env, AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${stub.ad
 const n = QUICK ? 70 : 210;
 const base = await callgrindInstructions(bootstrap, stubEnv, 0);
 const withN = await callgrindInstructions(bootstrap, stubEnv, n);
+claims = CLAIMS;
+const authEnv = { ...stubEnv, TASKS_AUTH: 'cognito' };
+const authBase = await callgrindInstructions(bootstrap, authEnv, 0);
+const authWithN = await callgrindInstructions(bootstrap, authEnv, n);
+claims = null;
 stub.close();
 
 execFileSync('zip', ['-q', '-j', path.join(work, 'baseline.zip'), path.join(ROOT, 'bench/baseline/handler.py')]);
@@ -116,7 +130,11 @@ const result = {
   c,
   python: py,
   packageBytes: { c: fs.statSync(path.join(ROOT, 'build/lambda.zip')).size, python: fs.statSync(path.join(work, 'baseline.zip')).size },
-  callgrind: { initInstructions: base, instructionsPerInvocation: Math.round((withN - base) / n), invocations: n },
+  callgrind: {
+    initInstructions: base, instructionsPerInvocation: Math.round((withN - base) / n), invocations: n,
+    // the same mix with TASKS_AUTH=cognito and authorizer claims in every event
+    instructionsPerInvocationAuth: Math.round((authWithN - authBase) / n),
+  },
   ratios: {
     initTime: py.initMs / c.initMs,
     initCpu: py.initCpuMs / c.initCpuMs,

@@ -58,6 +58,7 @@ lines.push(`| latency p50 / p99 | ${f(c.latencyP50Ms)} / ${f(c.latencyP99Ms)} ms
 lines.push(`| peak RSS | ${int(c.peakRssKiB)} KiB | ${int(py.peakRssKiB)} KiB | ${f(r.peakRss, 1)}× | ≥ 5× |`);
 lines.push(`| package | ${int(lambda.packageBytes.c)} B (self-contained) | ${int(lambda.packageBytes.python)} B (+ the managed runtime and its boto3) | | < 3 MB |`);
 lines.push(`| instructions per invocation, stub store (callgrind) | ${int(lambda.callgrind.instructionsPerInvocation)} | | | |`);
+lines.push(`| the same with authentication on (TASKS_AUTH=cognito, claims in every event) | ${int(lambda.callgrind.instructionsPerInvocationAuth)} | | | |`);
 lines.push('');
 lines.push(`**Local server (SQLite) vs nginx serving the same ${http.bodyBytes}-byte body as a static file**`);
 lines.push('');
@@ -69,6 +70,19 @@ for (const g of http.getById) {
 }
 for (const [name, x] of [['POST /tasks', http.create], ['GET /tasks?limit=50', http.list50], ['mixed (70/15/10/5 get/list/create/patch)', http.mixed]]) {
   lines.push(`| ${name} | ${x.connections} | ${int(x.requestsPerSec)} | ${f(x.p50Ms)} / ${f(x.p99Ms)} | | | |`);
+}
+if (http.auth) {
+  lines.push('');
+  lines.push(`**Authentication on the local server: \`GET /tasks/{id}\` with a bearer JWT (RS256, 2048-bit key, ${http.auth.tokenBytes}-character token) verified on every request, against the same server without authentication (both without access log)**`);
+  lines.push('');
+  lines.push('| connections | auth off req/s | server CPU µs/req | auth on req/s | server CPU µs/req |');
+  lines.push('|---:|---:|---:|---:|---:|');
+  for (const off of http.auth.off) {
+    const on = at(http.auth.on, off.connections);
+    lines.push(`| ${off.connections} | ${int(off.requestsPerSec)} | ${f(off.serverCpuUsPerRequest)} | ${int(on.requestsPerSec)} | ${f(on.serverCpuUsPerRequest)} |`);
+  }
+  lines.push('');
+  lines.push(`Verification adds ${f(http.auth.addedCpuUsPerRequest)} µs of server CPU per request; throughput at 64 connections is ${f(http.auth.throughputRatioAt64 * 100, 0)}% of the unauthenticated server's.`);
 }
 lines.push('');
 lines.push('**Scale: `GET /tasks?limit=50` latency (wrk, 1 connection) on the first page and a page halfway down**');

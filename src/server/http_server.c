@@ -30,7 +30,7 @@ enum {
 struct tapi_server {
     struct MHD_Daemon *daemon;
     const tapi_app *app;
-    const tapi_jwt_verifier *auth;
+    tapi_jwt_verifier *auth;
     int access_log;
     atomic_int in_flight;
     unsigned port;
@@ -143,7 +143,7 @@ static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const ch
 
 /* Every route needs a bearer token when authentication is on; on failure *resp is the
  * 401 to send. Two Authorization headers are refused rather than one of them trusted. */
-static bool authenticate(const tapi_jwt_verifier *auth, struct MHD_Connection *conn,
+static bool authenticate(tapi_jwt_verifier *auth, struct MHD_Connection *conn,
                          tapi_owner *owner, tapi_response *resp)
 {
     unsigned headers = 0;

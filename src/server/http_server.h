@@ -20,7 +20,7 @@ typedef struct tapi_server_config {
     int access_log;            /* nonzero: one line per request */
     /* Borrowed; NULL: no authentication (every task is the shared owner's). Otherwise
      * every request needs a valid bearer token and sees its owner's tasks only. */
-    const tapi_jwt_verifier *auth;
+    tapi_jwt_verifier *auth;
 } tapi_server_config;
 
 typedef struct tapi_server tapi_server;

@@ -7,13 +7,19 @@
  * - "crit" extensions are refused (we understand none);
  * - claims: iss exact, the audience as Cognito's authorizer accepts it (ID tokens: "aud";
  *   access tokens, token_use "access": "client_id"), exp required, nbf and iat honoured,
- *   each with TAPI_JWT_LEEWAY_S of clock skew, and a non-empty sub. */
+ *   each with TAPI_JWT_LEEWAY_S of clock skew, and a non-empty sub.
+ * A client sends the same token for an hour, and a full verification costs ~50 µs (RSA
+ * is half of it, JSON and base64 the rest), so tokens that passed are remembered by
+ * their SHA-256 in a small direct-mapped cache with the window in which they are valid:
+ * a hit costs one hash. Only successes are cached, and a hit still checks the time. */
 #include "jwt_auth.h"
 
 #include <cjose/cjose.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <jansson.h>
+#include <openssl/sha.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +33,22 @@ typedef struct jwt_key {
     cjose_jwk_t *jwk;
 } jwt_key;
 
+enum { CACHE_SLOTS = 2048, CACHE_STRIPES = 16 };
+
+typedef struct cached_token {
+    uint8_t digest[SHA256_DIGEST_LENGTH]; /* of the token; all zero: empty slot */
+    int64_t valid_from;                   /* Unix seconds, leeway applied */
+    int64_t valid_until;
+    tapi_owner owner;
+} cached_token;
+
 struct tapi_jwt_verifier {
     char *issuer;
     char *audience;
     jwt_key *keys;
     size_t key_count;
+    pthread_mutex_t stripe[CACHE_STRIPES]; /* slot i is guarded by stripe[i % CACHE_STRIPES] */
+    cached_token cache[CACHE_SLOTS];
 };
 
 void tapi_jwt_verifier_close(tapi_jwt_verifier *v)
@@ -44,6 +61,7 @@ void tapi_jwt_verifier_close(tapi_jwt_verifier *v)
     free(v->keys);
     free(v->issuer);
     free(v->audience);
+    for (int i = 0; i < CACHE_STRIPES; i++) pthread_mutex_destroy(&v->stripe[i]);
     free(v);
 }
 
@@ -143,6 +161,7 @@ tapi_err tapi_jwt_verifier_open(const tapi_jwt_config *cfg, tapi_jwt_verifier **
     }
     tapi_jwt_verifier *v = calloc(1, sizeof *v);
     if (!v) return TAPI_ENOMEM;
+    for (int i = 0; i < CACHE_STRIPES; i++) pthread_mutex_init(&v->stripe[i], NULL);
     v->issuer = strdup(cfg->issuer);
     v->audience = strdup(cfg->audience);
     tapi_err err = v->issuer && v->audience ? load_jwks(v, cfg->jwks_path, errbuf, errlen)
@@ -227,7 +246,8 @@ static bool audience_ok(const tapi_jwt_verifier *v, const cJSON *claims, const c
 }
 
 static tapi_auth_result check_claims(const tapi_jwt_verifier *v, const cJSON *claims,
-                                     int64_t now_s, tapi_owner *owner, const char **reason)
+                                     int64_t now_s, tapi_owner *owner, cached_token *window,
+                                     const char **reason)
 {
     const char *iss = str_claim(claims, "iss"), *sub = str_claim(claims, "sub");
     double exp, t;
@@ -248,10 +268,16 @@ static tapi_auth_result check_claims(const tapi_jwt_verifier *v, const cJSON *cl
         *reason = "The token has expired.";
         return TAPI_AUTH_INVALID;
     }
-    if ((num_claim(claims, "nbf", &t) && (double)now_s + TAPI_JWT_LEEWAY_S < t) ||
-        (num_claim(claims, "iat", &t) && (double)now_s + TAPI_JWT_LEEWAY_S < t)) {
-        *reason = "The token is not valid yet.";
-        return TAPI_AUTH_INVALID;
+    window->valid_until = (int64_t)exp + TAPI_JWT_LEEWAY_S;
+    window->valid_from = INT64_MIN;
+    for (int i = 0; i < 2; i++) {
+        if (!num_claim(claims, i ? "iat" : "nbf", &t)) continue;
+        if ((double)now_s + TAPI_JWT_LEEWAY_S < t) {
+            *reason = "The token is not valid yet.";
+            return TAPI_AUTH_INVALID;
+        }
+        if ((int64_t)t - TAPI_JWT_LEEWAY_S > window->valid_from)
+            window->valid_from = (int64_t)t - TAPI_JWT_LEEWAY_S;
     }
     if (!sub || tapi_owner_from_identity(iss, strlen(iss), sub, strlen(sub), owner) != TAPI_OK) {
         *reason = "The token has no usable subject (sub).";
@@ -260,13 +286,46 @@ static tapi_auth_result check_claims(const tapi_jwt_verifier *v, const cJSON *cl
     return TAPI_AUTH_OK;
 }
 
-tapi_auth_result tapi_jwt_authenticate(const tapi_jwt_verifier *v, const char *authorization,
+/* A remembered token's owner, if it is cached and valid at now_s. */
+static bool cache_lookup(tapi_jwt_verifier *v, const uint8_t digest[SHA256_DIGEST_LENGTH],
+                         int64_t now_s, tapi_owner *owner)
+{
+    size_t slot = ((size_t)digest[0] << 8 | digest[1]) % CACHE_SLOTS;
+    pthread_mutex_t *mu = &v->stripe[slot % CACHE_STRIPES];
+    pthread_mutex_lock(mu);
+    const cached_token *c = &v->cache[slot];
+    bool hit = memcmp(c->digest, digest, SHA256_DIGEST_LENGTH) == 0 && now_s >= c->valid_from &&
+               now_s <= c->valid_until;
+    if (hit) *owner = c->owner;
+    pthread_mutex_unlock(mu);
+    return hit;
+}
+
+static void cache_store(tapi_jwt_verifier *v, const uint8_t digest[SHA256_DIGEST_LENGTH],
+                        const cached_token *window, const tapi_owner *owner)
+{
+    size_t slot = ((size_t)digest[0] << 8 | digest[1]) % CACHE_SLOTS;
+    pthread_mutex_t *mu = &v->stripe[slot % CACHE_STRIPES];
+    pthread_mutex_lock(mu);
+    cached_token *c = &v->cache[slot];
+    memcpy(c->digest, digest, SHA256_DIGEST_LENGTH);
+    c->valid_from = window->valid_from;
+    c->valid_until = window->valid_until;
+    c->owner = *owner;
+    pthread_mutex_unlock(mu);
+}
+
+tapi_auth_result tapi_jwt_authenticate(tapi_jwt_verifier *v, const char *authorization,
                                        int64_t now_s, tapi_owner *owner, const char **reason)
 {
     const char *token = NULL;
     size_t len = 0;
     tapi_auth_result r = bearer_token(authorization, &token, &len, reason);
     if (r != TAPI_AUTH_OK) return r;
+    uint8_t digest[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)token, len, digest);
+    if (cache_lookup(v, digest, now_s, owner)) return TAPI_AUTH_OK;
+    cached_token window;
     cjose_err err;
     cjose_jws_t *jws = cjose_jws_import(token, len, &err);
     if (!jws) {
@@ -291,8 +350,9 @@ tapi_auth_result tapi_jwt_authenticate(const tapi_jwt_verifier *v, const char *a
         *reason = "The bearer token is malformed.";
     } else {
         cJSON *claims = cJSON_ParseWithLength((const char *)payload, payload_len);
-        r = check_claims(v, claims, now_s, owner, reason);
+        r = check_claims(v, claims, now_s, owner, &window, reason);
         cJSON_Delete(claims);
+        if (r == TAPI_AUTH_OK) cache_store(v, digest, &window, owner);
     }
     cjose_jws_release(jws);
     return r;

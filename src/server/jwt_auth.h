@@ -45,8 +45,9 @@ typedef enum tapi_auth_result {
 
 /* Authenticates an Authorization header value (NULL when absent) at time now_s (Unix
  * seconds). On failure *reason is a static sentence for the client and the log, which
- * never contains the token. Thread-safe. */
-tapi_auth_result tapi_jwt_authenticate(const tapi_jwt_verifier *v, const char *authorization,
+ * never contains the token. Thread-safe; tokens that passed are remembered (by hash)
+ * until they expire, so a client's repeated token costs one SHA-256. */
+tapi_auth_result tapi_jwt_authenticate(tapi_jwt_verifier *v, const char *authorization,
                                        int64_t now_s, tapi_owner *owner, const char **reason);
 
 #endif
