@@ -58,7 +58,8 @@ lines.push(`| latency p50 / p99 | ${f(c.latencyP50Ms)} / ${f(c.latencyP99Ms)} ms
 lines.push(`| peak RSS | ${int(c.peakRssKiB)} KiB | ${int(py.peakRssKiB)} KiB | ${f(r.peakRss, 1)}× | ≥ 5× |`);
 lines.push(`| package | ${int(lambda.packageBytes.c)} B (self-contained) | ${int(lambda.packageBytes.python)} B (+ the managed runtime and its boto3) | | < 3 MB |`);
 lines.push(`| instructions per invocation, stub store (callgrind) | ${int(lambda.callgrind.instructionsPerInvocation)} | | | |`);
-lines.push(`| the same with authentication on (TASKS_AUTH=cognito, claims in every event) | ${int(lambda.callgrind.instructionsPerInvocationAuth)} | | | |`);
+lines.push(`| the same events carrying an authorizer's claims and Authorization, TASKS_AUTH unset | ${int(lambda.callgrind.instructionsPerInvocationClaimsOnly)} | | | |`);
+lines.push(`| the same with authentication on (TASKS_AUTH=cognito: owner from the claims) | ${int(lambda.callgrind.instructionsPerInvocationAuth)} | | | |`);
 lines.push('');
 lines.push(`**Local server (SQLite) vs nginx serving the same ${http.bodyBytes}-byte body as a static file**`);
 lines.push('');

@@ -75,6 +75,8 @@ module "api_gateway" {
   api_key_required       = var.api_key_required
   access_logs_enabled    = var.access_logs_enabled
   cognito_user_pool_arns = local.user_pool_arns
+
+  cognito_authorization_scopes = var.cognito_authorization_scopes
 }
 
 module "monitoring" {

@@ -168,6 +168,12 @@ variable "cognito_user_pool_arn" {
   }
 }
 
+variable "cognito_authorization_scopes" {
+  description = "With auth = \"cognito\": OAuth scopes every method requires. Empty: callers send ID tokens; non-empty: access tokens carrying one of these scopes (e.g. [\"aws.cognito.signin.user.admin\"])."
+  type        = list(string)
+  default     = []
+}
+
 variable "alarm_email" {
   description = "Email address subscribed to the alarm topic (confirm the mail AWS sends); null for none."
   type        = string

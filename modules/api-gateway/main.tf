@@ -103,12 +103,14 @@ resource "aws_api_gateway_authorizer" "cognito" {
 resource "aws_api_gateway_method" "route" {
   for_each = local.routes
 
-  rest_api_id      = aws_api_gateway_rest_api.this.id
-  resource_id      = local.resource_ids[each.value.resource]
-  http_method      = each.value.method
-  authorization    = local.auth_enabled ? "COGNITO_USER_POOLS" : "NONE"
-  authorizer_id    = local.auth_enabled ? aws_api_gateway_authorizer.cognito[0].id : null
-  api_key_required = var.api_key_required
+  rest_api_id   = aws_api_gateway_rest_api.this.id
+  resource_id   = local.resource_ids[each.value.resource]
+  http_method   = each.value.method
+  authorization = local.auth_enabled ? "COGNITO_USER_POOLS" : "NONE"
+  authorizer_id = local.auth_enabled ? aws_api_gateway_authorizer.cognito[0].id : null
+  # no scopes: the authorizer takes ID tokens; scopes: access tokens with one of them
+  authorization_scopes = local.auth_enabled && length(var.cognito_authorization_scopes) > 0 ? var.cognito_authorization_scopes : null
+  api_key_required     = var.api_key_required
   request_parameters = each.value.resource == "task" ? {
     "method.request.path.id" = true
   } : {}

@@ -161,6 +161,17 @@ variable "cognito_user_pool_arns" {
   }
 }
 
+variable "cognito_authorization_scopes" {
+  description = "With the Cognito authorizer: OAuth scopes every method requires. Empty: callers send ID tokens (API Gateway's default). Non-empty: callers send access tokens carrying one of these scopes (e.g. aws.cognito.signin.user.admin, or a resource server's custom scope); ID tokens are then refused."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.cognito_authorization_scopes : can(regex("^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,256}$", s))])
+    error_message = "cognito_authorization_scopes must be OAuth scope tokens (printable ASCII without spaces, quotes or backslashes)."
+  }
+}
+
 variable "tags" {
   description = "Tags for every taggable resource of this module."
   type        = map(string)

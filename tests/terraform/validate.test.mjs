@@ -117,7 +117,7 @@ const CASES = [
   ['a gateway status missing from the contract', 'docs/openapi.yaml', / {8}'504': \{ \$ref: '#\/components\/responses\/GatewayTimeout' \}\n/g, '',
     /gateway response INTEGRATION_TIMEOUT answers 504, which docs\/openapi.yaml does not document/],
   // authentication
-  ['route methods without the authorizer', 'modules/api-gateway/main.tf', 'authorization    = local.auth_enabled ? "COGNITO_USER_POOLS" : "NONE"', 'authorization    = "NONE"',
+  ['route methods without the authorizer', 'modules/api-gateway/main.tf', 'authorization = local.auth_enabled ? "COGNITO_USER_POOLS" : "NONE"', 'authorization = "NONE"',
     /the route methods \(ANY included\) must use the Cognito authorizer/],
   ['the authorizer on the CORS preflight', 'modules/api-gateway/main.tf', 'http_method   = "OPTIONS"\n  authorization = "NONE"', 'http_method   = "OPTIONS"\n  authorization = "COGNITO_USER_POOLS"',
     /the CORS preflight \(OPTIONS\) must not require authorization/],
