@@ -291,7 +291,7 @@ static void owners_are_isolated(void **state)
     assert_int_equal(tapi_owner_from_identity("https://idp.example", 19, "bob", 3, &bob), TAPI_OK);
     tapi_task a[3], mine, got;
     for (int i = 0; i < 3; i++) {
-        char ts[32];
+        char ts[48];
         snprintf(ts, sizeof ts, "2026-03-0%dT00:00:00.000Z", i + 1);
         make_task(&a[i], "alice's", ts);
         assert_int_equal(s->ops->create(s, 0, alice.key, &a[i]), TAPI_OK);
