@@ -193,8 +193,8 @@ static const char *read_door_config(door_config *d)
         return "TASKS_METRICS must be emf or off";
     const char *auth = getenv("TASKS_AUTH");
     d->auth_cognito = auth && strcmp(auth, "cognito") == 0;
-    if (auth && *auth && !d->auth_cognito)
-        return "TASKS_AUTH must be cognito (API Gateway's Cognito authorizer) or unset";
+    if (auth && *auth && !d->auth_cognito && strcmp(auth, "none") != 0)
+        return "TASKS_AUTH must be cognito (API Gateway's Cognito authorizer), none or unset";
     if (d->metrics_ns && (!tapi_metrics_name_valid(d->metrics_ns) || !tapi_metrics_name_valid(d->service)))
         return "TASKS_METRICS_NAMESPACE and the function name must be 1-255 printable ASCII characters";
     return NULL;

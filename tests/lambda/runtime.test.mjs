@@ -208,7 +208,7 @@ test('CORS_ALLOW_ORIGIN adds Access-Control-Allow-Origin and -Expose-Headers to 
     for (const ev of [event('GET', '/tasks', {}), event('GET', '/nope', {})]) {
       const res = fromProxyResponse(await cors.invoke(JSON.stringify(ev)));
       assert.equal(res.headers['access-control-allow-origin'], 'https://app.example.com');
-      assert.equal(res.headers['access-control-expose-headers'], 'Location, Retry-After');
+      assert.equal(res.headers['access-control-expose-headers'], 'Location, Retry-After, WWW-Authenticate');
     }
   } finally {
     await cors.close();
@@ -250,6 +250,17 @@ test('bad configuration is reported to /init/error and the process exits', async
   const { code } = await broken.exited;
   assert.notEqual(code, 0);
   await broken.close();
+});
+
+test('an unknown TASKS_AUTH is an init error, never an open API', async () => {
+  for (const value of ['Cognito', 'jwt', 'on']) {
+    const broken = await startEmulator({ bootstrap: BOOTSTRAP, env: { ...env, TASKS_AUTH: value } });
+    const err = await broken.initError;
+    assert.equal(err.errorType, 'Runtime.InvalidConfiguration');
+    assert.match(err.body.errorMessage, /TASKS_AUTH must be cognito/);
+    await broken.exited;
+    await broken.close();
+  }
 });
 
 test('a signed request can never be sent in clear to another host: the endpoint host is checked at init', async () => {
