@@ -303,7 +303,7 @@ bench: deps-test $(BUILD)/tasks-api $(LAMBDA_ZIP) $(NODE_TEST_DEPS)
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC fuzz $<"
-	@$(FUZZ_CC) $(WARN) $(DEFS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c $< -o $@
+	@$(FUZZ_CC) $(WARN) $(DEFS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 # the DynamoDB response target includes dynamodb.c itself to reach its static parsers
 $(BUILD)/fuzz/fuzz_dynamodb_response: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_dynamodb_response.o \
