@@ -11,6 +11,7 @@ const char *tapi_strerror(tapi_err err)
     case TAPI_ENOMEM: return "out of memory";
     case TAPI_EUNAVAILABLE: return "storage unavailable";
     case TAPI_ECONFIG: return "invalid configuration";
+    case TAPI_EPRECONDITION: return "precondition failed";
     }
     return "unknown error";
 }

@@ -12,6 +12,7 @@ typedef enum tapi_err {
     TAPI_ENOMEM,       /* an allocation failed */
     TAPI_EUNAVAILABLE, /* the storage backend failed or is overloaded; retry later */
     TAPI_ECONFIG,      /* the process is misconfigured */
+    TAPI_EPRECONDITION, /* the task exists but is not at a version the caller named */
 } tapi_err;
 
 /* A short static English description of err; never NULL. */

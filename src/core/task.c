@@ -50,3 +50,11 @@ void tapi_cursor_from_task(const tapi_task *task, tapi_cursor *out)
     memcpy(out->created_at, task->created_at, sizeof out->created_at);
     memcpy(out->id, task->id, sizeof out->id);
 }
+
+bool tapi_version_set_has(const tapi_version_set *set, uint64_t version)
+{
+    if (set->any) return true;
+    for (size_t i = 0; i < set->count; i++)
+        if (set->versions[i] == version) return true;
+    return false;
+}

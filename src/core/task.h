@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "limits.h"
 
@@ -22,6 +23,9 @@ typedef struct tapi_task {
     tapi_status status;
     char created_at[TAPI_TIMESTAMP_LEN + 1];
     char updated_at[TAPI_TIMESTAMP_LEN + 1];
+    /* 1 when created, +1 on every change, checked inside the write that makes it (the
+     * ETag is derived from it); tasks stored before versions existed read as 0. */
+    uint64_t version;
 } tapi_task;
 
 /* A PATCH: NULL strings / has_status == false mean "leave unchanged". The strings are
@@ -46,6 +50,17 @@ typedef struct tapi_task_page {
     bool has_more;    /* when true, next is the cursor for the following page */
     tapi_cursor next;
 } tapi_task_page;
+
+/* The versions a conditional write accepts (If-Match): any existing version, or one of
+ * count listed (count 0 and !any: none). */
+enum { TAPI_VERSION_SET_MAX = 16 };
+typedef struct tapi_version_set {
+    bool any;
+    size_t count;
+    uint64_t versions[TAPI_VERSION_SET_MAX];
+} tapi_version_set;
+
+bool tapi_version_set_has(const tapi_version_set *set, uint64_t version);
 
 /* "todo", "in_progress" or "done"; never NULL. */
 const char *tapi_status_name(tapi_status status);

@@ -3,6 +3,7 @@
 #include "task_json.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,7 +211,9 @@ void tapi_task_json_write(tapi_buf *b, const tapi_task *task)
     tapi_buf_puts(b, task->created_at);
     tapi_buf_puts(b, "\",\"updatedAt\":\"");
     tapi_buf_puts(b, task->updated_at);
-    tapi_buf_puts(b, "\"}");
+    char version[48];
+    snprintf(version, sizeof version, "\",\"version\":%llu}", (unsigned long long)task->version);
+    tapi_buf_puts(b, version);
 }
 
 void tapi_page_json_write(tapi_buf *b, const tapi_task_page *page, const char *next_token)

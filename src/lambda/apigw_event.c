@@ -51,6 +51,31 @@ static const char *find_header(const cJSON *event, const char *name)
     return NULL;
 }
 
+/* Every value of a list header joined with ", " into buf (cut at cap - 1 bytes, which
+ * the router's bound refuses); NULL when absent. */
+static const char *joined_header(const cJSON *event, const char *name, char *buf, size_t cap)
+{
+    const cJSON *multi = field(event, "multiValueHeaders");
+    const cJSON *h;
+    size_t len = 0;
+    bool found = false;
+    buf[0] = '\0';
+    cJSON_ArrayForEach(h, (cJSON_IsObject(multi) ? multi : NULL)) {
+        if (!h->string || strcasecmp(h->string, name) != 0 || !cJSON_IsArray(h)) continue;
+        const cJSON *v;
+        cJSON_ArrayForEach(v, h) {
+            if (!cJSON_IsString(v)) continue;
+            int n = snprintf(buf + len, cap - len, "%s%s", found ? ", " : "", v->valuestring);
+            if (n > 0) len = (size_t)n >= cap - len ? cap - 1 : len + (size_t)n;
+            found = true;
+        }
+    }
+    if (found) return buf;
+    const char *single = find_header(event, name);
+    if (single) snprintf(buf, cap, "%s", single);
+    return single ? buf : NULL;
+}
+
 static void add_param(tapi_apigw_request *r, const char *name, const char *value)
 {
     if (r->req.query_count == TAPI_MAX_QUERY_PARAMS + 1) return; /* router reports "too many" */
@@ -231,6 +256,9 @@ tapi_err tapi_apigw_parse(const char *event, size_t len, tapi_apigw_request *out
     out->req.query = out->query;
     collect_query(root, out);
     out->req.content_type = find_header(root, "Content-Type");
+    out->req.if_match = joined_header(root, "If-Match", out->if_match, sizeof out->if_match);
+    out->req.if_none_match =
+        joined_header(root, "If-None-Match", out->if_none_match, sizeof out->if_none_match);
     take_body(root, out);
     return TAPI_OK;
 }
@@ -283,9 +311,11 @@ tapi_err tapi_apigw_response(const tapi_response *resp, const char *cors_origin,
     tapi_buf_puts(&b, status);
     tapi_buf_puts(&b, ",\"headers\":{");
     bool first = true;
-    if (resp->status != 204) put_header(&b, &first, "Content-Type", TAPI_CONTENT_TYPE);
+    if (resp->status != 204 && resp->status != 304)
+        put_header(&b, &first, "Content-Type", TAPI_CONTENT_TYPE);
     put_header(&b, &first, "X-Content-Type-Options", TAPI_NOSNIFF);
-    put_header(&b, &first, "Cache-Control", "no-store");
+    put_header(&b, &first, "Cache-Control", resp->cache_control ? resp->cache_control : "no-store");
+    if (resp->etag[0]) put_header(&b, &first, "ETag", resp->etag);
     if (resp->location[0]) put_header(&b, &first, "Location", resp->location);
     if (cors_origin) {
         put_header(&b, &first, "Access-Control-Allow-Origin", cors_origin);

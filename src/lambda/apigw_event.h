@@ -10,6 +10,7 @@
 #include "../core/errors.h"
 #include "../core/limits.h"
 #include "../core/owner.h"
+#include "../router/conditional.h"
 #include "../router/router.h"
 
 /* The API Gateway resources (modules/api-gateway) the function serves. */
@@ -18,12 +19,15 @@
 
 /* Response headers a browser script may read, with CORS on (modules/api-gateway sends
  * the same list on the gateway's own responses). */
-#define TAPI_CORS_EXPOSE_HEADERS "Location, Retry-After, WWW-Authenticate"
+#define TAPI_CORS_EXPOSE_HEADERS "Location, Retry-After, WWW-Authenticate, ETag, Idempotent-Replayed"
 
 typedef struct tapi_apigw_request {
     tapi_request req;        /* points into the fields below and the parsed event */
     char api_request_id[128]; /* requestContext.requestId, "" if absent */
     char stage[64];
+    /* If-Match / If-None-Match, every line joined with ", " (req points here) */
+    char if_match[TAPI_CONDITION_MAX_BYTES + 2];
+    char if_none_match[TAPI_CONDITION_MAX_BYTES + 2];
     /* owned storage */
     void *root;               /* the parsed event (cJSON) */
     char *body;               /* decoded body when it was base64 */

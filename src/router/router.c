@@ -15,6 +15,7 @@
 #include "../core/timestamp.h"
 #include "../core/utf8.h"
 #include "../core/uuid.h"
+#include "conditional.h"
 
 enum {
     CREATE_ATTEMPTS = 3, /* a v4 UUID collision twice in a row is not going to happen */
@@ -92,6 +93,11 @@ static void respond_error(tapi_response *resp, tapi_err err)
 {
     switch (err) {
     case TAPI_ENOTFOUND: respond_not_found(resp, true); return;
+    case TAPI_EPRECONDITION:
+        tapi_response_error(resp, 412, "precondition_failed",
+                            "The task has changed since the ETag given in If-Match; GET it "
+                            "again, then retry with its current ETag.");
+        return;
     case TAPI_OK:
     case TAPI_EINVAL:
     case TAPI_ECONFLICT:
@@ -109,6 +115,28 @@ static void respond_task(tapi_response *resp, int status, const tapi_task *task)
     tapi_buf_init(&b);
     tapi_task_json_write(&b, task);
     set_body(resp, status, &b);
+    if (resp->status == status) tapi_etag_format(task->version, resp->etag);
+}
+
+/* Parses a conditional header, or answers 400 for a malformed one. *set is NULL when the
+ * header is absent. */
+static bool parse_condition(const char *name, const char *value, bool weak,
+                            tapi_version_set *storage, const tapi_version_set **set,
+                            tapi_response *resp)
+{
+    *set = NULL;
+    if (!value) return true;
+    if (tapi_condition_parse(value, weak, storage) != TAPI_OK) {
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "%s must be * or a list of at most %d entity tags such as \"3\" (at most %d "
+                 "bytes).",
+                 name, TAPI_VERSION_SET_MAX, TAPI_CONDITION_MAX_BYTES);
+        tapi_response_error(resp, 400, "invalid_header", msg);
+        return false;
+    }
+    *set = storage;
+    return true;
 }
 
 /* Accepts application/json (any case, optional parameters) and the +json suffix types;
@@ -304,7 +332,8 @@ static void handle_create(const tapi_app *app, const tapi_request *req, tapi_res
         respond_error(resp, err);
         return;
     }
-    tapi_task task = {.title = in.title, .description = in.description, .status = in.status};
+    tapi_task task = {.title = in.title, .description = in.description, .status = in.status,
+                      .version = 1};
     tapi_timestamp_now(task.created_at);
     memcpy(task.updated_at, task.created_at, sizeof task.updated_at);
     err = TAPI_ECONFLICT;
@@ -321,16 +350,29 @@ static void handle_create(const tapi_app *app, const tapi_request *req, tapi_res
     tapi_task_patch_clear(&in); /* owns the strings task borrowed */
 }
 
+/* A task may be cached but must be revalidated (If-None-Match) before each use. */
+static const char CACHE_REVALIDATE[] = "private, no-cache";
+
 static void handle_get(const tapi_app *app, const tapi_request *req, const char *id,
                        tapi_response *resp)
 {
+    tapi_version_set storage;
+    const tapi_version_set *none_match;
+    if (!parse_condition("If-None-Match", req->if_none_match, true, &storage, &none_match, resp))
+        return;
     tapi_task task;
     tapi_err err = app->store->ops->get(app->store, req->deadline_ms, owner_of(req), id, &task);
-    if (err != TAPI_OK) {
+    if (err != TAPI_OK) { /* 404 before 304: a condition never reveals a task */
         respond_error(resp, err);
         return;
     }
-    respond_task(resp, 200, &task);
+    if (none_match && tapi_version_set_has(none_match, task.version)) {
+        resp->status = 304;
+        tapi_etag_format(task.version, resp->etag);
+    } else {
+        respond_task(resp, 200, &task);
+    }
+    resp->cache_control = CACHE_REVALIDATE;
     tapi_task_clear(&task);
 }
 
@@ -351,6 +393,12 @@ static void handle_patch(const tapi_app *app, const char *id, bool id_valid,
         respond_error(resp, err);
         return;
     }
+    tapi_version_set storage;
+    const tapi_version_set *if_match;
+    if (!parse_condition("If-Match", req->if_match, false, &storage, &if_match, resp)) {
+        tapi_task_patch_clear(&patch);
+        return;
+    }
     if (!id_valid) {
         tapi_task_patch_clear(&patch);
         respond_not_found(resp, true);
@@ -359,7 +407,8 @@ static void handle_patch(const tapi_app *app, const char *id, bool id_valid,
     char now[TAPI_TIMESTAMP_LEN + 1];
     tapi_timestamp_now(now);
     tapi_task task;
-    err = app->store->ops->update(app->store, req->deadline_ms, owner_of(req), id, &patch, now, &task);
+    err = app->store->ops->update(app->store, req->deadline_ms, owner_of(req), id, if_match,
+                                  &patch, now, &task);
     tapi_task_patch_clear(&patch);
     if (err != TAPI_OK) {
         respond_error(resp, err);
@@ -372,7 +421,11 @@ static void handle_patch(const tapi_app *app, const char *id, bool id_valid,
 static void handle_delete(const tapi_app *app, const tapi_request *req, const char *id,
                           tapi_response *resp)
 {
-    tapi_err err = app->store->ops->remove(app->store, req->deadline_ms, owner_of(req), id);
+    tapi_version_set storage;
+    const tapi_version_set *if_match;
+    if (!parse_condition("If-Match", req->if_match, false, &storage, &if_match, resp)) return;
+    tapi_err err = app->store->ops->remove(app->store, req->deadline_ms, owner_of(req), id,
+                                           if_match);
     if (err != TAPI_OK) {
         respond_error(resp, err);
         return;

@@ -50,6 +50,10 @@ typedef struct tapi_request {
     /* The caller's owner key (core/owner.h), set by the door once it has authenticated
      * the caller; NULL = the shared owner (authentication off). */
     const char *owner;
+    /* Conditional request headers, NUL-terminated, NULL when absent; a door joins
+     * repeated header lines with ", " (RFC 9110 list semantics). */
+    const char *if_match;
+    const char *if_none_match;
 } tapi_request;
 
 /* Longest collection path honoured for Location (longer ones fall back to "/tasks"). */
@@ -64,6 +68,10 @@ typedef struct tapi_response {
     const char *allow;        /* static; NULL when absent */
     int retry_after;          /* seconds; 0 when absent */
     const char *www_authenticate; /* static; NULL when absent (set on 401) */
+    char etag[24];            /* the task's ETag; "" when absent */
+    /* static; NULL means "no-store". A 304 has no body and no Content-Type: doors send
+     * only ETag and Cache-Control with it. */
+    const char *cache_control;
 } tapi_response;
 
 /* Headers every response carries, for the doors to add. */

@@ -19,6 +19,7 @@
 #include "../core/limits.h"
 #include "../core/log.h"
 #include "../core/timestamp.h"
+#include "../router/conditional.h"
 
 enum {
     HEADER_MEMORY_BYTES = 32 * 1024, /* per connection: request line + all headers */
@@ -103,9 +104,12 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, request_ctx *c
         tapi_response_clear(resp);
         return MHD_NO;
     }
-    if (resp->status != 204) MHD_add_response_header(r, "Content-Type", TAPI_CONTENT_TYPE);
+    /* 204 and 304 have no body; libmicrohttpd writes Content-Length itself */
+    if (resp->status != 204 && resp->status != 304)
+        MHD_add_response_header(r, "Content-Type", TAPI_CONTENT_TYPE);
     MHD_add_response_header(r, "X-Content-Type-Options", TAPI_NOSNIFF);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
+    MHD_add_response_header(r, "Cache-Control", resp->cache_control ? resp->cache_control : "no-store");
+    if (resp->etag[0]) MHD_add_response_header(r, "ETag", resp->etag);
     if (resp->location[0]) MHD_add_response_header(r, "Location", resp->location);
     if (resp->allow) MHD_add_response_header(r, "Allow", resp->allow);
     if (resp->www_authenticate)
@@ -129,6 +133,39 @@ static enum MHD_Result send_error(struct MHD_Connection *conn, request_ctx *ctx,
     tapi_response resp = {0};
     tapi_response_error(&resp, status, code, message);
     return send_response(conn, ctx, &resp);
+}
+
+/* A request header's lines joined with ", " (a list header may come as several lines),
+ * into buf; NULL when absent. An over-long value comes back cut at cap - 1 bytes, which
+ * the router's own bound then refuses. */
+typedef struct joined_header {
+    const char *name;
+    char *buf;
+    size_t cap, len;
+    bool found;
+} joined_header;
+
+static enum MHD_Result join_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   size_t key_len, const char *value, size_t value_len)
+{
+    (void)kind;
+    joined_header *h = cls;
+    if (strlen(h->name) != key_len || strncasecmp(key, h->name, key_len) != 0) return MHD_YES;
+    const char *sep = h->found ? ", " : "";
+    int n = snprintf(h->buf + h->len, h->cap - h->len, "%s%.*s", sep, (int)value_len,
+                     value ? value : "");
+    if (n > 0) h->len = (size_t)n >= h->cap - h->len ? h->cap - 1 : h->len + (size_t)n;
+    h->found = true;
+    return MHD_YES;
+}
+
+static const char *header_value(struct MHD_Connection *conn, const char *name, char *buf,
+                                size_t cap)
+{
+    joined_header h = {.name = name, .buf = buf, .cap = cap};
+    buf[0] = '\0';
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, join_header, &h);
+    return h.found ? buf : NULL;
 }
 
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -183,6 +220,9 @@ static enum MHD_Result dispatch(tapi_server *srv, struct MHD_Connection *conn,
         .deadline_ms = tapi_now_ms() + REQUEST_BUDGET_MS,
     };
     if (!ctx->encoded_separator) req.route = tapi_route_path(url, url_len, &req.id, &req.id_len);
+    char if_match[TAPI_CONDITION_MAX_BYTES + 2], if_none_match[TAPI_CONDITION_MAX_BYTES + 2];
+    req.if_match = header_value(conn, "If-Match", if_match, sizeof if_match);
+    req.if_none_match = header_value(conn, "If-None-Match", if_none_match, sizeof if_none_match);
     tapi_response resp;
     tapi_owner owner;
     if (srv->auth && !authenticate(srv->auth, conn, &owner, &resp))

@@ -47,10 +47,10 @@ static void put_s(tapi_buf *b, const char *name, const char *value)
 }
 
 /* A number attribute: DynamoDB's JSON carries numbers as strings, {"N":"8"}. */
-static void put_n(tapi_buf *b, const char *name, unsigned value)
+static void put_n(tapi_buf *b, const char *name, uint64_t value)
 {
-    char text[16];
-    snprintf(text, sizeof text, "%u", value);
+    char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)value);
     put_key(b, name);
     tapi_buf_puts(b, "{\"N\":");
     tapi_buf_json_string(b, text, strlen(text));
@@ -120,6 +120,20 @@ static bool owned_by(const cJSON *item, const char *owner)
     return strcmp(stored ? stored : TAPI_OWNER_SHARED, owner) == 0;
 }
 
+/* A number attribute holding a version: absent is 0 (items from before versions). */
+static bool get_version(const cJSON *item, uint64_t *out)
+{
+    const cJSON *attr = cJSON_GetObjectItemCaseSensitive(item, "version");
+    *out = 0;
+    if (!attr) return true;
+    const cJSON *n = cJSON_IsObject(attr) ? cJSON_GetObjectItemCaseSensitive(attr, "N") : NULL;
+    if (!cJSON_IsString(n)) return false;
+    const char *t = n->valuestring;
+    if (!*t || strlen(t) > 19 || strspn(t, "0123456789") != strlen(t)) return false;
+    *out = strtoull(t, NULL, 10);
+    return true;
+}
+
 static tapi_err item_to_task(const cJSON *item, tapi_task *out)
 {
     memset(out, 0, sizeof *out);
@@ -129,7 +143,8 @@ static tapi_err item_to_task(const cJSON *item, tapi_task *out)
     if (!id || !title || !desc || !status || !created || !updated ||
         !tapi_uuid_valid(id, strlen(id)) || !tapi_timestamp_valid(created, strlen(created)) ||
         !tapi_timestamp_valid(updated, strlen(updated)) ||
-        !tapi_status_parse(status, strlen(status), &out->status)) {
+        !tapi_status_parse(status, strlen(status), &out->status) ||
+        !get_version(item, &out->version)) {
         tapi_log(TAPI_LOG_ERROR, "dynamodb: malformed task item %.36s", id ? id : "(no id)");
         return TAPI_EUNAVAILABLE;
     }
@@ -255,6 +270,8 @@ static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *own
     tapi_buf_append(&b, ",", 1);
     put_s(&b, "owner", owner);
     tapi_buf_append(&b, ",", 1);
+    put_n(&b, "version", t->version);
+    tapi_buf_append(&b, ",", 1);
     put_s(&b, "shard", shard);
     tapi_buf_append(&b, ",", 1);
     put_s(&b, "sk", sk);
@@ -277,22 +294,84 @@ static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *own
     return unavailable_if_invalid(err);
 }
 
+/* The version part of a condition (If-Match), with "#v" naming "version" and ":v<i>" its
+ * accepted values; "" for any version. Items stored before versions have none: version 0. */
+static void put_version_condition(tapi_buf *b, const tapi_version_set *set)
+{
+    if (!set || set->any) return;
+    if (set->count == 0) {
+        tapi_buf_puts(b, " AND attribute_not_exists(#id)"); /* matches nothing that exists */
+        return;
+    }
+    tapi_buf_puts(b, tapi_version_set_has(set, 0) ? " AND (attribute_not_exists(#v) OR #v IN ("
+                                                  : " AND (#v IN (");
+    for (size_t i = 0; i < set->count; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "%s:v%u", i ? ", " : "", (unsigned)(i % 100));
+        tapi_buf_puts(b, name);
+    }
+    tapi_buf_puts(b, "))");
+}
+
+static void put_version_values(tapi_buf *b, const tapi_version_set *set)
+{
+    for (size_t i = 0; set && !set->any && i < set->count; i++) {
+        char name[16];
+        snprintf(name, sizeof name, ":v%u", (unsigned)(i % 100));
+        tapi_buf_append(b, ",", 1);
+        put_n(b, name, set->versions[i]);
+    }
+}
+
+/* After a write failed its condition: reads the item to tell what failed. *state says
+ * whether it is absent, another owner's, or the owner's (then *ours says whether the
+ * given write id is in it, and *item_out, when not NULL, gets the task). */
+typedef enum item_state { ITEM_ABSENT, ITEM_OTHER_OWNER, ITEM_OWNED } item_state;
+
+static tapi_err read_back(ddb_store *s, int64_t deadline_ms, const char *owner, const char *id,
+                          const char *write_id, item_state *state, bool *ours,
+                          tapi_task *item_out)
+{
+    cJSON *root;
+    *ours = false;
+    tapi_err err = get_item(s, deadline_ms, id, &root);
+    if (err != TAPI_OK) return err;
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
+    *state = !cJSON_IsObject(item) ? ITEM_ABSENT : owned_by(item, owner) ? ITEM_OWNED : ITEM_OTHER_OWNER;
+    if (*state == ITEM_OWNED) {
+        const char *w = get_s(item, "writeId");
+        *ours = write_id && w && strcmp(w, write_id) == 0;
+        if (item_out) err = item_to_task(item, item_out);
+    }
+    cJSON_Delete(root);
+    return err;
+}
+
 static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *owner,
-                          const char *id, const tapi_task_patch *p, const char *updated_at,
-                          tapi_task *out)
+                          const char *id, const tapi_version_set *if_match,
+                          const tapi_task_patch *p, const char *updated_at, tapi_task *out)
 {
     ddb_store *s = (ddb_store *)base;
+    /* A random id for this write: a retry whose first attempt applied finds it in the
+     * item (the condition then fails on purpose), so it neither adds 1 to the version
+     * twice nor turns into a false 412. */
+    uint8_t raw[8];
+    char write_id[2 * sizeof raw + 1];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) return TAPI_EUNAVAILABLE;
+    tapi_hex_encode(raw, sizeof raw, write_id);
     tapi_buf b;
     begin_request(&b, s);
     put_id_key(&b, id);
-    tapi_buf_puts(&b, ",\"UpdateExpression\":\"SET #u = :u");
+    tapi_buf_puts(&b, ",\"UpdateExpression\":\"SET #u = :u, #w = :w");
     if (p->title) tapi_buf_puts(&b, ", #t = :t");
     if (p->description) tapi_buf_puts(&b, ", #d = :d");
     if (p->has_status) tapi_buf_puts(&b, ", #s = :s");
-    tapi_buf_puts(&b, "\",\"ConditionExpression\":\"attribute_exists(#id) AND ");
+    tapi_buf_puts(&b, " ADD #v :one\",\"ConditionExpression\":\"attribute_exists(#id) AND ");
     tapi_buf_puts(&b, owner_condition(owner));
+    tapi_buf_puts(&b, " AND (attribute_not_exists(#w) OR #w <> :w)");
+    put_version_condition(&b, if_match);
     tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#u\":\"updatedAt\","
-                      "\"#o\":\"owner\"");
+                      "\"#o\":\"owner\",\"#w\":\"writeId\",\"#v\":\"version\"");
     if (p->title) tapi_buf_puts(&b, ",\"#t\":\"title\"");
     if (p->description) tapi_buf_puts(&b, ",\"#d\":\"description\"");
     if (p->has_status) tapi_buf_puts(&b, ",\"#s\":\"status\"");
@@ -300,6 +379,11 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
     put_s(&b, ":u", updated_at);
     tapi_buf_append(&b, ",", 1);
     put_s(&b, ":o", owner);
+    tapi_buf_append(&b, ",", 1);
+    put_s(&b, ":w", write_id);
+    tapi_buf_append(&b, ",", 1);
+    put_n(&b, ":one", 1);
+    put_version_values(&b, if_match);
     if (p->title) {
         tapi_buf_append(&b, ",", 1);
         put_s(&b, ":t", p->title);
@@ -315,10 +399,18 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
     tapi_buf_puts(&b, "},\"ReturnValues\":\"ALL_NEW\"");
     cJSON *root;
     tapi_ddb_reply reply;
-    /* a retried update writes the same values, so repeating it is harmless; the owner
-     * condition holds for a retry exactly when it held for the first attempt */
     tapi_err err = call(s, "UpdateItem", &b, deadline_ms, &root, &reply);
-    if (err == TAPI_ECONFLICT) return TAPI_ENOTFOUND;
+    if (err == TAPI_ECONFLICT) {
+        /* missing, another owner's, another version, or our own earlier attempt */
+        item_state state;
+        bool ours;
+        err = read_back(s, deadline_ms, owner, id, write_id, &state, &ours, out);
+        if (err != TAPI_OK) return err;
+        if (state != ITEM_OWNED) return TAPI_ENOTFOUND;
+        if (ours) return TAPI_OK;
+        tapi_task_clear(out);
+        return if_match ? TAPI_EPRECONDITION : TAPI_ENOTFOUND;
+    }
     if (err != TAPI_OK) return unavailable_if_invalid(err);
     const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(root, "Attributes");
     err = cJSON_IsObject(attrs) ? item_to_task(attrs, out) : TAPI_EUNAVAILABLE;
@@ -327,7 +419,7 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
 }
 
 static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *owner,
-                          const char *id)
+                          const char *id, const tapi_version_set *if_match)
 {
     ddb_store *s = (ddb_store *)base;
     tapi_buf b;
@@ -335,27 +427,27 @@ static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *own
     put_id_key(&b, id);
     tapi_buf_puts(&b, ",\"ConditionExpression\":\"attribute_exists(#id) AND ");
     tapi_buf_puts(&b, owner_condition(owner));
-    tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#o\":\"owner\"},"
-                      "\"ExpressionAttributeValues\":{");
+    put_version_condition(&b, if_match);
+    tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#o\":\"owner\"");
+    if (if_match && !if_match->any && if_match->count) tapi_buf_puts(&b, ",\"#v\":\"version\"");
+    tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
     put_s(&b, ":o", owner);
+    put_version_values(&b, if_match);
     tapi_buf_append(&b, "}", 1);
     cJSON *root;
     tapi_ddb_reply reply;
     tapi_err err = call(s, "DeleteItem", &b, deadline_ms, &root, &reply);
     cJSON_Delete(root);
-    if (err == TAPI_ECONFLICT && reply.maybe_applied) {
-        /* An attempt that may have deleted it failed the condition on the retry: either
-         * that attempt succeeded (the item is gone) or the item is another owner's (it
-         * is still there, and must stay a 404). */
-        err = get_item(s, deadline_ms, id, &root);
-        if (err == TAPI_OK)
-            err = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "Item")) ? TAPI_ENOTFOUND
-                                                                                 : TAPI_OK;
-        cJSON_Delete(root);
-        return err;
-    }
-    if (err == TAPI_ECONFLICT) return TAPI_ENOTFOUND;
-    return unavailable_if_invalid(err);
+    if (err != TAPI_ECONFLICT) return unavailable_if_invalid(err);
+    /* Gone after an attempt that may have deleted it: that attempt did. Still there: it
+     * is another owner's (404) or at another version (412), whatever became of earlier
+     * attempts. */
+    item_state state;
+    bool ours;
+    err = read_back(s, deadline_ms, owner, id, NULL, &state, &ours, NULL);
+    if (err != TAPI_OK) return err;
+    if (state == ITEM_ABSENT) return reply.maybe_applied ? TAPI_OK : TAPI_ENOTFOUND;
+    return state == ITEM_OWNED && if_match ? TAPI_EPRECONDITION : TAPI_ENOTFOUND;
 }
 
 static int newest_first(const void *a, const void *b)

@@ -11,7 +11,10 @@
  *   row-value comparison, so a page of one owner's tasks costs O(log n + limit) at any
  *   depth, however many tasks other owners have.
  * - Every statement on one task has "AND owner = ?" in its WHERE clause: another owner's
- *   task is not found by the same statement that would read or change it. */
+ *   task is not found by the same statement that would read or change it.
+ * - A conditional write (If-Match) is one UPDATE/DELETE whose WHERE also names the
+ *   accepted versions, so the check and the write cannot be separated; only when it
+ *   changes nothing does a read tell "missing" (404) from "other version" (412). */
 #include "sqlite.h"
 
 #include <errno.h>
@@ -36,32 +39,41 @@ static const char SCHEMA[] =
     " status TEXT NOT NULL CHECK (status IN ('todo','in_progress','done')),"
     " created_at TEXT NOT NULL,"
     " updated_at TEXT NOT NULL,"
-    " owner TEXT NOT NULL DEFAULT '" TAPI_OWNER_SHARED "'"
+    " owner TEXT NOT NULL DEFAULT '" TAPI_OWNER_SHARED "',"
+    " version INTEGER NOT NULL DEFAULT 0"
     ") WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL)"
     " WITHOUT ROWID;";
 
 /* Run once per open, in one write transaction, after SCHEMA: a database from before
- * owners gets the column (its tasks become the shared owner's) and the owner-led index
- * replaces the old one. */
-static const char ADD_OWNER[] =
-    "ALTER TABLE tasks ADD COLUMN owner TEXT NOT NULL DEFAULT '" TAPI_OWNER_SHARED "'";
+ * owners or versions gets the columns (its tasks become the shared owner's, at version
+ * 0) and the owner-led index replaces the old one. */
+static const struct {
+    const char *column, *ddl;
+} ADDED_COLUMNS[] = {
+    {"owner", "ALTER TABLE tasks ADD COLUMN owner TEXT NOT NULL DEFAULT '" TAPI_OWNER_SHARED "'"},
+    {"version", "ALTER TABLE tasks ADD COLUMN version INTEGER NOT NULL DEFAULT 0"},
+};
 static const char OWNER_INDEX[] =
     "CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks (owner, created_at DESC, id DESC);"
     "DROP INDEX IF EXISTS tasks_by_created;";
 
-#define TASK_COLUMNS "id, title, description, status, created_at, updated_at"
+#define TASK_COLUMNS "id, title, description, status, created_at, updated_at, version"
+
+/* The version condition: the parameter is NULL (any version) or ",v1,v2,...,". */
+#define VERSION_IN(p) "(" p " IS NULL OR instr(" p ", ',' || version || ',') > 0)"
 
 enum stmt_id { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_LIST_FIRST, ST_LIST_AFTER, ST_COUNT };
 
 static const char *const STMT_SQL[ST_COUNT] = {
     [ST_INSERT] = "INSERT INTO tasks (" TASK_COLUMNS ", owner)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [ST_GET] = "SELECT " TASK_COLUMNS " FROM tasks WHERE id = ?1 AND owner = ?2",
     [ST_UPDATE] = "UPDATE tasks SET title = coalesce(?1, title),"
                   " description = coalesce(?2, description), status = coalesce(?3, status),"
-                  " updated_at = ?4 WHERE id = ?5 AND owner = ?6 RETURNING " TASK_COLUMNS,
-    [ST_DELETE] = "DELETE FROM tasks WHERE id = ?1 AND owner = ?2",
+                  " updated_at = ?4, version = version + 1"
+                  " WHERE id = ?5 AND owner = ?6 AND " VERSION_IN("?7") " RETURNING " TASK_COLUMNS,
+    [ST_DELETE] = "DELETE FROM tasks WHERE id = ?1 AND owner = ?2 AND " VERSION_IN("?3"),
     [ST_LIST_FIRST] = "SELECT " TASK_COLUMNS " FROM tasks WHERE owner = ?1"
                       " ORDER BY created_at DESC, id DESC LIMIT ?2",
     [ST_LIST_AFTER] = "SELECT " TASK_COLUMNS " FROM tasks"
@@ -129,6 +141,7 @@ static tapi_err read_row(sqlite3_stmt *st, tapi_task *out)
         out->status = TAPI_STATUS_TODO; /* the CHECK constraint makes this unreachable */
     column_fixed(st, 4, out->created_at, sizeof out->created_at);
     column_fixed(st, 5, out->updated_at, sizeof out->updated_at);
+    out->version = (uint64_t)sqlite3_column_int64(st, 6);
     out->title = column_dup(st, 1);
     out->description = column_dup(st, 2);
     if (!out->title || !out->description) {
@@ -156,7 +169,8 @@ static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *own
     bind_text(st, 4, tapi_status_name(t->status));
     bind_text(st, 5, t->created_at);
     bind_text(st, 6, t->updated_at);
-    bind_text(st, 7, owner);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)t->version);
+    bind_text(st, 8, owner);
     pthread_mutex_lock(&s->write_mu);
     int rc = sqlite3_step(st);
     pthread_mutex_unlock(&s->write_mu);
@@ -190,12 +204,43 @@ static tapi_err op_get(tapi_store *base, int64_t deadline_ms, const char *owner,
     return err;
 }
 
+/* ",v1,v2,...," for the versions the write accepts; NULL for any version. */
+static const char *version_list(const tapi_version_set *set, char *buf, size_t cap)
+{
+    if (!set || set->any) return NULL;
+    size_t o = (size_t)snprintf(buf, cap, ",");
+    for (size_t i = 0; i < set->count && o < cap; i++)
+        o += (size_t)snprintf(buf + o, cap - o, "%llu,", (unsigned long long)set->versions[i]);
+    if (set->count == 0) snprintf(buf, cap, ",,"); /* matches nothing */
+    return buf;
+}
+
+enum { VERSION_LIST_MAX = TAPI_VERSION_SET_MAX * 21 + 2 };
+
+/* After a conditional write changed nothing: was the task missing (404) or at another
+ * version (412)? Called with the write lock held, so no write of ours interleaves. */
+static tapi_err why_unchanged(conn *c, const char *owner, const char *id)
+{
+    tapi_task t;
+    sqlite3_stmt *st = c->stmt[ST_GET];
+    bind_text(st, 1, id);
+    bind_text(st, 2, owner);
+    tapi_err err = step_one(c, st, "get", &t);
+    done(st);
+    if (err == TAPI_OK) {
+        tapi_task_clear(&t);
+        err = TAPI_EPRECONDITION;
+    }
+    return err;
+}
+
 static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *owner,
-                          const char *id, const tapi_task_patch *p, const char *updated_at,
-                          tapi_task *out)
+                          const char *id, const tapi_version_set *if_match,
+                          const tapi_task_patch *p, const char *updated_at, tapi_task *out)
 {
     (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
+    char versions[VERSION_LIST_MAX];
     conn *c = acquire(s);
     sqlite3_stmt *st = c->stmt[ST_UPDATE];
     bind_text(st, 1, p->title);
@@ -204,6 +249,7 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
     bind_text(st, 4, updated_at);
     bind_text(st, 5, id);
     bind_text(st, 6, owner);
+    bind_text(st, 7, version_list(if_match, versions, sizeof versions));
     pthread_mutex_lock(&s->write_mu);
     tapi_err err = step_one(c, st, "update", out);
     /* RETURNING: the change is committed when the statement runs to completion */
@@ -212,30 +258,34 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
         err = map_error(c->db, sqlite3_extended_errcode(c->db), "update");
     }
     done(st);
+    if (err == TAPI_ENOTFOUND && if_match) err = why_unchanged(c, owner, id);
     pthread_mutex_unlock(&s->write_mu);
     release(s, c);
     return err;
 }
 
 static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *owner,
-                          const char *id)
+                          const char *id, const tapi_version_set *if_match)
 {
     (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
+    char versions[VERSION_LIST_MAX];
     conn *c = acquire(s);
     sqlite3_stmt *st = c->stmt[ST_DELETE];
     bind_text(st, 1, id);
     bind_text(st, 2, owner);
+    bind_text(st, 3, version_list(if_match, versions, sizeof versions));
     pthread_mutex_lock(&s->write_mu);
     int rc = sqlite3_step(st);
     int changes = sqlite3_changes(c->db);
-    pthread_mutex_unlock(&s->write_mu);
     tapi_err err;
     if (rc != SQLITE_DONE)
         err = map_error(c->db, sqlite3_extended_errcode(c->db), "delete");
     else
         err = changes > 0 ? TAPI_OK : TAPI_ENOTFOUND;
     done(st);
+    if (err == TAPI_ENOTFOUND && if_match) err = why_unchanged(c, owner, id);
+    pthread_mutex_unlock(&s->write_mu);
     release(s, c);
     return err;
 }
@@ -353,13 +403,17 @@ static int migrate(sqlite3 *db, char *errbuf, size_t errlen)
     int rc = exec_or_report(db, "BEGIN IMMEDIATE", errbuf, errlen);
     if (rc != SQLITE_OK) return rc;
     rc = exec_or_report(db, SCHEMA, errbuf, errlen);
-    sqlite3_stmt *probe = NULL;
-    if (rc == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT owner FROM tasks LIMIT 0", -1, &probe, NULL) != SQLITE_OK) {
-        tapi_log(TAPI_LOG_INFO, "sqlite: adding task owners; existing tasks are the shared owner's");
-        rc = exec_or_report(db, ADD_OWNER, errbuf, errlen);
+    for (size_t i = 0; rc == SQLITE_OK && i < sizeof ADDED_COLUMNS / sizeof ADDED_COLUMNS[0]; i++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SELECT %s FROM tasks LIMIT 0", ADDED_COLUMNS[i].column);
+        sqlite3_stmt *probe = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &probe, NULL) != SQLITE_OK) {
+            tapi_log(TAPI_LOG_INFO, "sqlite: adding the %s column to existing tasks",
+                     ADDED_COLUMNS[i].column);
+            rc = exec_or_report(db, ADDED_COLUMNS[i].ddl, errbuf, errlen);
+        }
+        sqlite3_finalize(probe);
     }
-    sqlite3_finalize(probe);
     if (rc == SQLITE_OK) rc = exec_or_report(db, OWNER_INDEX, errbuf, errlen);
     if (rc == SQLITE_OK) rc = exec_or_report(db, "COMMIT", errbuf, errlen);
     if (rc != SQLITE_OK) sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

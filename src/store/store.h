@@ -11,6 +11,12 @@
  * read or conditional write, and a list holds the owner's tasks only, read from an
  * index that leads with the owner.
  *
+ * Versions: create stores task->version (1); every update adds 1 in the same atomic
+ * step. update and remove take if_match (NULL: unconditional): the write happens only
+ * if the task's version is in the set, checked inside that write; a task that exists
+ * (for this owner) at another version is TAPI_EPRECONDITION, a missing one
+ * TAPI_ENOTFOUND (which wins: the caller learns nothing about other owners' tasks).
+ *
  * Errors: TAPI_ENOTFOUND (no such task), TAPI_ECONFLICT (create: id exists),
  * TAPI_EUNAVAILABLE (backend failed; details already logged), TAPI_ENOMEM. */
 #ifndef TAPI_STORE_H
@@ -62,13 +68,14 @@ typedef struct tapi_store_ops {
     /* Reads one task into *out (the caller clears it with tapi_task_clear). */
     tapi_err (*get)(tapi_store *store, int64_t deadline_ms, const char *owner, const char *id,
                     tapi_task *out);
-    /* Applies patch and sets updated_at atomically; the new task goes to *out. */
+    /* Applies patch, sets updated_at and adds 1 to the version atomically; the new task
+     * goes to *out. */
     tapi_err (*update)(tapi_store *store, int64_t deadline_ms, const char *owner,
-                       const char *id, const tapi_task_patch *patch, const char *updated_at,
-                       tapi_task *out);
+                       const char *id, const tapi_version_set *if_match,
+                       const tapi_task_patch *patch, const char *updated_at, tapi_task *out);
     /* Deletes one task. */
     tapi_err (*remove)(tapi_store *store, int64_t deadline_ms, const char *owner,
-                       const char *id);
+                       const char *id, const tapi_version_set *if_match);
     /* Up to limit of owner's tasks strictly after *after (NULL: from the newest), newest
      * first by (created_at, id). The caller clears *out with tapi_task_page_clear. */
     tapi_err (*list)(tapi_store *store, int64_t deadline_ms, const char *owner,

@@ -29,8 +29,9 @@ function assertError(res, status, code) {
 
 function assertTask(t) {
   assert.deepEqual(Object.keys(t).sort(),
-    ['createdAt', 'description', 'id', 'status', 'title', 'updatedAt']);
+    ['createdAt', 'description', 'id', 'status', 'title', 'updatedAt', 'version']);
   assert.match(t.id, UUID_V4);
+  assert.ok(Number.isSafeInteger(t.version) && t.version >= 1);
   assert.match(t.createdAt, RFC3339_MS);
   assert.match(t.updatedAt, RFC3339_MS);
   assert.ok(['todo', 'in_progress', 'done'].includes(t.status));

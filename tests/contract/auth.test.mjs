@@ -49,6 +49,11 @@ test('another user\'s task is 404 on GET, PATCH and DELETE, and stays unchanged'
     assert.equal(r.status, 404, `${method} by another user`);
     assert.equal(r.json.error.code, 'not_found');
   }
+  // a condition never reveals another user's task: 404, not 412 or 304
+  assert.equal((await send({ method: 'PATCH', path, body: { title: 'x' }, user: bob, headers: { 'If-Match': made.headers.etag } })).status, 404);
+  assert.equal((await send({ method: 'PATCH', path, body: { title: 'x' }, user: bob, headers: { 'If-Match': '"999"' } })).status, 404);
+  assert.equal((await send({ method: 'DELETE', path, user: bob, headers: { 'If-Match': '*' } })).status, 404);
+  assert.equal((await send({ method: 'GET', path, user: bob, headers: { 'If-None-Match': made.headers.etag } })).status, 404);
   const mine = await send({ method: 'GET', path, user: alice });
   assert.equal(mine.status, 200);
   assert.deepEqual(mine.json, made.json);

@@ -65,10 +65,10 @@ after(async () => {
   fs.rmSync(process.env.CONTRACT_AUTH_DIR, { recursive: true, force: true });
 });
 
-function call(method, path, body, user = 'faults-user') {
+function call(method, path, body, user = 'faults-user', extra = {}) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers = { Authorization: `Bearer ${tokenFor(user)}` };
+    const headers = { Authorization: `Bearer ${tokenFor(user)}`, ...extra };
     if (data) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': data.length });
     const req = http.request(`${base}${path}`, { method, headers }, (res) => {
       const chunks = [];
@@ -152,6 +152,21 @@ test('another user\'s delete whose refusal was cut short is 404, and the task st
   const mine = await call('GET', `/tasks/${created.json.id}`);
   assert.equal(mine.status, 200);
   assert.equal(mine.json.title, 'not-yours');
+});
+
+test('a conditional update applied but whose answer was lost is 200 at the next version, not a false 412', async () => {
+  const { res: created } = await createWithFaults('if-match', []);
+  for (const fault of ['apply-then-partial', 'apply-then-reset']) {
+    const before = await call('GET', `/tasks/${created.json.id}`);
+    queue.UpdateItem = [fault];
+    const res = await call('PATCH', `/tasks/${created.json.id}`, { description: fault }, 'faults-user', { 'If-Match': before.headers.etag });
+    assert.deepEqual(queue.UpdateItem, []);
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    assert.equal(res.json.version, before.json.version + 1, 'applied once');
+    assert.equal(res.json.description, fault);
+    const after = await call('GET', `/tasks/${created.json.id}`);
+    assert.equal(after.headers.etag, res.headers.etag);
+  }
 });
 
 test('when retries run out the client gets 503 with Retry-After and no details', async () => {

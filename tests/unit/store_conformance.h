@@ -70,8 +70,8 @@ static void missing_task_is_not_found_everywhere(void **state)
     tapi_task got;
     tapi_task_patch p = {.has_status = true, .status = TAPI_STATUS_DONE};
     assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, id, &got), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, id, &p, "2026-01-01T00:00:00.000Z", &got), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, id), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, id, NULL, &p, "2026-01-01T00:00:00.000Z", &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, id, NULL), TAPI_ENOTFOUND);
     tapi_store_close(s);
 }
 
@@ -84,7 +84,7 @@ static void update_changes_only_given_fields(void **state)
     assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &t), TAPI_OK);
     tapi_task_patch p = {.title = strdup("after"), .has_status = true,
                          .status = TAPI_STATUS_DONE};
-    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &p, "2026-02-02T00:00:00.000Z", &got), TAPI_OK);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, NULL, &p, "2026-02-02T00:00:00.000Z", &got), TAPI_OK);
     assert_string_equal(got.title, "after");
     assert_string_equal(got.description, t.description);
     assert_int_equal(got.status, TAPI_STATUS_DONE);
@@ -107,8 +107,8 @@ static void remove_deletes_once(void **state)
     tapi_task t, got;
     make_task(&t, "doomed", "2026-01-01T00:00:00.000Z");
     assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &t), TAPI_OK);
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id), TAPI_OK);
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, NULL), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, NULL), TAPI_ENOTFOUND);
     assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, t.id, &got), TAPI_ENOTFOUND);
     tapi_task_clear(&t);
     tapi_store_close(s);
@@ -208,7 +208,7 @@ static void paging_survives_concurrent_writes(void **state)
         assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &fresh), TAPI_OK);
         tapi_task_clear(&fresh);
         int victim = round * 3 % N;
-        if (!deleted[victim] && s->ops->remove(s, 0, TAPI_OWNER_SHARED, orig[victim].id) == TAPI_OK) deleted[victim] = true;
+        if (!deleted[victim] && s->ops->remove(s, 0, TAPI_OWNER_SHARED, orig[victim].id, NULL) == TAPI_OK) deleted[victim] = true;
     }
     for (int k = 0; k < N; k++) {
         assert_true(seen[k] <= 1);
@@ -302,9 +302,9 @@ static void owners_are_isolated(void **state)
     for (int k = 0; k < 2; k++) {
         tapi_task_patch p = {.title = strdup("stolen"), .has_status = true, .status = TAPI_STATUS_DONE};
         assert_int_equal(s->ops->get(s, 0, strangers[k], a[0].id, &got), TAPI_ENOTFOUND);
-        assert_int_equal(s->ops->update(s, 0, strangers[k], a[0].id, &p, "2026-04-01T00:00:00.000Z", &got),
+        assert_int_equal(s->ops->update(s, 0, strangers[k], a[0].id, NULL, &p, "2026-04-01T00:00:00.000Z", &got),
                          TAPI_ENOTFOUND);
-        assert_int_equal(s->ops->remove(s, 0, strangers[k], a[0].id), TAPI_ENOTFOUND);
+        assert_int_equal(s->ops->remove(s, 0, strangers[k], a[0].id, NULL), TAPI_ENOTFOUND);
         tapi_task_patch_clear(&p);
     }
     assert_int_equal(s->ops->get(s, 0, alice.key, a[0].id, &got), TAPI_OK);
@@ -334,9 +334,110 @@ static void owners_are_isolated(void **state)
     assert_int_equal(page.count, 0);
     tapi_task_page_clear(&page);
     /* the owner can still change and delete it */
-    assert_int_equal(s->ops->remove(s, 0, alice.key, a[0].id), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, 0, alice.key, a[0].id, NULL), TAPI_OK);
     for (int i = 0; i < 3; i++) tapi_task_clear(&a[i]);
     tapi_task_clear(&mine);
+    tapi_store_close(s);
+}
+
+/* Versions: 1 at create, +1 per update; If-Match writes only at a listed version, and a
+ * missing task stays 404 whatever the condition. */
+static void conditional_writes_check_the_version(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    tapi_task t, got;
+    make_task(&t, "versioned", "2026-05-01T00:00:00.000Z");
+    t.version = 1;
+    assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &t), TAPI_OK);
+    tapi_task_patch p = {.has_status = true, .status = TAPI_STATUS_DONE};
+    tapi_version_set v1 = {.count = 1, .versions = {1}}, v7 = {.count = 2, .versions = {7, 9}},
+                     any = {.any = true}, none = {.count = 0};
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &v7, &p, "2026-05-02T00:00:00.000Z", &got),
+                     TAPI_EPRECONDITION);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &none, &p, "2026-05-02T00:00:00.000Z", &got),
+                     TAPI_EPRECONDITION);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, &v7), TAPI_EPRECONDITION);
+    assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, t.id, &got), TAPI_OK);
+    assert_int_equal(got.version, 1);
+    assert_int_equal(got.status, TAPI_STATUS_TODO); /* nothing changed */
+    tapi_task_clear(&got);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &v1, &p, "2026-05-02T00:00:00.000Z", &got), TAPI_OK);
+    assert_int_equal(got.version, 2);
+    tapi_task_clear(&got);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &v1, &p, "2026-05-03T00:00:00.000Z", &got),
+                     TAPI_EPRECONDITION);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, NULL, &p, "2026-05-03T00:00:00.000Z", &got), TAPI_OK);
+    assert_int_equal(got.version, 3);
+    tapi_task_clear(&got);
+    /* another owner, with any condition: 404 */
+    tapi_owner u;
+    assert_int_equal(tapi_owner_from_identity("i", 1, "other", 5, &u), TAPI_OK);
+    tapi_version_set v3 = {.count = 1, .versions = {3}};
+    assert_int_equal(s->ops->update(s, 0, u.key, t.id, &v3, &p, "2026-05-04T00:00:00.000Z", &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, u.key, t.id, &any), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, &v3), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, &any), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &any, &p, "2026-05-04T00:00:00.000Z", &got),
+                     TAPI_ENOTFOUND);
+    tapi_task_clear(&t);
+    tapi_store_close(s);
+}
+
+typedef struct racer_arg {
+    tapi_store *store;
+    const char *id;
+    tapi_err result;
+    pthread_barrier_t *start;
+} racer_arg;
+
+static void *racer(void *arg)
+{
+    racer_arg *r = arg;
+    tapi_version_set v = {.count = 1, .versions = {1}};
+    tapi_task_patch p = {.title = "raced"};
+    tapi_task got;
+    pthread_barrier_wait(r->start);
+    r->result = r->store->ops->update(r->store, 0, TAPI_OWNER_SHARED, r->id, &v, &p,
+                                      "2026-06-01T00:00:00.000Z", &got);
+    if (r->result == TAPI_OK) tapi_task_clear(&got);
+    return NULL;
+}
+
+/* Writers released together on the same version: exactly one write happens. */
+static void racing_conditional_writers_one_wins(void **state)
+{
+    (void)state;
+    enum { RACERS = 4, ROUNDS = 5 };
+    tapi_store *s = open_fresh_store();
+    for (int round = 0; round < ROUNDS; round++) {
+        tapi_task t;
+        make_task(&t, "race", "2026-06-01T00:00:00.000Z");
+        t.version = 1;
+        assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &t), TAPI_OK);
+        pthread_barrier_t start;
+        pthread_barrier_init(&start, NULL, RACERS);
+        pthread_t th[RACERS];
+        racer_arg args[RACERS];
+        for (int i = 0; i < RACERS; i++) {
+            args[i] = (racer_arg){.store = s, .id = t.id, .start = &start};
+            pthread_create(&th[i], NULL, racer, &args[i]);
+        }
+        int wins = 0, refused = 0;
+        for (int i = 0; i < RACERS; i++) {
+            pthread_join(th[i], NULL);
+            wins += args[i].result == TAPI_OK;
+            refused += args[i].result == TAPI_EPRECONDITION;
+        }
+        pthread_barrier_destroy(&start);
+        assert_int_equal(wins, 1);
+        assert_int_equal(refused, RACERS - 1);
+        tapi_task got;
+        assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, t.id, &got), TAPI_OK);
+        assert_int_equal(got.version, 2);
+        tapi_task_clear(&got);
+        tapi_task_clear(&t);
+    }
     tapi_store_close(s);
 }
 
@@ -351,6 +452,8 @@ static void owners_are_isolated(void **state)
         cmocka_unit_test(paging_survives_concurrent_writes),                                  \
         cmocka_unit_test(token_key_is_random_per_store),                                      \
         cmocka_unit_test(concurrent_creates_all_land),                                       \
-        cmocka_unit_test(owners_are_isolated)
+        cmocka_unit_test(owners_are_isolated),                                               \
+        cmocka_unit_test(conditional_writes_check_the_version),                              \
+        cmocka_unit_test(racing_conditional_writers_one_wins)
 
 #endif

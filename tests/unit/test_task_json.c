@@ -133,7 +133,8 @@ static void writes_escaped_task_json(void **state)
                    .description = "a\\b\n\xc3\xa9",
                    .status = TAPI_STATUS_DONE,
                    .created_at = "2026-11-25T03:19:15.123Z",
-                   .updated_at = "2026-11-25T03:19:16.000Z"};
+                   .updated_at = "2026-11-25T03:19:16.000Z",
+                   .version = 18446744073709551615u};
     tapi_buf b;
     tapi_buf_init(&b);
     tapi_task_json_write(&b, &t);
@@ -144,7 +145,8 @@ static void writes_escaped_task_json(void **state)
                              "\"title\":\"say \\\"hi\\\"\\u0001\","
                              "\"description\":\"a\\\\b\\n\xc3\xa9\",\"status\":\"done\","
                              "\"createdAt\":\"2026-11-25T03:19:15.123Z\","
-                             "\"updatedAt\":\"2026-11-25T03:19:16.000Z\"}");
+                             "\"updatedAt\":\"2026-11-25T03:19:16.000Z\","
+                             "\"version\":18446744073709551615}");
     assert_int_equal(len, strlen(out));
     free(out);
 }
