@@ -28,9 +28,9 @@ locals {
   cors_enabled = length(var.cors_allowed_origins) > 0
   cors_origin  = local.cors_enabled ? var.cors_allowed_origins[0] : ""
   # what a browser script may read; the function sends the same (TAPI_CORS_EXPOSE_HEADERS)
-  cors_expose_headers = "Location, Retry-After, WWW-Authenticate"
+  cors_expose_headers = "Location, Retry-After, WWW-Authenticate, ETag, Idempotent-Replayed"
   # what a browser script may send
-  cors_allow_headers = "Authorization,Content-Type,X-Api-Key"
+  cors_allow_headers = "Authorization,Content-Type,X-Api-Key,If-Match,If-None-Match,Idempotency-Key"
 
   security_headers = merge(
     {

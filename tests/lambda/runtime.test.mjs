@@ -208,7 +208,7 @@ test('CORS_ALLOW_ORIGIN adds Access-Control-Allow-Origin and -Expose-Headers to 
     for (const ev of [event('GET', '/tasks', {}), event('GET', '/nope', {})]) {
       const res = fromProxyResponse(await cors.invoke(JSON.stringify(ev)));
       assert.equal(res.headers['access-control-allow-origin'], 'https://app.example.com');
-      assert.equal(res.headers['access-control-expose-headers'], 'Location, Retry-After, WWW-Authenticate');
+      assert.equal(res.headers['access-control-expose-headers'], 'Location, Retry-After, WWW-Authenticate, ETag, Idempotent-Replayed');
     }
   } finally {
     await cors.close();

@@ -343,7 +343,7 @@ const DEPLOYED_TYPES = ['aws_api_gateway_resource', 'aws_api_gateway_method', 'a
   'aws_api_gateway_method_response', 'aws_api_gateway_integration_response', 'aws_api_gateway_gateway_response',
   'aws_api_gateway_authorizer'];
 
-function checkApiGateway(problems, rel, parsed) {
+function checkApiGateway(problems, rel, parsed, repoRoot) {
   const p = (msg) => problems.push(`${rel}: ${msg}`);
   const dep = (parsed.resource.aws_api_gateway_deployment || {}).this;
   if (dep) {
@@ -366,6 +366,12 @@ function checkApiGateway(problems, rel, parsed) {
     }
     if (!JSON.stringify(parsed.locals.security_headers || '').includes('Access-Control-Expose-Headers')) {
       p('with CORS on, gateway responses must send Access-Control-Expose-Headers');
+    }
+    // the gateway's answers and the function's expose the same headers
+    const fn = (/#define TAPI_CORS_EXPOSE_HEADERS "([^"]*)"/.exec(fs.readFileSync(path.join(repoRoot, 'src/lambda/apigw_event.h'), 'utf8')) || [])[1];
+    if (parsed.locals.cors_expose_headers !== fn) p(`cors_expose_headers "${parsed.locals.cors_expose_headers}" differs from the function's "${fn}"`);
+    for (const h of ['If-Match', 'If-None-Match', 'Idempotency-Key']) {
+      if (!String(parsed.locals.cors_allow_headers || '').split(',').includes(h)) p(`the CORS preflight must allow ${h}`);
     }
   }
 }
@@ -578,7 +584,7 @@ export async function validateTree(root) {
     checkRequiredVersion(problems, rel, parsed);
     checkNoDefaultRegion(problems, rel, parsed);
     checkStateBucket(problems, rel, parsed);
-    checkApiGateway(problems, rel, parsed);
+    checkApiGateway(problems, rel, parsed, root);
     checkLambdaDependsOn(problems, rel, parsed);
     checkContractListsGatewayResponses(problems, rel, parsed, root);
     checkProdSettings(problems, rel, parsed);

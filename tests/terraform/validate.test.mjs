@@ -12,7 +12,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 function brokenCopy(file, from, to) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tf-broken-'));
-  for (const d of ['modules', 'environments', 'src/store', 'docs']) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true, verbatimSymlinks: true });
+  for (const d of ['modules', 'environments', 'src/store', 'src/lambda', 'docs']) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true, verbatimSymlinks: true });
   const target = path.join(dir, file);
   const text = fs.readFileSync(target, 'utf8');
   // a string is replaced once; a /g RegExp everywhere
@@ -125,7 +125,7 @@ const CASES = [
     /no UNAUTHORIZED gateway response/],
   ['a 401 without a challenge', 'modules/api-gateway/main.tf', '{ "gatewayresponse.header.WWW-Authenticate" = "\'Bearer\'" }', '{}',
     /must send WWW-Authenticate/],
-  ['a preflight that does not allow Authorization', 'modules/api-gateway/main.tf', 'cors_allow_headers = "Authorization,Content-Type,X-Api-Key"', 'cors_allow_headers = "Content-Type,X-Api-Key"',
+  ['a preflight that does not allow Authorization', 'modules/api-gateway/main.tf', 'cors_allow_headers = "Authorization,Content-Type,X-Api-Key,', 'cors_allow_headers = "Content-Type,X-Api-Key,',
     /must allow the Authorization header/],
   ['an environment that turns the authorizer on but not the function', 'environments/dev/main.tf', '  auth_mode            = var.auth\n', '',
     /can turn the authorizer on, but the lambda module gets no auth_mode/],
@@ -135,6 +135,10 @@ const CASES = [
     /uses cognito-idp but the deployer policy allows none of its actions/],
   ['a 401 the contract does not list', 'docs/openapi.yaml', '                     unauthorized, method_not_allowed,', '                     method_not_allowed,',
     /gateway response UNAUTHORIZED answers code "unauthorized", which docs\/openapi.yaml does not list/],
+  ['a gateway that exposes other headers than the function', 'modules/api-gateway/main.tf', ', ETag, Idempotent-Replayed"', '"',
+    /cors_expose_headers .* differs from the function's/],
+  ['a preflight that does not allow If-Match', 'modules/api-gateway/main.tf', ',If-Match,If-None-Match', ',If-None-Match',
+    /the CORS preflight must allow If-Match/],
 ];
 
 for (const [name, file, from, to, pattern] of CASES) {
