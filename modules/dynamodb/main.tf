@@ -1,6 +1,8 @@
 # The tasks table exactly as the C DynamoDB store (src/store/dynamodb.h) uses it:
-# partition key "id", and the GSI "by-created" (partition "shard", sort "sk" =
-# "<createdAt>#<id>") that GET /tasks queries shard by shard, newest first.
+# partition key "id", the GSI "by-created" (partition "shard" = "[<owner>#]<k>", sort
+# "sk" = "<createdAt>#<id>") that GET /tasks queries shard by shard, newest first, and
+# the GSI "by-status" (partition "statusShard" = "[<owner>#]<status>#<k>", same sort key)
+# that GET /tasks?status= queries for just the wanted statuses.
 
 resource "aws_dynamodb_table" "this" {
   name                        = var.name
@@ -23,9 +25,21 @@ resource "aws_dynamodb_table" "this" {
     type = "S"
   }
 
+  attribute {
+    name = "statusShard"
+    type = "S"
+  }
+
   global_secondary_index {
     name            = local.list_index_name
     hash_key        = "shard"
+    range_key       = "sk"
+    projection_type = "ALL"
+  }
+
+  global_secondary_index {
+    name            = local.status_index_name
+    hash_key        = "statusShard"
     range_key       = "sk"
     projection_type = "ALL"
   }
@@ -43,6 +57,7 @@ resource "aws_dynamodb_table" "this" {
 }
 
 locals {
-  # must equal TAPI_DDB_INDEX in src/store/dynamodb.h
-  list_index_name = "by-created"
+  # must equal TAPI_DDB_INDEX and TAPI_DDB_STATUS_INDEX in src/store/dynamodb.h
+  list_index_name   = "by-created"
+  status_index_name = "by-status"
 }

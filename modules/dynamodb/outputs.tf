@@ -15,5 +15,8 @@ output "index_name" {
 
 output "index_arns" {
   description = "ARNs of the table's indexes (what the Lambda role may Query)."
-  value       = ["${aws_dynamodb_table.this.arn}/index/${local.list_index_name}"]
+  value = [
+    "${aws_dynamodb_table.this.arn}/index/${local.list_index_name}",
+    "${aws_dynamodb_table.this.arn}/index/${local.status_index_name}",
+  ]
 }

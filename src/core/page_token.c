@@ -1,8 +1,8 @@
-/* Token layout (77 bytes before base64url): version 0x01, createdAt (24 bytes),
- * id (36 bytes), first 16 bytes of HMAC-SHA256(key, everything before it + owner). The
- * owner is authenticated but not carried: a user's token is one for that user only. The
- * shared owner adds nothing to the MAC, so tokens minted before owners existed stay
- * valid for the shared list. */
+/* Token layout (77 bytes before base64url): version 0x02, createdAt (24 bytes),
+ * id (36 bytes), first 16 bytes of HMAC-SHA256(key, everything before it + the list's
+ * status filter (one byte) + owner). Filter and owner are authenticated but not carried:
+ * a token is good for the one list it was made for. (Version 1 tokens, from before the
+ * filter, are refused: a client starts its list again.) */
 #include "page_token.h"
 
 #include <openssl/crypto.h>
@@ -15,7 +15,7 @@
 #include "uuid.h"
 
 enum {
-    VERSION = 1,
+    VERSION = 2,
     MAC_BYTES = 16,
     PAYLOAD_BYTES = 1 + TAPI_TIMESTAMP_LEN + TAPI_ID_LEN,
     RAW_BYTES = PAYLOAD_BYTES + MAC_BYTES,
@@ -27,16 +27,17 @@ _Static_assert((int)TEXT_LEN < (int)TAPI_TOKEN_TEXT_MAX, "token buffer too small
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 static void mac(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const uint8_t *data, size_t len,
-                const char *owner, uint8_t out[MAC_BYTES])
+                unsigned filter, const char *owner, uint8_t out[MAC_BYTES])
 {
-    uint8_t msg[PAYLOAD_BYTES + TAPI_OWNER_KEY_LEN];
+    uint8_t msg[PAYLOAD_BYTES + 1 + TAPI_OWNER_KEY_LEN];
     size_t owner_len = owner && !tapi_owner_is_shared(owner) ? strlen(owner) : 0;
     if (owner_len > TAPI_OWNER_KEY_LEN) owner_len = TAPI_OWNER_KEY_LEN; /* keys are fixed-size */
     memcpy(msg, data, len);
-    if (owner_len) memcpy(msg + len, owner, owner_len);
+    msg[len] = (uint8_t)filter;
+    if (owner_len) memcpy(msg + len + 1, owner, owner_len);
     uint8_t full[EVP_MAX_MD_SIZE];
     unsigned full_len = 0;
-    HMAC(EVP_sha256(), key, TAPI_TOKEN_KEY_BYTES, msg, len + owner_len, full, &full_len);
+    HMAC(EVP_sha256(), key, TAPI_TOKEN_KEY_BYTES, msg, len + 1 + owner_len, full, &full_len);
     memcpy(out, full, MAC_BYTES);
 }
 
@@ -83,23 +84,25 @@ static tapi_err b64_decode(const char *text, uint8_t out[RAW_BYTES])
 }
 
 void tapi_page_token_encode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
-                            const tapi_cursor *cursor, char out[TAPI_TOKEN_TEXT_MAX])
+                            unsigned filter, const tapi_cursor *cursor,
+                            char out[TAPI_TOKEN_TEXT_MAX])
 {
     uint8_t raw[RAW_BYTES];
     raw[0] = VERSION;
     memcpy(raw + 1, cursor->created_at, TAPI_TIMESTAMP_LEN);
     memcpy(raw + 1 + TAPI_TIMESTAMP_LEN, cursor->id, TAPI_ID_LEN);
-    mac(key, raw, PAYLOAD_BYTES, owner, raw + PAYLOAD_BYTES);
+    mac(key, raw, PAYLOAD_BYTES, filter, owner, raw + PAYLOAD_BYTES);
     b64_encode(raw, RAW_BYTES, out);
 }
 
 tapi_err tapi_page_token_decode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
-                                const char *text, size_t len, tapi_cursor *out)
+                                unsigned filter, const char *text, size_t len,
+                                tapi_cursor *out)
 {
     uint8_t raw[RAW_BYTES];
     if (len != TEXT_LEN || b64_decode(text, raw) != TAPI_OK) return TAPI_EINVAL;
     uint8_t expect[MAC_BYTES];
-    mac(key, raw, PAYLOAD_BYTES, owner, expect);
+    mac(key, raw, PAYLOAD_BYTES, filter, owner, expect);
     if (CRYPTO_memcmp(expect, raw + PAYLOAD_BYTES, MAC_BYTES) != 0) return TAPI_EINVAL;
     const char *ts = (const char *)raw + 1;
     const char *id = ts + TAPI_TIMESTAMP_LEN;

@@ -16,14 +16,17 @@ enum {
     TAPI_TOKEN_TEXT_MAX = 112, /* encoded length is fixed: 103 characters */
 };
 
-/* Writes the token for cursor in owner's list (an owner key, see owner.h; NULL is the
- * shared owner) into out, NUL-terminated. */
+/* Writes the token for cursor in one list, owner's (an owner key, see owner.h; NULL is
+ * the shared owner) with a status filter (a tapi_status_mask, 0 = unfiltered), into out,
+ * NUL-terminated. */
 void tapi_page_token_encode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
-                            const tapi_cursor *cursor, char out[TAPI_TOKEN_TEXT_MAX]);
+                            unsigned filter, const tapi_cursor *cursor,
+                            char out[TAPI_TOKEN_TEXT_MAX]);
 
-/* Decodes and authenticates text[0..len) for owner's list. TAPI_EINVAL if it is
- * malformed, was altered, was made under another key or for another owner. */
+/* Decodes and authenticates text[0..len) for that one list. TAPI_EINVAL if it is
+ * malformed, was altered, was made under another key, for another owner or filter. */
 tapi_err tapi_page_token_decode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
-                                const char *text, size_t len, tapi_cursor *out);
+                                unsigned filter, const char *text, size_t len,
+                                tapi_cursor *out);
 
 #endif

@@ -62,6 +62,10 @@ typedef struct tapi_version_set {
 
 bool tapi_version_set_has(const tapi_version_set *set, uint64_t version);
 
+/* A set of statuses for a filtered list: bit (1 << status); 0 means every status. */
+#define TAPI_STATUS_BIT(s) (1u << (unsigned)(s))
+enum { TAPI_STATUS_ALL = 7u };
+
 /* "todo", "in_progress" or "done"; never NULL. */
 const char *tapi_status_name(tapi_status status);
 /* Parses exactly one of the status names (case-sensitive). */

@@ -184,7 +184,28 @@ static bool param_is(const tapi_param *p, const char *name)
 typedef struct list_query {
     size_t limit;
     const tapi_param *token; /* NULL for the first page */
+    unsigned status_mask;    /* TAPI_STATUS_BIT bits; 0 = every status */
 } list_query;
+
+/* status=todo or a comma list (status=todo,in_progress); every status listed is the same
+ * list as no filter. */
+static bool parse_status_filter(const tapi_param *p, unsigned *mask)
+{
+    *mask = 0;
+    const char *s = p->value, *end = p->value + p->value_len;
+    if (s == end) return false;
+    for (;;) {
+        const char *comma = memchr(s, ',', (size_t)(end - s));
+        const char *stop = comma ? comma : end;
+        tapi_status st;
+        if (!tapi_status_parse(s, (size_t)(stop - s), &st)) return false;
+        *mask |= TAPI_STATUS_BIT(st);
+        if (!comma) break;
+        s = comma + 1;
+    }
+    if (*mask == TAPI_STATUS_ALL) *mask = 0;
+    return true;
+}
 
 static bool parse_limit(const tapi_param *p, size_t *out)
 {
@@ -236,9 +257,10 @@ static bool check_query(const tapi_request *req, const char *const *names, tapi_
 
 static bool parse_list_query(const tapi_request *req, list_query *q, tapi_problem *pb)
 {
-    static const char *const names[] = {"limit", "nextToken", NULL};
+    static const char *const names[] = {"limit", "nextToken", "status", NULL};
     q->limit = TAPI_LIST_DEFAULT_LIMIT;
     q->token = NULL;
+    q->status_mask = 0;
     if (!check_query(req, names, pb)) return false;
     for (size_t i = 0; i < req->query_count; i++) {
         const tapi_param *p = &req->query[i];
@@ -249,6 +271,12 @@ static bool parse_list_query(const tapi_request *req, list_query *q, tapi_proble
             return false;
         }
         if (param_is(p, "nextToken")) q->token = p;
+        if (param_is(p, "status") && !parse_status_filter(p, &q->status_mask)) {
+            tapi_problem_set(pb, 400, "invalid_query",
+                             "Query parameter 'status' must be todo, in_progress or done, or "
+                             "a comma-separated list of them.");
+            return false;
+        }
     }
     return true;
 }
@@ -263,20 +291,21 @@ static void handle_list(const tapi_app *app, const tapi_request *req, tapi_respo
     }
     tapi_cursor after;
     if (q.token && (q.token->value_len > TAPI_MAX_TOKEN_CHARS ||
-                    tapi_page_token_decode(app->store->token_key, owner_of(req), q.token->value, q.token->value_len,
+                    tapi_page_token_decode(app->store->token_key, owner_of(req), q.status_mask, q.token->value, q.token->value_len,
                                            &after) != TAPI_OK)) {
         tapi_response_error(resp, 400, "invalid_page_token",
-                            "Query parameter 'nextToken' is not a token this API issued.");
+                            "Query parameter 'nextToken' is not a token this API issued for "
+                            "this list (the same user and status filter).");
         return;
     }
     tapi_task_page page;
-    tapi_err err = app->store->ops->list(app->store, req->deadline_ms, owner_of(req), q.token ? &after : NULL, q.limit, &page);
+    tapi_err err = app->store->ops->list(app->store, req->deadline_ms, owner_of(req), q.status_mask, q.token ? &after : NULL, q.limit, &page);
     if (err != TAPI_OK) {
         respond_error(resp, err);
         return;
     }
     char token[TAPI_TOKEN_TEXT_MAX];
-    if (page.has_more) tapi_page_token_encode(app->store->token_key, owner_of(req), &page.next, token);
+    if (page.has_more) tapi_page_token_encode(app->store->token_key, owner_of(req), q.status_mask, &page.next, token);
     tapi_buf b;
     tapi_buf_init(&b);
     tapi_page_json_write(&b, &page, page.has_more ? token : NULL);

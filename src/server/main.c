@@ -38,10 +38,13 @@ static const char USAGE[] =
     "Usage: tasks-api serve [--host H] [--port P] [--db PATH] [--threads N]\n"
     "                       [--auth-jwks FILE --auth-issuer ISS --auth-audience AUD]\n"
     "       tasks-api create-table [--wait SECONDS]\n"
+    "       tasks-api migrate\n"
     "       tasks-api --help | --version\n"
     "\n"
     "serve         serves the Tasks REST API over HTTP.\n"
-    "create-table  creates the DynamoDB table and index the dynamodb store needs (unless\n"
+    "migrate       brings a DynamoDB table's tasks from earlier versions up to date (so\n"
+    "              status-filtered lists include them); idempotent, safe while serving.\n"
+    "create-table  creates the DynamoDB table and indexes the dynamodb store needs (unless\n"
     "              they exist) and waits until they are ACTIVE (default 60 s).\n"
     "\n"
     "Options (flags win over environment variables):\n"
@@ -291,7 +294,26 @@ static int create_table(int argc, char **argv)
         fprintf(stderr, "tasks-api: create-table: %s\n", err);
         return 1;
     }
-    tapi_log(TAPI_LOG_INFO, "table %s and index %s are ACTIVE", dcfg.table, TAPI_DDB_INDEX);
+    tapi_log(TAPI_LOG_INFO, "table %s and indexes %s, %s are ACTIVE", dcfg.table,
+             TAPI_DDB_INDEX, TAPI_DDB_STATUS_INDEX);
+    return 0;
+}
+
+static int migrate(int argc, char **argv)
+{
+    if (argc > 2) return usage_error("unknown option '%s'.", argv[2]);
+    config unused = {0};
+    int rc = load_env(&unused);
+    if (rc) return rc;
+    char err[256] = "";
+    tapi_ddb_config dcfg;
+    size_t updated = 0;
+    if (tapi_ddb_config_from_env(&dcfg, err, sizeof err) != TAPI_OK ||
+        tapi_dynamodb_migrate(&dcfg, &updated, err, sizeof err) != TAPI_OK) {
+        fprintf(stderr, "tasks-api: migrate: %s\n", err);
+        return 1;
+    }
+    tapi_log(TAPI_LOG_INFO, "table %s is up to date (%zu task(s) updated)", dcfg.table, updated);
     return 0;
 }
 
@@ -307,6 +329,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "create-table") == 0) return create_table(argc, argv);
+    if (strcmp(argv[1], "migrate") == 0) return migrate(argc, argv);
     if (strcmp(argv[1], "serve") != 0) return usage_error("unknown command '%s'.", argv[1]);
     config cfg = {.host = "127.0.0.1",
                   .port = 8080,

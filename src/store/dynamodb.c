@@ -21,7 +21,11 @@
 
 #define META_KEY_ID "#meta:page-token-key"
 
-enum { SK_LEN = TAPI_TIMESTAMP_LEN + 1 + TAPI_ID_LEN, INIT_BUDGET_MS = 10000 };
+enum {
+    SK_LEN = TAPI_TIMESTAMP_LEN + 1 + TAPI_ID_LEN,
+    INIT_BUDGET_MS = 10000,
+    PARTITION_KEY_MAX = TAPI_OWNER_KEY_LEN + 32, /* owner#in_progress#31 */
+};
 
 typedef struct ddb_store {
     tapi_store base;
@@ -85,12 +89,22 @@ static unsigned shard_of(const ddb_store *s, const char *id)
 
 /* The index partition of owner's tasks in shard k; the shared owner keeps the plain
  * shard number, so tasks written before owners existed stay in its list. */
-static void shard_key(const char *owner, unsigned k, char out[TAPI_OWNER_KEY_LEN + 16])
+static void shard_key(const char *owner, unsigned k, char out[PARTITION_KEY_MAX])
 {
     if (tapi_owner_is_shared(owner))
-        snprintf(out, TAPI_OWNER_KEY_LEN + 16, "%u", k);
+        snprintf(out, PARTITION_KEY_MAX, "%u", k);
     else
-        snprintf(out, TAPI_OWNER_KEY_LEN + 16, "%.33s#%u", owner, k);
+        snprintf(out, PARTITION_KEY_MAX, "%.33s#%u", owner, k);
+}
+
+/* The by-status partition of owner's tasks of one status in shard k. */
+static void status_shard_key(const char *owner, tapi_status status, unsigned k,
+                             char out[PARTITION_KEY_MAX])
+{
+    if (tapi_owner_is_shared(owner))
+        snprintf(out, PARTITION_KEY_MAX, "%s#%u", tapi_status_name(status), k);
+    else
+        snprintf(out, PARTITION_KEY_MAX, "%.33s#%s#%u", owner, tapi_status_name(status), k);
 }
 
 static void sort_key(const char *created_at, const char *id, char out[SK_LEN + 1])
@@ -250,8 +264,9 @@ static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *own
                           const tapi_task *t)
 {
     ddb_store *s = (ddb_store *)base;
-    char shard[TAPI_OWNER_KEY_LEN + 16], sk[SK_LEN + 1];
+    char shard[PARTITION_KEY_MAX], status_shard[PARTITION_KEY_MAX], sk[SK_LEN + 1];
     shard_key(owner, shard_of(s, t->id), shard);
+    status_shard_key(owner, t->status, shard_of(s, t->id), status_shard);
     sort_key(t->created_at, t->id, sk);
     tapi_buf b;
     begin_request(&b, s);
@@ -273,6 +288,8 @@ static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *own
     put_n(&b, "version", t->version);
     tapi_buf_append(&b, ",", 1);
     put_s(&b, "shard", shard);
+    tapi_buf_append(&b, ",", 1);
+    put_s(&b, "statusShard", status_shard);
     tapi_buf_append(&b, ",", 1);
     put_s(&b, "sk", sk);
     tapi_buf_puts(&b, "},\"ConditionExpression\":\"attribute_not_exists(id)\"");
@@ -365,7 +382,7 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
     tapi_buf_puts(&b, ",\"UpdateExpression\":\"SET #u = :u, #w = :w");
     if (p->title) tapi_buf_puts(&b, ", #t = :t");
     if (p->description) tapi_buf_puts(&b, ", #d = :d");
-    if (p->has_status) tapi_buf_puts(&b, ", #s = :s");
+    if (p->has_status) tapi_buf_puts(&b, ", #s = :s, #ss = :ss"); /* moves it in by-status */
     tapi_buf_puts(&b, " ADD #v :one\",\"ConditionExpression\":\"attribute_exists(#id) AND ");
     tapi_buf_puts(&b, owner_condition(owner));
     tapi_buf_puts(&b, " AND (attribute_not_exists(#w) OR #w <> :w)");
@@ -374,13 +391,19 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
                       "\"#o\":\"owner\",\"#w\":\"writeId\",\"#v\":\"version\"");
     if (p->title) tapi_buf_puts(&b, ",\"#t\":\"title\"");
     if (p->description) tapi_buf_puts(&b, ",\"#d\":\"description\"");
-    if (p->has_status) tapi_buf_puts(&b, ",\"#s\":\"status\"");
+    if (p->has_status) tapi_buf_puts(&b, ",\"#s\":\"status\",\"#ss\":\"statusShard\"");
     tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
     put_s(&b, ":u", updated_at);
     tapi_buf_append(&b, ",", 1);
     put_s(&b, ":o", owner);
     tapi_buf_append(&b, ",", 1);
     put_s(&b, ":w", write_id);
+    if (p->has_status) {
+        char status_shard[PARTITION_KEY_MAX];
+        status_shard_key(owner, p->status, shard_of(s, id), status_shard);
+        tapi_buf_append(&b, ",", 1);
+        put_s(&b, ":ss", status_shard);
+    }
     tapi_buf_append(&b, ",", 1);
     put_n(&b, ":one", 1);
     put_version_values(&b, if_match);
@@ -457,13 +480,20 @@ static int newest_first(const void *a, const void *b)
     return c ? c : strcmp(y->id, x->id);
 }
 
-/* Appends up to want newest tasks of one shard (older than after, if given) to page. */
-static tapi_err query_shard(ddb_store *s, int64_t deadline_ms, const char *owner,
-                            unsigned shard, const tapi_cursor *after, size_t want,
-                            tapi_task_page *page)
+/* One index partition a list reads: by-created's "shard" (all of an owner's tasks in
+ * shard k) or by-status's "statusShard" (those of one status). */
+typedef struct partition {
+    const char *index;
+    const char *attr;
+    char value[PARTITION_KEY_MAX];
+} partition;
+
+/* Appends up to want newest tasks of one index partition (older than after, if given)
+ * to page. */
+static tapi_err query_partition(ddb_store *s, int64_t deadline_ms, const partition *part,
+                                const tapi_cursor *after, size_t want, tapi_task_page *page)
 {
-    char shard_s[TAPI_OWNER_KEY_LEN + 16], sk[SK_LEN + 1];
-    shard_key(owner, shard, shard_s);
+    char sk[SK_LEN + 1];
     if (after) sort_key(after->created_at, after->id, sk);
     char *start_key = NULL; /* LastEvaluatedKey of the previous query, as JSON */
     size_t got = 0;
@@ -471,12 +501,16 @@ static tapi_err query_shard(ddb_store *s, int64_t deadline_ms, const char *owner
     do {
         tapi_buf b;
         begin_request(&b, s);
-        tapi_buf_puts(&b, ",\"IndexName\":\"" TAPI_DDB_INDEX "\",\"KeyConditionExpression\":");
+        tapi_buf_puts(&b, ",\"IndexName\":\"");
+        tapi_buf_puts(&b, part->index);
+        tapi_buf_puts(&b, "\",\"KeyConditionExpression\":");
         tapi_buf_puts(&b, after ? "\"#h = :h AND #k < :k\"" : "\"#h = :h\"");
-        tapi_buf_puts(&b, ",\"ExpressionAttributeNames\":{\"#h\":\"shard\"");
+        tapi_buf_puts(&b, ",\"ExpressionAttributeNames\":{\"#h\":\"");
+        tapi_buf_puts(&b, part->attr);
+        tapi_buf_append(&b, "\"", 1);
         if (after) tapi_buf_puts(&b, ",\"#k\":\"sk\"");
         tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
-        put_s(&b, ":h", shard_s);
+        put_s(&b, ":h", part->value);
         if (after) {
             tapi_buf_append(&b, ",", 1);
             put_s(&b, ":k", sk);
@@ -516,13 +550,12 @@ static tapi_err query_shard(ddb_store *s, int64_t deadline_ms, const char *owner
     return err;
 }
 
-/* One shard's query, run on its own thread so a page costs one round trip, not N. It
- * fills a window of the caller's item array that no other job touches. */
+/* One partition's query, run on its own thread so a page costs one round trip, not N.
+ * It fills a window of the caller's item array that no other job touches. */
 typedef struct shard_job {
     ddb_store *s;
     int64_t deadline_ms;
-    const char *owner;
-    unsigned shard;
+    partition part;
     const tapi_cursor *after;
     size_t want;
     tapi_task_page view;
@@ -534,33 +567,56 @@ typedef struct shard_job {
 static void *run_shard_job(void *arg)
 {
     shard_job *j = arg;
-    j->err = query_shard(j->s, j->deadline_ms, j->owner, j->shard, j->after, j->want, &j->view);
+    j->err = query_partition(j->s, j->deadline_ms, &j->part, j->after, j->want, &j->view);
     return NULL;
 }
 
+/* A list reads the owner's N shards of by-created, or, filtered, N shards of by-status
+ * for each wanted status; either way each partition is read newest first from the
+ * cursor and the results are merged. */
 static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner,
-                        const tapi_cursor *after, size_t limit, tapi_task_page *out)
+                        unsigned status_mask, const tapi_cursor *after, size_t limit,
+                        tapi_task_page *out)
 {
     ddb_store *s = (ddb_store *)base;
     memset(out, 0, sizeof *out);
-    /* the global top limit+1 is within the union of every shard's top limit+1 */
-    out->items = calloc(s->shards * (limit + 1), sizeof *out->items);
-    shard_job *jobs = calloc(s->shards, sizeof *jobs);
+    status_mask &= TAPI_STATUS_ALL;
+    if (status_mask == TAPI_STATUS_ALL) status_mask = 0;
+    unsigned statuses = 0;
+    for (unsigned k = 0; k < 3; k++) statuses += (status_mask >> k) & 1u;
+    unsigned parts = s->shards * (statuses ? statuses : 1);
+    /* the global top limit+1 is within the union of every partition's top limit+1 */
+    out->items = calloc(parts * (limit + 1), sizeof *out->items);
+    shard_job *jobs = calloc(parts, sizeof *jobs);
     if (!out->items || !jobs) {
         free(jobs);
         tapi_task_page_clear(out);
         return TAPI_ENOMEM;
     }
-    for (unsigned k = 0; k < s->shards; k++) {
-        jobs[k] = (shard_job){.s = s, .deadline_ms = deadline_ms, .owner = owner, .shard = k, .after = after,
-                              .want = limit + 1, .view = {.items = out->items + k * (limit + 1)}};
-        /* shard 0 runs here; a thread that cannot start runs its job inline */
-        if (k > 0) jobs[k].threaded = pthread_create(&jobs[k].thread, NULL, run_shard_job, &jobs[k]) == 0;
-        if (k > 0 && !jobs[k].threaded) run_shard_job(&jobs[k]);
+    unsigned n = 0;
+    for (unsigned st = 0; st < 3 || (statuses == 0 && st == 0); st++) {
+        if (statuses && !(status_mask & TAPI_STATUS_BIT(st))) continue;
+        for (unsigned k = 0; k < s->shards; k++, n++) {
+            jobs[n] = (shard_job){.s = s, .deadline_ms = deadline_ms, .after = after, .want = limit + 1,
+                                  .view = {.items = out->items + n * (limit + 1)}};
+            if (statuses) {
+                jobs[n].part = (partition){.index = TAPI_DDB_STATUS_INDEX, .attr = "statusShard"};
+                status_shard_key(owner, (tapi_status)st, k, jobs[n].part.value);
+            } else {
+                jobs[n].part = (partition){.index = TAPI_DDB_INDEX, .attr = "shard"};
+                shard_key(owner, k, jobs[n].part.value);
+            }
+        }
+        if (statuses == 0) break;
+    }
+    /* job 0 runs here; a thread that cannot start runs its job inline */
+    for (unsigned k = 1; k < parts; k++) {
+        jobs[k].threaded = pthread_create(&jobs[k].thread, NULL, run_shard_job, &jobs[k]) == 0;
+        if (!jobs[k].threaded) run_shard_job(&jobs[k]);
     }
     run_shard_job(&jobs[0]);
     tapi_err err = TAPI_OK;
-    for (unsigned k = 0; k < s->shards; k++) {
+    for (unsigned k = 0; k < parts; k++) {
         if (jobs[k].threaded) pthread_join(jobs[k].thread, NULL);
         if (err == TAPI_OK) err = jobs[k].err;
         /* compact into a prefix; the destination never passes the source */
@@ -716,7 +772,7 @@ tapi_err tapi_dynamodb_open(const tapi_ddb_config *cfg, tapi_store **out, char *
     s->table = strdup(cfg->table);
     /* every caller may have all its shard queries in flight at once */
     tapi_ddb_config sized = *cfg;
-    sized.pool_size = (cfg->pool_size ? cfg->pool_size : 1) * s->shards;
+    sized.pool_size = (cfg->pool_size ? cfg->pool_size : 1) * s->shards * 3; /* 3 statuses */
     tapi_err err = s->table ? tapi_ddb_client_open(&sized, &s->client, errbuf, errlen) : TAPI_ENOMEM;
     if (err == TAPI_OK) err = load_meta(s, errbuf, errlen);
     if (err != TAPI_OK) {
@@ -733,30 +789,40 @@ static const char CREATE_TABLE_BODY[] =
     ",\"BillingMode\":\"PAY_PER_REQUEST\","
     "\"AttributeDefinitions\":[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"},"
     "{\"AttributeName\":\"shard\",\"AttributeType\":\"S\"},"
-    "{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"}],"
+    "{\"AttributeName\":\"sk\",\"AttributeType\":\"S\"},"
+    "{\"AttributeName\":\"statusShard\",\"AttributeType\":\"S\"}],"
     "\"KeySchema\":[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}],"
     "\"GlobalSecondaryIndexes\":[{\"IndexName\":\"" TAPI_DDB_INDEX "\","
     "\"KeySchema\":[{\"AttributeName\":\"shard\",\"KeyType\":\"HASH\"},"
     "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
+    "\"Projection\":{\"ProjectionType\":\"ALL\"}},"
+    "{\"IndexName\":\"" TAPI_DDB_STATUS_INDEX "\","
+    "\"KeySchema\":[{\"AttributeName\":\"statusShard\",\"KeyType\":\"HASH\"},"
+    "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
     "\"Projection\":{\"ProjectionType\":\"ALL\"}}]";
 
-/* 1: table and index active; 0: not yet; -1: the table lacks our index. */
+/* 1: table and indexes active; 0: not yet; -1: the table lacks one of our indexes. */
 static int table_ready(const cJSON *root)
 {
     const cJSON *table = cJSON_GetObjectItemCaseSensitive(root, "Table");
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(table, "TableStatus");
     const cJSON *gsis = cJSON_GetObjectItemCaseSensitive(table, "GlobalSecondaryIndexes");
-    const cJSON *g;
-    int found = -1;
-    cJSON_ArrayForEach(g, gsis) {
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(g, "IndexName");
-        if (cJSON_IsString(name) && strcmp(name->valuestring, TAPI_DDB_INDEX) == 0) {
-            const cJSON *st = cJSON_GetObjectItemCaseSensitive(g, "IndexStatus");
-            found = cJSON_IsString(st) && strcmp(st->valuestring, "ACTIVE") == 0 ? 1 : 0;
+    static const char *const wanted[] = {TAPI_DDB_INDEX, TAPI_DDB_STATUS_INDEX};
+    int ready = cJSON_IsString(status) && strcmp(status->valuestring, "ACTIVE") == 0;
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++) {
+        const cJSON *g;
+        int found = -1;
+        cJSON_ArrayForEach(g, gsis) {
+            const cJSON *name = cJSON_GetObjectItemCaseSensitive(g, "IndexName");
+            if (cJSON_IsString(name) && strcmp(name->valuestring, wanted[i]) == 0) {
+                const cJSON *st = cJSON_GetObjectItemCaseSensitive(g, "IndexStatus");
+                found = cJSON_IsString(st) && strcmp(st->valuestring, "ACTIVE") == 0 ? 1 : 0;
+            }
         }
+        if (found < 0) return -1;
+        ready = ready && found;
     }
-    if (found < 0) return -1;
-    return found && cJSON_IsString(status) && strcmp(status->valuestring, "ACTIVE") == 0;
+    return ready;
 }
 
 tapi_err tapi_dynamodb_create_table(const tapi_ddb_config *cfg, unsigned wait_s, char *errbuf,
@@ -788,8 +854,9 @@ tapi_err tapi_dynamodb_create_table(const tapi_ddb_config *cfg, unsigned wait_s,
         ready = table_ready(root);
         cJSON_Delete(root);
         if (ready < 0) {
-            snprintf(errbuf, errlen, "table %s exists but has no index '%s'", cfg->table,
-                     TAPI_DDB_INDEX);
+            snprintf(errbuf, errlen, "table %s exists but lacks index '%s' or '%s' (Terraform's "
+                     "modules/dynamodb has both; then run tasks-api migrate)", cfg->table,
+                     TAPI_DDB_INDEX, TAPI_DDB_STATUS_INDEX);
             err = TAPI_ECONFIG;
         } else if (!ready && tapi_now_ms() > deadline) {
             snprintf(errbuf, errlen, "table %s is not ACTIVE after %u s", cfg->table, wait_s);
@@ -802,5 +869,91 @@ tapi_err tapi_dynamodb_create_table(const tapi_ddb_config *cfg, unsigned wait_s,
         snprintf(errbuf, errlen, "cannot create table %s: %s %s", cfg->table, tapi_strerror(err),
                  reply.error_type);
     tapi_ddb_client_close(s.client);
+    return err;
+}
+
+/* ---- migrate ---- */
+
+/* Gives one legacy task its statusShard, unless it has one (then a newer write did). */
+static tapi_err add_status_shard(ddb_store *s, int64_t deadline, const cJSON *item, bool *changed)
+{
+    tapi_task t;
+    *changed = false;
+    if (get_s(item, "statusShard")) return TAPI_OK;
+    tapi_err err = item_to_task(item, &t);
+    if (err != TAPI_OK) return err;
+    char status_shard[PARTITION_KEY_MAX];
+    status_shard_key(TAPI_OWNER_SHARED, t.status, shard_of(s, t.id), status_shard);
+    tapi_buf b;
+    begin_request(&b, s);
+    put_id_key(&b, t.id);
+    tapi_buf_puts(&b, ",\"UpdateExpression\":\"SET #ss = :ss\","
+                      "\"ConditionExpression\":\"attribute_exists(#id) AND attribute_not_exists(#ss)"
+                      " AND #s = :s\",\"ExpressionAttributeNames\":{\"#id\":\"id\","
+                      "\"#ss\":\"statusShard\",\"#s\":\"status\"},\"ExpressionAttributeValues\":{");
+    put_s(&b, ":ss", status_shard);
+    tapi_buf_append(&b, ",", 1);
+    put_s(&b, ":s", tapi_status_name(t.status));
+    tapi_buf_append(&b, "}", 1);
+    tapi_task_clear(&t);
+    cJSON *root;
+    tapi_ddb_reply reply;
+    err = call(s, "UpdateItem", &b, deadline, &root, &reply);
+    cJSON_Delete(root);
+    if (err == TAPI_OK) *changed = true;
+    /* changed, deleted or given one meanwhile: nothing left to do for it */
+    return err == TAPI_ECONFLICT ? TAPI_OK : unavailable_if_invalid(err);
+}
+
+tapi_err tapi_dynamodb_migrate(const tapi_ddb_config *cfg, size_t *updated, char *errbuf,
+                               size_t errlen)
+{
+    *updated = 0;
+    tapi_store *base = NULL;
+    tapi_err err = tapi_dynamodb_open(cfg, &base, errbuf, errlen);
+    if (err != TAPI_OK) return err;
+    ddb_store *s = (ddb_store *)base;
+    for (unsigned k = 0; k < s->shards && err == TAPI_OK; k++) {
+        partition part = {.index = TAPI_DDB_INDEX, .attr = "shard"};
+        shard_key(TAPI_OWNER_SHARED, k, part.value);
+        char *start_key = NULL;
+        do {
+            tapi_buf b;
+            begin_request(&b, s);
+            tapi_buf_puts(&b, ",\"IndexName\":\"" TAPI_DDB_INDEX "\",\"KeyConditionExpression\":"
+                              "\"#h = :h\",\"ExpressionAttributeNames\":{\"#h\":\"shard\"},"
+                              "\"ExpressionAttributeValues\":{");
+            put_s(&b, ":h", part.value);
+            tapi_buf_puts(&b, "},\"Limit\":200");
+            if (start_key) {
+                tapi_buf_puts(&b, ",\"ExclusiveStartKey\":");
+                tapi_buf_puts(&b, start_key);
+                free(start_key);
+                start_key = NULL;
+            }
+            cJSON *root;
+            tapi_ddb_reply reply;
+            int64_t deadline = tapi_now_ms() + INIT_BUDGET_MS;
+            err = unavailable_if_invalid(call(s, "Query", &b, deadline, &root, &reply));
+            if (err != TAPI_OK) break;
+            const cJSON *it;
+            cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "Items")) {
+                bool changed;
+                if (err == TAPI_OK) err = add_status_shard(s, deadline, it, &changed);
+                if (err == TAPI_OK && changed) ++*updated;
+            }
+            const cJSON *last = cJSON_GetObjectItemCaseSensitive(root, "LastEvaluatedKey");
+            if (err == TAPI_OK && cJSON_IsObject(last)) {
+                start_key = cJSON_PrintUnformatted(last);
+                if (!start_key) err = TAPI_ENOMEM;
+            }
+            cJSON_Delete(root);
+        } while (err == TAPI_OK && start_key);
+        free(start_key);
+    }
+    if (err != TAPI_OK)
+        snprintf(errbuf, errlen, "migrating table %s stopped after %zu task(s): %s", cfg->table,
+                 *updated, tapi_strerror(err));
+    tapi_store_close(base);
     return err;
 }

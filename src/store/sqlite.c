@@ -56,6 +56,8 @@ static const struct {
 };
 static const char OWNER_INDEX[] =
     "CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks (owner, created_at DESC, id DESC);"
+    "CREATE INDEX IF NOT EXISTS tasks_by_owner_status"
+    " ON tasks (owner, status, created_at DESC, id DESC);"
     "DROP INDEX IF EXISTS tasks_by_created;";
 
 #define TASK_COLUMNS "id, title, description, status, created_at, updated_at, version"
@@ -63,7 +65,10 @@ static const char OWNER_INDEX[] =
 /* The version condition: the parameter is NULL (any version) or ",v1,v2,...,". */
 #define VERSION_IN(p) "(" p " IS NULL OR instr(" p ", ',' || version || ',') > 0)"
 
-enum stmt_id { ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_LIST_FIRST, ST_LIST_AFTER, ST_COUNT };
+enum stmt_id {
+    ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_LIST_FIRST, ST_LIST_AFTER,
+    ST_LIST_STATUS_FIRST, ST_LIST_STATUS_AFTER, ST_COUNT
+};
 
 static const char *const STMT_SQL[ST_COUNT] = {
     [ST_INSERT] = "INSERT INTO tasks (" TASK_COLUMNS ", owner)"
@@ -79,6 +84,12 @@ static const char *const STMT_SQL[ST_COUNT] = {
     [ST_LIST_AFTER] = "SELECT " TASK_COLUMNS " FROM tasks"
                       " WHERE owner = ?1 AND (created_at, id) < (?2, ?3)"
                       " ORDER BY created_at DESC, id DESC LIMIT ?4",
+    /* one status of a filtered list, on tasks_by_owner_status; ?2 is the status */
+    [ST_LIST_STATUS_FIRST] = "SELECT " TASK_COLUMNS " FROM tasks WHERE owner = ?1 AND status = ?2"
+                             " ORDER BY created_at DESC, id DESC LIMIT ?3",
+    [ST_LIST_STATUS_AFTER] = "SELECT " TASK_COLUMNS " FROM tasks WHERE owner = ?1 AND status = ?2"
+                             " AND (created_at, id) < (?3, ?4)"
+                             " ORDER BY created_at DESC, id DESC LIMIT ?5",
 };
 
 typedef struct conn {
@@ -290,42 +301,75 @@ static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *own
     return err;
 }
 
+/* Appends up to want of owner's tasks (of one status, unless status is NULL) after the
+ * cursor to page, newest first, from the matching index. */
+static tapi_err list_rows(conn *c, const char *owner, const char *status,
+                          const tapi_cursor *after, size_t want, tapi_task_page *page)
+{
+    sqlite3_stmt *st = c->stmt[status ? (after ? ST_LIST_STATUS_AFTER : ST_LIST_STATUS_FIRST)
+                                      : (after ? ST_LIST_AFTER : ST_LIST_FIRST)];
+    int i = 1;
+    bind_text(st, i++, owner);
+    if (status) bind_text(st, i++, status);
+    if (after) {
+        bind_text(st, i++, after->created_at);
+        bind_text(st, i++, after->id);
+    }
+    sqlite3_bind_int64(st, i, (sqlite3_int64)want);
+    tapi_err err = TAPI_OK;
+    int rc;
+    while (err == TAPI_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        err = read_row(st, &page->items[page->count]);
+        if (err == TAPI_OK) page->count++;
+    }
+    if (err == TAPI_OK && rc != SQLITE_DONE)
+        err = map_error(c->db, sqlite3_extended_errcode(c->db), "list");
+    done(st);
+    return err;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+    const tapi_task *x = a, *y = b;
+    int c = strcmp(y->created_at, x->created_at);
+    return c ? c : strcmp(y->id, x->id);
+}
+
+/* A filtered list reads each wanted status's own index range (limit + 1 rows each) and
+ * merges them: O(statuses x page) rows, never a page emptied by filtering. */
 static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner,
-                        const tapi_cursor *after, size_t limit, tapi_task_page *out)
+                        unsigned status_mask, const tapi_cursor *after, size_t limit,
+                        tapi_task_page *out)
 {
     (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
     memset(out, 0, sizeof *out);
-    out->items = calloc(limit + 1, sizeof *out->items);
+    status_mask &= TAPI_STATUS_ALL;
+    if (status_mask == TAPI_STATUS_ALL) status_mask = 0;
+    size_t parts = 0;
+    for (unsigned k = 0; k < 3; k++) parts += (status_mask >> k) & 1u;
+    if (parts == 0) parts = 1;
+    /* one extra row (per part) tells whether another page exists */
+    out->items = calloc(parts * (limit + 1), sizeof *out->items);
     if (!out->items) return TAPI_ENOMEM;
     conn *c = acquire(s);
-    sqlite3_stmt *st = c->stmt[after ? ST_LIST_AFTER : ST_LIST_FIRST];
-    bind_text(st, 1, owner);
-    int limit_idx = 2;
-    if (after) {
-        bind_text(st, 2, after->created_at);
-        bind_text(st, 3, after->id);
-        limit_idx = 4;
-    }
-    /* one extra row tells whether another page exists */
-    sqlite3_bind_int64(st, limit_idx, (sqlite3_int64)limit + 1);
     tapi_err err = TAPI_OK;
-    int rc;
-    while (err == TAPI_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->count == limit) {
-            out->has_more = true;
-            break;
-        }
-        err = read_row(st, &out->items[out->count]);
-        if (err == TAPI_OK) out->count++;
+    if (status_mask == 0) {
+        err = list_rows(c, owner, NULL, after, limit + 1, out);
+    } else {
+        for (unsigned k = 0; k < 3 && err == TAPI_OK; k++)
+            if (status_mask & TAPI_STATUS_BIT(k))
+                err = list_rows(c, owner, tapi_status_name((tapi_status)k), after, limit + 1, out);
+        qsort(out->items, out->count, sizeof *out->items, newest_first);
     }
-    if (err == TAPI_OK && !out->has_more && rc != SQLITE_DONE)
-        err = map_error(c->db, sqlite3_extended_errcode(c->db), "list");
-    done(st);
     release(s, c);
     if (err != TAPI_OK) {
         tapi_task_page_clear(out);
         return err;
+    }
+    while (out->count > limit) {
+        out->has_more = true;
+        tapi_task_clear(&out->items[--out->count]);
     }
     if (out->has_more) tapi_cursor_from_task(&out->items[out->count - 1], &out->next);
     return TAPI_OK;

@@ -77,9 +77,13 @@ typedef struct tapi_store_ops {
     tapi_err (*remove)(tapi_store *store, int64_t deadline_ms, const char *owner,
                        const char *id, const tapi_version_set *if_match);
     /* Up to limit of owner's tasks strictly after *after (NULL: from the newest), newest
-     * first by (created_at, id). The caller clears *out with tapi_task_page_clear. */
+     * first by (created_at, id); status_mask (TAPI_STATUS_BIT bits; 0 = all) keeps only
+     * those statuses, read from an index keyed by status (never filtered after the
+     * read, so a page is full whenever more tasks match). The caller clears *out with
+     * tapi_task_page_clear. */
     tapi_err (*list)(tapi_store *store, int64_t deadline_ms, const char *owner,
-                     const tapi_cursor *after, size_t limit, tapi_task_page *out);
+                     unsigned status_mask, const tapi_cursor *after, size_t limit,
+                     tapi_task_page *out);
     /* Releases everything; store is invalid afterwards. */
     void (*close)(tapi_store *store);
 } tapi_store_ops;

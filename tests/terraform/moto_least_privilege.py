@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -46,6 +47,20 @@ def _determine_resource(self):
 
 
 DynamoHandler._determine_resource = _determine_resource
+
+# DynamoDB applies each request atomically; moto's threaded server does not serialise
+# them, so two conditional writes racing on one item could both pass. One lock around
+# every DynamoDB action gives the emulator the atomicity the contract's race tests need.
+_dynamodb_lock = threading.Lock()
+_call_action = DynamoHandler.call_action
+
+
+def _atomic_call_action(self):
+    with _dynamodb_lock:
+        return _call_action(self)
+
+
+DynamoHandler.call_action = _atomic_call_action
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 

@@ -45,7 +45,6 @@ const ddbCtx = {
   resource: { 'aws_dynamodb_table.this': { arn: tableArn } },
 };
 const indexArns = evaluate(ddbOut.output.index_arns[0].value, ddbCtx);
-const gsi = tableDef.global_secondary_index[0];
 
 const fn = `tasks-moto`;
 const lambdaCtx = {
@@ -69,10 +68,10 @@ const createTable = {
   BillingMode: tableDef.billing_mode,
   AttributeDefinitions: tableDef.attribute.map((a) => ({ AttributeName: a.name, AttributeType: a.type })),
   KeySchema: [{ AttributeName: tableDef.hash_key, KeyType: 'HASH' }],
-  GlobalSecondaryIndexes: [{
+  GlobalSecondaryIndexes: tableDef.global_secondary_index.map((gsi) => ({
     IndexName: evaluate(gsi.name, ddbCtx),
     KeySchema: [{ AttributeName: gsi.hash_key, KeyType: 'HASH' }, { AttributeName: gsi.range_key, KeyType: 'RANGE' }],
     Projection: { ProjectionType: gsi.projection_type },
-  }],
+  })),
 };
 console.log(JSON.stringify({ policy, createTable }, null, 2));

@@ -250,14 +250,17 @@ function checkPolicy(problems, rel, parsed, repoRoot) {
     if (!sse || sse.enabled !== true) p(`aws_dynamodb_table.${name} lacks server_side_encryption { enabled = true }`);
     if (body.hash_key !== 'id') p(`aws_dynamodb_table.${name} hash_key must be "id"`);
     const header = fs.readFileSync(path.join(repoRoot, 'src/store/dynamodb.h'), 'utf8');
-    const index = /#define TAPI_DDB_INDEX "([^"]+)"/.exec(header)[1];
-    const gsi = (body.global_secondary_index || [])[0] || {};
-    const gsiName = String(gsi.name || '').replace(/^\$\{local\.(\w+)\}$/, (_, l) => parsed.locals[l]);
-    if (gsiName !== index || gsi.hash_key !== 'shard' || gsi.range_key !== 'sk' || gsi.projection_type !== 'ALL') {
-      p(`aws_dynamodb_table.${name} needs GSI "${index}" (hash_key shard, range_key sk, projection ALL) as src/store/dynamodb.h`);
+    const wanted = [[/#define TAPI_DDB_INDEX "([^"]+)"/.exec(header)[1], 'shard'],
+      [/#define TAPI_DDB_STATUS_INDEX "([^"]+)"/.exec(header)[1], 'statusShard']];
+    const gsis = (body.global_secondary_index || []).map((g) => ({ ...g, name: String(g.name || '').replace(/^\$\{local\.(\w+)\}$/, (_, l) => parsed.locals[l]) }));
+    for (const [index, hash] of wanted) {
+      const gsi = gsis.find((g) => g.name === index) || {};
+      if (gsi.hash_key !== hash || gsi.range_key !== 'sk' || gsi.projection_type !== 'ALL') {
+        p(`aws_dynamodb_table.${name} needs GSI "${index}" (hash_key ${hash}, range_key sk, projection ALL) as src/store/dynamodb.h`);
+      }
     }
     const attrs = (body.attribute || []).map((a) => `${a.name}:${a.type}`).sort().join(',');
-    if (attrs !== 'id:S,shard:S,sk:S') p(`aws_dynamodb_table.${name} attributes must be id, shard, sk (S); got ${attrs}`);
+    if (attrs !== 'id:S,shard:S,sk:S,statusShard:S') p(`aws_dynamodb_table.${name} attributes must be id, shard, sk, statusShard (S); got ${attrs}`);
   }
   // the function is the C custom runtime
   for (const [name, { body }] of Object.entries(parsed.resource.aws_lambda_function || {})) {

@@ -141,7 +141,7 @@ static void list_pages_every_task_once_in_order(void **state)
     bool first = true;
     for (;;) {
         tapi_task_page page;
-        assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, first ? NULL : &cur, 10, &page), TAPI_OK);
+        assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, 0, first ? NULL : &cur, 10, &page), TAPI_OK);
         assert_true(page.count <= 10);
         for (size_t i = 0; i < page.count; i++, seen++) {
             assert_true(seen < PAGED_TASKS);
@@ -165,7 +165,7 @@ static void list_of_empty_store_is_empty(void **state)
     (void)state;
     tapi_store *s = open_fresh_store();
     tapi_task_page page;
-    assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, NULL, 50, &page), TAPI_OK);
+    assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, 0, NULL, 50, &page), TAPI_OK);
     assert_int_equal(page.count, 0);
     assert_false(page.has_more);
     tapi_task_page_clear(&page);
@@ -192,7 +192,7 @@ static void paging_survives_concurrent_writes(void **state)
     bool first = true, more = true;
     for (int round = 0; more; round++) {
         tapi_task_page page;
-        assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, first ? NULL : &cur, 7, &page), TAPI_OK);
+        assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, 0, first ? NULL : &cur, 7, &page), TAPI_OK);
         for (size_t i = 0; i < page.count; i++)
             for (int k = 0; k < N; k++)
                 if (strcmp(page.items[i].id, orig[k].id) == 0) seen[k]++;
@@ -269,7 +269,7 @@ static void concurrent_creates_all_land(void **state)
     bool first = true, more = true;
     while (more) {
         tapi_task_page page;
-        assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, first ? NULL : &cur, 100, &page), TAPI_OK);
+        assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, 0, first ? NULL : &cur, 100, &page), TAPI_OK);
         total += page.count;
         more = page.has_more;
         if (more) cur = page.next;
@@ -314,23 +314,23 @@ static void owners_are_isolated(void **state)
     tapi_task_clear(&got);
     /* lists: each owner sees exactly their own, newest first, paged */
     tapi_task_page page;
-    assert_int_equal(s->ops->list(s, 0, alice.key, NULL, 2, &page), TAPI_OK);
+    assert_int_equal(s->ops->list(s, 0, alice.key, 0, NULL, 2, &page), TAPI_OK);
     assert_int_equal(page.count, 2);
     assert_true(page.has_more);
     assert_string_equal(page.items[0].id, a[2].id);
     assert_string_equal(page.items[1].id, a[1].id);
     tapi_cursor cur = page.next;
     tapi_task_page_clear(&page);
-    assert_int_equal(s->ops->list(s, 0, alice.key, &cur, 2, &page), TAPI_OK);
+    assert_int_equal(s->ops->list(s, 0, alice.key, 0, &cur, 2, &page), TAPI_OK);
     assert_int_equal(page.count, 1);
     assert_false(page.has_more);
     assert_string_equal(page.items[0].id, a[0].id);
     tapi_task_page_clear(&page);
-    assert_int_equal(s->ops->list(s, 0, bob.key, NULL, 50, &page), TAPI_OK);
+    assert_int_equal(s->ops->list(s, 0, bob.key, 0, NULL, 50, &page), TAPI_OK);
     assert_int_equal(page.count, 1);
     assert_string_equal(page.items[0].id, mine.id);
     tapi_task_page_clear(&page);
-    assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, NULL, 50, &page), TAPI_OK);
+    assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, 0, NULL, 50, &page), TAPI_OK);
     assert_int_equal(page.count, 0);
     tapi_task_page_clear(&page);
     /* the owner can still change and delete it */
@@ -441,6 +441,68 @@ static void racing_conditional_writers_one_wins(void **state)
     tapi_store_close(s);
 }
 
+/* Walks a filtered list to the end in pages of page_size; writes the ids in order. */
+static size_t walk_filtered(tapi_store *s, unsigned mask, size_t page_size, char ids[][TAPI_ID_LEN + 1],
+                            size_t cap)
+{
+    size_t n = 0;
+    tapi_cursor cur;
+    bool first = true, more = true;
+    while (more) {
+        tapi_task_page page;
+        assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, mask, first ? NULL : &cur, page_size, &page), TAPI_OK);
+        if (page.has_more) assert_int_equal(page.count, page_size); /* never a short page mid-list */
+        for (size_t i = 0; i < page.count; i++) {
+            if (mask) assert_true(mask & TAPI_STATUS_BIT(page.items[i].status));
+            assert_true(n < cap);
+            memcpy(ids[n++], page.items[i].id, TAPI_ID_LEN + 1);
+        }
+        more = page.has_more;
+        if (more) cur = page.next;
+        tapi_task_page_clear(&page);
+        first = false;
+    }
+    return n;
+}
+
+/* Status-filtered lists: only those statuses, newest first, full pages, and a status
+ * change moves a task from one list to the other. */
+static void filtered_lists_page_by_status(void **state)
+{
+    (void)state;
+    enum { N = 30 };
+    tapi_store *s = open_fresh_store();
+    tapi_task all[N];
+    for (int i = 0; i < N; i++) {
+        char ts[48];
+        snprintf(ts, sizeof ts, "2026-07-01T00:00:%02d.000Z", i);
+        make_task(&all[i], "filtered", ts);
+        all[i].status = (tapi_status)(i % 3 == 0 ? TAPI_STATUS_DONE : i % 3 == 1 ? TAPI_STATUS_TODO : TAPI_STATUS_IN_PROGRESS);
+        all[i].version = 1;
+        assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &all[i]), TAPI_OK);
+    }
+    const unsigned todo = TAPI_STATUS_BIT(TAPI_STATUS_TODO),
+                   not_done = todo | TAPI_STATUS_BIT(TAPI_STATUS_IN_PROGRESS);
+    char ids[N][TAPI_ID_LEN + 1];
+    for (size_t page = 1; page <= 7; page += 3) {
+        size_t n = walk_filtered(s, todo, page, ids, N);
+        assert_int_equal(n, N / 3);
+        for (size_t k = 0; k < n; k++) assert_string_equal(ids[k], all[N - 2 - 3 * k].id); /* newest first */
+        assert_int_equal(walk_filtered(s, not_done, page, ids, N), 2 * N / 3);
+        assert_int_equal(walk_filtered(s, 0, page, ids, N), N);
+    }
+    /* the newest done task becomes todo: it leaves one list and joins the other */
+    tapi_task_patch p = {.has_status = true, .status = TAPI_STATUS_TODO};
+    tapi_task got;
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, all[27].id, NULL, &p, "2026-07-02T00:00:00.000Z", &got), TAPI_OK);
+    tapi_task_clear(&got);
+    assert_int_equal(walk_filtered(s, todo, 4, ids, N), N / 3 + 1);
+    assert_string_equal(ids[1], all[27].id);
+    assert_int_equal(walk_filtered(s, TAPI_STATUS_BIT(TAPI_STATUS_DONE), 4, ids, N), N / 3 - 1);
+    for (int i = 0; i < N; i++) tapi_task_clear(&all[i]);
+    tapi_store_close(s);
+}
+
 #define STORE_CONFORMANCE_TESTS                                                               \
     cmocka_unit_test(create_then_get_returns_same_task),                                      \
         cmocka_unit_test(create_refuses_existing_id),                                         \
@@ -454,6 +516,7 @@ static void racing_conditional_writers_one_wins(void **state)
         cmocka_unit_test(concurrent_creates_all_land),                                       \
         cmocka_unit_test(owners_are_isolated),                                               \
         cmocka_unit_test(conditional_writes_check_the_version),                              \
-        cmocka_unit_test(racing_conditional_writers_one_wins)
+        cmocka_unit_test(racing_conditional_writers_one_wins),                               \
+        cmocka_unit_test(filtered_lists_page_by_status)
 
 #endif

@@ -12,11 +12,11 @@ static void round_trips(void **state)
 {
     (void)state;
     char tok[TAPI_TOKEN_TEXT_MAX];
-    tapi_page_token_encode(KEY, NULL, &CURSOR, tok);
+    tapi_page_token_encode(KEY, NULL, 0, &CURSOR, tok);
     assert_int_equal(strlen(tok), 103);
     assert_null(strpbrk(tok, "+/="));
     tapi_cursor c;
-    assert_int_equal(tapi_page_token_decode(KEY, NULL, tok, strlen(tok), &c), TAPI_OK);
+    assert_int_equal(tapi_page_token_decode(KEY, NULL, 0, tok, strlen(tok), &c), TAPI_OK);
     assert_string_equal(c.created_at, CURSOR.created_at);
     assert_string_equal(c.id, CURSOR.id);
 }
@@ -25,13 +25,13 @@ static void rejects_every_single_character_change(void **state)
 {
     (void)state;
     char tok[TAPI_TOKEN_TEXT_MAX];
-    tapi_page_token_encode(KEY, NULL, &CURSOR, tok);
+    tapi_page_token_encode(KEY, NULL, 0, &CURSOR, tok);
     size_t n = strlen(tok);
     tapi_cursor c;
     for (size_t i = 0; i < n; i++) {
         char saved = tok[i];
         tok[i] = saved == 'A' ? 'B' : 'A';
-        assert_int_equal(tapi_page_token_decode(KEY, NULL, tok, n, &c), TAPI_EINVAL);
+        assert_int_equal(tapi_page_token_decode(KEY, NULL, 0, tok, n, &c), TAPI_EINVAL);
         tok[i] = saved;
     }
 }
@@ -40,17 +40,17 @@ static void rejects_foreign_key_and_garbage(void **state)
 {
     (void)state;
     char tok[TAPI_TOKEN_TEXT_MAX];
-    tapi_page_token_encode(KEY, NULL, &CURSOR, tok);
+    tapi_page_token_encode(KEY, NULL, 0, &CURSOR, tok);
     uint8_t other[TAPI_TOKEN_KEY_BYTES] = {9, 9, 9};
     tapi_cursor c;
-    assert_int_equal(tapi_page_token_decode(other, NULL, tok, strlen(tok), &c), TAPI_EINVAL);
-    assert_int_equal(tapi_page_token_decode(KEY, NULL, tok, strlen(tok) - 1, &c), TAPI_EINVAL);
-    assert_int_equal(tapi_page_token_decode(KEY, NULL, "", 0, &c), TAPI_EINVAL);
+    assert_int_equal(tapi_page_token_decode(other, NULL, 0, tok, strlen(tok), &c), TAPI_EINVAL);
+    assert_int_equal(tapi_page_token_decode(KEY, NULL, 0, tok, strlen(tok) - 1, &c), TAPI_EINVAL);
+    assert_int_equal(tapi_page_token_decode(KEY, NULL, 0, "", 0, &c), TAPI_EINVAL);
     char padded[TAPI_TOKEN_TEXT_MAX + 2];
     snprintf(padded, sizeof padded, "%s=", tok);
-    assert_int_equal(tapi_page_token_decode(KEY, NULL, padded, strlen(padded), &c), TAPI_EINVAL);
+    assert_int_equal(tapi_page_token_decode(KEY, NULL, 0, padded, strlen(padded), &c), TAPI_EINVAL);
     tok[5] = '\0';
-    assert_int_equal(tapi_page_token_decode(KEY, NULL, tok, 103, &c), TAPI_EINVAL);
+    assert_int_equal(tapi_page_token_decode(KEY, NULL, 0, tok, 103, &c), TAPI_EINVAL);
 }
 
 /* A token is one owner's: another user (or the shared list) presenting it is refused. */
@@ -61,18 +61,34 @@ static void binds_the_owner(void **state)
     assert_int_equal(tapi_owner_from_identity("https://idp", 11, "alice", 5, &alice), TAPI_OK);
     assert_int_equal(tapi_owner_from_identity("https://idp", 11, "bob", 3, &bob), TAPI_OK);
     char tok[TAPI_TOKEN_TEXT_MAX];
-    tapi_page_token_encode(KEY, alice.key, &CURSOR, tok);
+    tapi_page_token_encode(KEY, alice.key, 0, &CURSOR, tok);
     tapi_cursor c;
-    assert_int_equal(tapi_page_token_decode(KEY, alice.key, tok, strlen(tok), &c), TAPI_OK);
+    assert_int_equal(tapi_page_token_decode(KEY, alice.key, 0, tok, strlen(tok), &c), TAPI_OK);
     assert_string_equal(c.id, CURSOR.id);
-    assert_int_equal(tapi_page_token_decode(KEY, bob.key, tok, strlen(tok), &c), TAPI_EINVAL);
-    assert_int_equal(tapi_page_token_decode(KEY, NULL, tok, strlen(tok), &c), TAPI_EINVAL);
-    assert_int_equal(tapi_page_token_decode(KEY, TAPI_OWNER_SHARED, tok, strlen(tok), &c),
+    assert_int_equal(tapi_page_token_decode(KEY, bob.key, 0, tok, strlen(tok), &c), TAPI_EINVAL);
+    assert_int_equal(tapi_page_token_decode(KEY, NULL, 0, tok, strlen(tok), &c), TAPI_EINVAL);
+    assert_int_equal(tapi_page_token_decode(KEY, TAPI_OWNER_SHARED, 0, tok, strlen(tok), &c),
                      TAPI_EINVAL);
-    /* the shared owner's tokens are the tokens of before owners existed */
-    tapi_page_token_encode(KEY, TAPI_OWNER_SHARED, &CURSOR, tok);
-    assert_int_equal(tapi_page_token_decode(KEY, NULL, tok, strlen(tok), &c), TAPI_OK);
-    assert_int_equal(tapi_page_token_decode(KEY, alice.key, tok, strlen(tok), &c), TAPI_EINVAL);
+    /* NULL and the shared owner are the same list (authentication off) */
+    tapi_page_token_encode(KEY, TAPI_OWNER_SHARED, 0, &CURSOR, tok);
+    assert_int_equal(tapi_page_token_decode(KEY, NULL, 0, tok, strlen(tok), &c), TAPI_OK);
+    assert_int_equal(tapi_page_token_decode(KEY, alice.key, 0, tok, strlen(tok), &c), TAPI_EINVAL);
+}
+
+/* A token is one filtered list's: another status filter (or none) refuses it. */
+static void binds_the_filter(void **state)
+{
+    (void)state;
+    char tok[TAPI_TOKEN_TEXT_MAX];
+    const unsigned todo = TAPI_STATUS_BIT(TAPI_STATUS_TODO),
+                   not_done = todo | TAPI_STATUS_BIT(TAPI_STATUS_IN_PROGRESS);
+    tapi_page_token_encode(KEY, NULL, not_done, &CURSOR, tok);
+    tapi_cursor c;
+    assert_int_equal(tapi_page_token_decode(KEY, NULL, not_done, tok, strlen(tok), &c), TAPI_OK);
+    assert_int_equal(tapi_page_token_decode(KEY, NULL, todo, tok, strlen(tok), &c), TAPI_EINVAL);
+    assert_int_equal(tapi_page_token_decode(KEY, NULL, 0, tok, strlen(tok), &c), TAPI_EINVAL);
+    tapi_page_token_encode(KEY, NULL, 0, &CURSOR, tok);
+    assert_int_equal(tapi_page_token_decode(KEY, NULL, todo, tok, strlen(tok), &c), TAPI_EINVAL);
 }
 
 /* Owner keys: fixed shape, per issuer, and refused for empty or control-character ids. */
@@ -107,6 +123,7 @@ int main(void)
         cmocka_unit_test(rejects_every_single_character_change),
         cmocka_unit_test(rejects_foreign_key_and_garbage),
         cmocka_unit_test(binds_the_owner),
+        cmocka_unit_test(binds_the_filter),
         cmocka_unit_test(derives_owner_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,6 +59,9 @@ static void no_query_scans_the_table(void **state)
         "SELECT * FROM tasks WHERE owner = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2",
         "SELECT * FROM tasks WHERE owner = ?1 AND (created_at, id) < (?2, ?3)"
         " ORDER BY created_at DESC, id DESC LIMIT ?4",
+        "SELECT * FROM tasks WHERE owner = ?1 AND status = ?2 ORDER BY created_at DESC, id DESC LIMIT ?3",
+        "SELECT * FROM tasks WHERE owner = ?1 AND status = ?2 AND (created_at, id) < (?3, ?4)"
+        " ORDER BY created_at DESC, id DESC LIMIT ?5",
     };
     for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
         char sql[512];
@@ -108,7 +111,7 @@ static void database_from_before_owners_is_migrated(void **state)
     assert_string_equal(got.title, "old");
     assert_int_equal(got.version, 0); /* from before versions */
     tapi_task_clear(&got);
-    assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, NULL, 10, &page), TAPI_OK);
+    assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, 0, NULL, 10, &page), TAPI_OK);
     assert_int_equal(page.count, 1);
     tapi_task_page_clear(&page);
     tapi_owner u;
@@ -124,11 +127,12 @@ static void database_from_before_owners_is_migrated(void **state)
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(db,
                                         "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
-                                        " AND name IN ('tasks_by_owner', 'tasks_by_created')",
+                                        " AND name IN ('tasks_by_owner', 'tasks_by_owner_status',"
+                                        " 'tasks_by_created')",
                                         -1, &st, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 1); /* the new one only */
+    assert_int_equal(sqlite3_column_int(st, 0), 2); /* the new ones only */
     sqlite3_finalize(st);
     sqlite3_close(db);
 }
