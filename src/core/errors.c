@@ -12,6 +12,7 @@ const char *tapi_strerror(tapi_err err)
     case TAPI_EUNAVAILABLE: return "storage unavailable";
     case TAPI_ECONFIG: return "invalid configuration";
     case TAPI_EPRECONDITION: return "precondition failed";
+    case TAPI_EKEYREUSED: return "idempotency key reused";
     }
     return "unknown error";
 }

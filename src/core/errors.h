@@ -13,6 +13,7 @@ typedef enum tapi_err {
     TAPI_EUNAVAILABLE, /* the storage backend failed or is overloaded; retry later */
     TAPI_ECONFIG,      /* the process is misconfigured */
     TAPI_EPRECONDITION, /* the task exists but is not at a version the caller named */
+    TAPI_EKEYREUSED,   /* an idempotency key already used for a different request */
 } tapi_err;
 
 /* A short static English description of err; never NULL. */

@@ -259,6 +259,8 @@ tapi_err tapi_apigw_parse(const char *event, size_t len, tapi_apigw_request *out
     out->req.if_match = joined_header(root, "If-Match", out->if_match, sizeof out->if_match);
     out->req.if_none_match =
         joined_header(root, "If-None-Match", out->if_none_match, sizeof out->if_none_match);
+    out->req.idempotency_key = joined_header(root, "Idempotency-Key", out->idempotency_key,
+                                             sizeof out->idempotency_key);
     take_body(root, out);
     return TAPI_OK;
 }
@@ -316,6 +318,7 @@ tapi_err tapi_apigw_response(const tapi_response *resp, const char *cors_origin,
     put_header(&b, &first, "X-Content-Type-Options", TAPI_NOSNIFF);
     put_header(&b, &first, "Cache-Control", resp->cache_control ? resp->cache_control : "no-store");
     if (resp->etag[0]) put_header(&b, &first, "ETag", resp->etag);
+    if (resp->idempotent_replayed) put_header(&b, &first, "Idempotent-Replayed", "true");
     if (resp->location[0]) put_header(&b, &first, "Location", resp->location);
     if (cors_origin) {
         put_header(&b, &first, "Access-Control-Allow-Origin", cors_origin);

@@ -11,6 +11,7 @@
 #include "../core/limits.h"
 #include "../core/owner.h"
 #include "../router/conditional.h"
+#include "../router/idempotency.h"
 #include "../router/router.h"
 
 /* The API Gateway resources (modules/api-gateway) the function serves. */
@@ -28,6 +29,7 @@ typedef struct tapi_apigw_request {
     /* If-Match / If-None-Match, every line joined with ", " (req points here) */
     char if_match[TAPI_CONDITION_MAX_BYTES + 2];
     char if_none_match[TAPI_CONDITION_MAX_BYTES + 2];
+    char idempotency_key[TAPI_IDEMPOTENCY_KEY_MAX + 8];
     /* owned storage */
     void *root;               /* the parsed event (cJSON) */
     char *body;               /* decoded body when it was base64 */

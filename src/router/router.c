@@ -16,6 +16,7 @@
 #include "../core/utf8.h"
 #include "../core/uuid.h"
 #include "conditional.h"
+#include "idempotency.h"
 
 enum {
     CREATE_ATTEMPTS = 3, /* a v4 UUID collision twice in a row is not going to happen */
@@ -93,6 +94,11 @@ static void respond_error(tapi_response *resp, tapi_err err)
 {
     switch (err) {
     case TAPI_ENOTFOUND: respond_not_found(resp, true); return;
+    case TAPI_EKEYREUSED:
+        tapi_response_error(resp, 422, "idempotency_key_reused",
+                            "This Idempotency-Key was used for a different request; use a new "
+                            "key for a new request.");
+        return;
     case TAPI_EPRECONDITION:
         tapi_response_error(resp, 412, "precondition_failed",
                             "The task has changed since the ETag given in If-Match; GET it "
@@ -347,6 +353,38 @@ static void set_location(tapi_response *resp, const tapi_request *req, const cha
     snprintf(resp->location + o, sizeof resp->location - o, "/%s", id);
 }
 
+/* A keyed create: done once per key (the store writes the task and the key's record
+ * together), replayed with the original body for a retry. */
+static void create_once(const tapi_app *app, const tapi_request *req, tapi_task *task,
+                        tapi_response *resp)
+{
+    char key[TAPI_IDEMPOTENCY_KEY_MAX + 1];
+    if (tapi_idempotency_key_parse(req->idempotency_key, key) != TAPI_OK) {
+        tapi_response_error(resp, 400, "invalid_idempotency_key",
+                            "Idempotency-Key must be 1 to 255 visible ASCII characters (or "
+                            "those in double quotes).");
+        return;
+    }
+    tapi_idempotency idem;
+    tapi_idempotency_prepare(app->store->token_key, owner_of(req), key, task,
+                             tapi_now_ms() / 1000, &idem);
+    tapi_idem_result out = {0};
+    tapi_err err = tapi_uuid_v4(task->id);
+    if (err == TAPI_OK)
+        err = app->store->ops->create_once(app->store, req->deadline_ms, owner_of(req), task,
+                                           &idem, &out);
+    if (err != TAPI_OK) {
+        respond_error(resp, err);
+        return;
+    }
+    resp->status = 201;
+    resp->body = out.body;
+    resp->body_len = out.body_len;
+    resp->idempotent_replayed = out.replayed;
+    tapi_etag_format(1, resp->etag); /* the body is the task as created */
+    set_location(resp, req, out.id);
+}
+
 static void handle_create(const tapi_app *app, const tapi_request *req, tapi_response *resp)
 {
     if (!check_json_body(req, resp)) return;
@@ -365,6 +403,11 @@ static void handle_create(const tapi_app *app, const tapi_request *req, tapi_res
                       .version = 1};
     tapi_timestamp_now(task.created_at);
     memcpy(task.updated_at, task.created_at, sizeof task.updated_at);
+    if (req->idempotency_key) {
+        create_once(app, req, &task, resp);
+        tapi_task_patch_clear(&in);
+        return;
+    }
     err = TAPI_ECONFLICT;
     for (int i = 0; i < CREATE_ATTEMPTS && err == TAPI_ECONFLICT; i++) {
         err = tapi_uuid_v4(task.id);

@@ -54,6 +54,7 @@ typedef struct tapi_request {
      * repeated header lines with ", " (RFC 9110 list semantics). */
     const char *if_match;
     const char *if_none_match;
+    const char *idempotency_key; /* Idempotency-Key, as sent; NULL when absent */
 } tapi_request;
 
 /* Longest collection path honoured for Location (longer ones fall back to "/tasks"). */
@@ -72,6 +73,7 @@ typedef struct tapi_response {
     /* static; NULL means "no-store". A 304 has no body and no Content-Type: doors send
      * only ETag and Cache-Control with it. */
     const char *cache_control;
+    bool idempotent_replayed; /* send Idempotent-Replayed: true */
 } tapi_response;
 
 /* Headers every response carries, for the doors to add. */

@@ -20,6 +20,7 @@
 #include "../core/log.h"
 #include "../core/timestamp.h"
 #include "../router/conditional.h"
+#include "../router/idempotency.h"
 
 enum {
     HEADER_MEMORY_BYTES = 32 * 1024, /* per connection: request line + all headers */
@@ -110,6 +111,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, request_ctx *c
     MHD_add_response_header(r, "X-Content-Type-Options", TAPI_NOSNIFF);
     MHD_add_response_header(r, "Cache-Control", resp->cache_control ? resp->cache_control : "no-store");
     if (resp->etag[0]) MHD_add_response_header(r, "ETag", resp->etag);
+    if (resp->idempotent_replayed) MHD_add_response_header(r, "Idempotent-Replayed", "true");
     if (resp->location[0]) MHD_add_response_header(r, "Location", resp->location);
     if (resp->allow) MHD_add_response_header(r, "Allow", resp->allow);
     if (resp->www_authenticate)
@@ -223,6 +225,8 @@ static enum MHD_Result dispatch(tapi_server *srv, struct MHD_Connection *conn,
     char if_match[TAPI_CONDITION_MAX_BYTES + 2], if_none_match[TAPI_CONDITION_MAX_BYTES + 2];
     req.if_match = header_value(conn, "If-Match", if_match, sizeof if_match);
     req.if_none_match = header_value(conn, "If-None-Match", if_none_match, sizeof if_none_match);
+    char idempotency_key[TAPI_IDEMPOTENCY_KEY_MAX + 8];
+    req.idempotency_key = header_value(conn, "Idempotency-Key", idempotency_key, sizeof idempotency_key);
     tapi_response resp;
     tapi_owner owner;
     if (srv->auth && !authenticate(srv->auth, conn, &owner, &resp))

@@ -4,6 +4,7 @@
 #include "dynamodb.h"
 
 #include <cjson/cJSON.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "../core/hex.h"
 #include "../core/json_writer.h"
 #include "../core/log.h"
+#include "../core/task_json.h"
 #include "../core/timestamp.h"
 #include "../core/utf8.h"
 #include "../core/uuid.h"
@@ -134,6 +136,12 @@ static bool owned_by(const cJSON *item, const char *owner)
     return strcmp(stored ? stored : TAPI_OWNER_SHARED, owner) == 0;
 }
 
+/* A deleted keyed task kept (until its key's window ends) to replay the key. */
+static bool is_tombstone(const cJSON *item)
+{
+    return cJSON_GetObjectItemCaseSensitive(item, "tomb") != NULL;
+}
+
 /* A number attribute holding a version: absent is 0 (items from before versions). */
 static bool get_version(const cJSON *item, uint64_t *out)
 {
@@ -248,8 +256,9 @@ static tapi_err op_get(tapi_store *base, int64_t deadline_ms, const char *owner,
     tapi_err err = get_item(s, deadline_ms, id, &root);
     if (err != TAPI_OK) return err;
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
-    err = cJSON_IsObject(item) && owned_by(item, owner) ? item_to_task(item, out)
-                                                        : TAPI_ENOTFOUND;
+    err = cJSON_IsObject(item) && owned_by(item, owner) && !is_tombstone(item)
+              ? item_to_task(item, out)
+              : TAPI_ENOTFOUND;
     cJSON_Delete(root);
     return err;
 }
@@ -260,38 +269,44 @@ static bool same_task(const tapi_task *a, const tapi_task *b)
            strcmp(a->description, b->description) == 0 && a->status == b->status;
 }
 
-static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *owner,
-                          const tapi_task *t)
+/* Writes the attributes of a new task item (inside "Item":{...}). */
+static void put_task_item(tapi_buf *b, const ddb_store *s, const char *owner, const tapi_task *t)
 {
-    ddb_store *s = (ddb_store *)base;
     char shard[PARTITION_KEY_MAX], status_shard[PARTITION_KEY_MAX], sk[SK_LEN + 1];
     shard_key(owner, shard_of(s, t->id), shard);
     status_shard_key(owner, t->status, shard_of(s, t->id), status_shard);
     sort_key(t->created_at, t->id, sk);
+    put_s(b, "id", t->id);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, "title", t->title);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, "description", t->description);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, "status", tapi_status_name(t->status));
+    tapi_buf_append(b, ",", 1);
+    put_s(b, "createdAt", t->created_at);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, "updatedAt", t->updated_at);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, "owner", owner);
+    tapi_buf_append(b, ",", 1);
+    put_n(b, "version", t->version);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, "shard", shard);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, "statusShard", status_shard);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, "sk", sk);
+}
+
+static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *owner,
+                          const tapi_task *t)
+{
+    ddb_store *s = (ddb_store *)base;
     tapi_buf b;
     begin_request(&b, s);
     tapi_buf_puts(&b, ",\"Item\":{");
-    put_s(&b, "id", t->id);
-    tapi_buf_append(&b, ",", 1);
-    put_s(&b, "title", t->title);
-    tapi_buf_append(&b, ",", 1);
-    put_s(&b, "description", t->description);
-    tapi_buf_append(&b, ",", 1);
-    put_s(&b, "status", tapi_status_name(t->status));
-    tapi_buf_append(&b, ",", 1);
-    put_s(&b, "createdAt", t->created_at);
-    tapi_buf_append(&b, ",", 1);
-    put_s(&b, "updatedAt", t->updated_at);
-    tapi_buf_append(&b, ",", 1);
-    put_s(&b, "owner", owner);
-    tapi_buf_append(&b, ",", 1);
-    put_n(&b, "version", t->version);
-    tapi_buf_append(&b, ",", 1);
-    put_s(&b, "shard", shard);
-    tapi_buf_append(&b, ",", 1);
-    put_s(&b, "statusShard", status_shard);
-    tapi_buf_append(&b, ",", 1);
-    put_s(&b, "sk", sk);
+    put_task_item(&b, s, owner, t);
     tapi_buf_puts(&b, "},\"ConditionExpression\":\"attribute_not_exists(id)\"");
     cJSON *root;
     tapi_ddb_reply reply;
@@ -347,14 +362,21 @@ typedef enum item_state { ITEM_ABSENT, ITEM_OTHER_OWNER, ITEM_OWNED } item_state
 
 static tapi_err read_back(ddb_store *s, int64_t deadline_ms, const char *owner, const char *id,
                           const char *write_id, item_state *state, bool *ours,
-                          tapi_task *item_out)
+                          int64_t *keyed_until, tapi_task *item_out)
 {
     cJSON *root;
     *ours = false;
     tapi_err err = get_item(s, deadline_ms, id, &root);
     if (err != TAPI_OK) return err;
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
-    *state = !cJSON_IsObject(item) ? ITEM_ABSENT : owned_by(item, owner) ? ITEM_OWNED : ITEM_OTHER_OWNER;
+    *state = !cJSON_IsObject(item) || is_tombstone(item) ? ITEM_ABSENT
+             : owned_by(item, owner)                     ? ITEM_OWNED
+                                                         : ITEM_OTHER_OWNER;
+    if (*state == ITEM_OWNED && keyed_until) {
+        const cJSON *iu = cJSON_GetObjectItemCaseSensitive(item, "idemUntil");
+        const cJSON *n = cJSON_IsObject(iu) ? cJSON_GetObjectItemCaseSensitive(iu, "N") : NULL;
+        *keyed_until = cJSON_IsString(n) ? strtoll(n->valuestring, NULL, 10) : 0;
+    }
     if (*state == ITEM_OWNED) {
         const char *w = get_s(item, "writeId");
         *ours = write_id && w && strcmp(w, write_id) == 0;
@@ -385,10 +407,10 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
     if (p->has_status) tapi_buf_puts(&b, ", #s = :s, #ss = :ss"); /* moves it in by-status */
     tapi_buf_puts(&b, " ADD #v :one\",\"ConditionExpression\":\"attribute_exists(#id) AND ");
     tapi_buf_puts(&b, owner_condition(owner));
-    tapi_buf_puts(&b, " AND (attribute_not_exists(#w) OR #w <> :w)");
+    tapi_buf_puts(&b, " AND (attribute_not_exists(#w) OR #w <> :w) AND attribute_not_exists(#tomb)");
     put_version_condition(&b, if_match);
     tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#u\":\"updatedAt\","
-                      "\"#o\":\"owner\",\"#w\":\"writeId\",\"#v\":\"version\"");
+                      "\"#o\":\"owner\",\"#w\":\"writeId\",\"#v\":\"version\",\"#tomb\":\"tomb\"");
     if (p->title) tapi_buf_puts(&b, ",\"#t\":\"title\"");
     if (p->description) tapi_buf_puts(&b, ",\"#d\":\"description\"");
     if (p->has_status) tapi_buf_puts(&b, ",\"#s\":\"status\",\"#ss\":\"statusShard\"");
@@ -427,7 +449,7 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
         /* missing, another owner's, another version, or our own earlier attempt */
         item_state state;
         bool ours;
-        err = read_back(s, deadline_ms, owner, id, write_id, &state, &ours, out);
+        err = read_back(s, deadline_ms, owner, id, write_id, &state, &ours, NULL, out);
         if (err != TAPI_OK) return err;
         if (state != ITEM_OWNED) return TAPI_ENOTFOUND;
         if (ours) return TAPI_OK;
@@ -441,20 +463,57 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
     return err;
 }
 
+/* Turns a deleted keyed task into a tombstone: no task attributes, out of both
+ * indexes, invisible to every read, and removed by DynamoDB's TTL (expiresAt) when its
+ * key's window ends; until then the key replays its original 201. */
+static tapi_err entomb(ddb_store *s, int64_t deadline_ms, const char *owner, const char *id,
+                       const tapi_version_set *if_match, tapi_ddb_reply *reply)
+{
+    tapi_buf b;
+    begin_request(&b, s);
+    put_id_key(&b, id);
+    tapi_buf_puts(&b, ",\"UpdateExpression\":\"REMOVE #ti, #de, #s, #sh, #ss, #sk, #w"
+                      " SET #tomb = :t, #e = #iu\","
+                      "\"ConditionExpression\":\"attribute_exists(#id) AND attribute_not_exists(#tomb) AND ");
+    tapi_buf_puts(&b, owner_condition(owner));
+    put_version_condition(&b, if_match);
+    tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#o\":\"owner\",\"#s\":\"status\","
+                      "\"#tomb\":\"tomb\",\"#ti\":\"title\",\"#de\":\"description\",\"#sh\":\"shard\","
+                      "\"#ss\":\"statusShard\",\"#sk\":\"sk\",\"#w\":\"writeId\",\"#e\":\"expiresAt\","
+                      "\"#iu\":\"idemUntil\"");
+    if (if_match && !if_match->any && if_match->count) tapi_buf_puts(&b, ",\"#v\":\"version\"");
+    tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
+    put_s(&b, ":o", owner);
+    tapi_buf_append(&b, ",", 1);
+    put_n(&b, ":t", 1);
+    put_version_values(&b, if_match);
+    tapi_buf_append(&b, "}", 1);
+    cJSON *root;
+    tapi_err err = call(s, "UpdateItem", &b, deadline_ms, &root, reply);
+    cJSON_Delete(root);
+    return err;
+}
+
 static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *owner,
                           const char *id, const tapi_version_set *if_match)
 {
     ddb_store *s = (ddb_store *)base;
+    int64_t now_s = tapi_now_ms() / 1000;
     tapi_buf b;
     begin_request(&b, s);
     put_id_key(&b, id);
-    tapi_buf_puts(&b, ",\"ConditionExpression\":\"attribute_exists(#id) AND ");
+    /* a keyed task within its key's window is entombed instead (below) */
+    tapi_buf_puts(&b, ",\"ConditionExpression\":\"attribute_exists(#id) AND attribute_not_exists(#tomb)"
+                      " AND (attribute_not_exists(#iu) OR #iu <= :now) AND ");
     tapi_buf_puts(&b, owner_condition(owner));
     put_version_condition(&b, if_match);
-    tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#o\":\"owner\"");
+    tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#o\":\"owner\","
+                      "\"#tomb\":\"tomb\",\"#iu\":\"idemUntil\"");
     if (if_match && !if_match->any && if_match->count) tapi_buf_puts(&b, ",\"#v\":\"version\"");
     tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
     put_s(&b, ":o", owner);
+    tapi_buf_append(&b, ",", 1);
+    put_n(&b, ":now", (uint64_t)now_s);
     put_version_values(&b, if_match);
     tapi_buf_append(&b, "}", 1);
     cJSON *root;
@@ -463,14 +522,133 @@ static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *own
     cJSON_Delete(root);
     if (err != TAPI_ECONFLICT) return unavailable_if_invalid(err);
     /* Gone after an attempt that may have deleted it: that attempt did. Still there: it
-     * is another owner's (404) or at another version (412), whatever became of earlier
-     * attempts. */
+     * is another owner's (404), at another version (412), or a keyed task to entomb. */
     item_state state;
     bool ours;
-    err = read_back(s, deadline_ms, owner, id, NULL, &state, &ours, NULL);
+    int64_t keyed_until = 0;
+    err = read_back(s, deadline_ms, owner, id, NULL, &state, &ours, &keyed_until, NULL);
     if (err != TAPI_OK) return err;
     if (state == ITEM_ABSENT) return reply.maybe_applied ? TAPI_OK : TAPI_ENOTFOUND;
+    if (state != ITEM_OWNED) return TAPI_ENOTFOUND;
+    if (keyed_until <= now_s) return if_match ? TAPI_EPRECONDITION : TAPI_ENOTFOUND;
+    tapi_ddb_reply treply;
+    err = entomb(s, deadline_ms, owner, id, if_match, &treply);
+    if (err != TAPI_ECONFLICT) return unavailable_if_invalid(err);
+    err = read_back(s, deadline_ms, owner, id, NULL, &state, &ours, NULL, NULL);
+    if (err != TAPI_OK) return err;
+    if (state == ITEM_ABSENT) return treply.maybe_applied ? TAPI_OK : TAPI_ENOTFOUND;
     return state == ITEM_OWNED && if_match ? TAPI_EPRECONDITION : TAPI_ENOTFOUND;
+}
+
+/* ---- keyed creates ---- */
+
+enum { KEY_GENERATIONS = 4 };
+
+/* The id a key's create uses in generation g: derived from the record name, so every
+ * retry with the key writes (or finds) the same item. A key reused after its window
+ * over a task that still exists moves to the next generation. */
+static void keyed_id(const char *key_id, unsigned g, char out[TAPI_ID_LEN + 1])
+{
+    char text[80];
+    uint8_t d[SHA256_DIGEST_LENGTH];
+    int n = snprintf(text, sizeof text, "%s:%u", key_id, g);
+    SHA256((const unsigned char *)text, (size_t)n, d);
+    d[6] = (uint8_t)((d[6] & 0x0f) | 0x40); /* the shape of a v4 UUID */
+    d[8] = (uint8_t)((d[8] & 0x3f) | 0x80);
+    char hex[33];
+    tapi_hex_encode(d, 16, hex);
+    snprintf(out, TAPI_ID_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
+             hex + 20);
+}
+
+static tapi_err op_create_once(tapi_store *base, int64_t deadline_ms, const char *owner,
+                               const tapi_task *task, const tapi_idempotency *idem,
+                               tapi_idem_result *out)
+{
+    ddb_store *s = (ddb_store *)base;
+    memset(out, 0, sizeof *out);
+    tapi_task t = *task; /* borrows the strings; only the id changes */
+    /* this call's mark in the item: finding it after a lost reply means we wrote it */
+    uint8_t raw[8];
+    char writer[2 * sizeof raw + 1];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) return TAPI_EUNAVAILABLE;
+    tapi_hex_encode(raw, sizeof raw, writer);
+    tapi_err err = TAPI_EKEYREUSED;
+    for (unsigned g = 0, tries = 0; g < KEY_GENERATIONS && tries < 2 * KEY_GENERATIONS; tries++) {
+        keyed_id(idem->key_id, g, t.id);
+        free(out->body);
+        out->body = NULL;
+        tapi_buf body;
+        tapi_buf_init(&body);
+        tapi_task_json_write(&body, &t);
+        if (tapi_buf_take(&body, &out->body, &out->body_len) != TAPI_OK) return TAPI_ENOMEM;
+        tapi_buf b;
+        begin_request(&b, s);
+        tapi_buf_puts(&b, ",\"Item\":{");
+        put_task_item(&b, s, owner, &t);
+        tapi_buf_append(&b, ",", 1);
+        put_s(&b, "idemKey", idem->key_id);
+        tapi_buf_append(&b, ",", 1);
+        put_s(&b, "idemFp", idem->fingerprint);
+        tapi_buf_append(&b, ",", 1);
+        put_s(&b, "idemWriter", writer);
+        tapi_buf_append(&b, ",", 1);
+        put_n(&b, "idemUntil", (uint64_t)(idem->now_s + idem->window_s));
+        tapi_buf_append(&b, ",", 1);
+        put_key(&b, "idemBody");
+        tapi_buf_puts(&b, "{\"S\":");
+        tapi_buf_json_string(&b, out->body, out->body_len);
+        /* a new item, or the tombstone of this key's expired earlier use */
+        tapi_buf_puts(&b, "}},\"ConditionExpression\":\"attribute_not_exists(#id) OR "
+                          "(attribute_exists(#tomb) AND #iu <= :now)\","
+                          "\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#tomb\":\"tomb\","
+                          "\"#iu\":\"idemUntil\"},\"ExpressionAttributeValues\":{");
+        put_n(&b, ":now", (uint64_t)idem->now_s);
+        tapi_buf_append(&b, "}", 1);
+        cJSON *root;
+        tapi_ddb_reply reply;
+        err = call(s, "PutItem", &b, deadline_ms, &root, &reply);
+        cJSON_Delete(root);
+        if (err == TAPI_OK) break;
+        if (err != TAPI_ECONFLICT) {
+            err = unavailable_if_invalid(err);
+            break;
+        }
+        /* the key's item exists: ours (a lost reply), a replay, a reuse, or expired */
+        err = get_item(s, deadline_ms, t.id, &root);
+        if (err != TAPI_OK) break;
+        const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
+        const char *key = get_s(item, "idemKey"), *fp = get_s(item, "idemFp"),
+                   *stored = get_s(item, "idemBody"), *by = get_s(item, "idemWriter");
+        const cJSON *iu = cJSON_GetObjectItemCaseSensitive(item, "idemUntil");
+        const cJSON *n = cJSON_IsObject(iu) ? cJSON_GetObjectItemCaseSensitive(iu, "N") : NULL;
+        int64_t until = cJSON_IsString(n) ? strtoll(n->valuestring, NULL, 10) : 0;
+        err = TAPI_EKEYREUSED;
+        if (!cJSON_IsObject(item)) {
+            err = TAPI_ECONFLICT; /* deleted meanwhile: write it again */
+        } else if (!key || strcmp(key, idem->key_id) != 0 || !owned_by(item, owner) ||
+                   until <= idem->now_s) {
+            err = is_tombstone(item) && until <= idem->now_s ? TAPI_ECONFLICT : TAPI_EUNAVAILABLE;
+            if (err == TAPI_EUNAVAILABLE) g++; /* another use of the id: next generation */
+            err = TAPI_ECONFLICT;
+        } else if (fp && stored && strcmp(fp, idem->fingerprint) == 0) {
+            out->replayed = !by || strcmp(by, writer) != 0; /* ours: a lost reply */
+            free(out->body);
+            out->body = strdup(stored);
+            out->body_len = out->body ? strlen(out->body) : 0;
+            err = out->body ? TAPI_OK : TAPI_ENOMEM;
+        }
+        cJSON_Delete(root);
+        if (err != TAPI_ECONFLICT) break;
+        err = TAPI_EKEYREUSED;
+    }
+    if (err == TAPI_OK) {
+        memcpy(out->id, t.id, sizeof out->id);
+    } else {
+        free(out->body);
+        memset(out, 0, sizeof *out);
+    }
+    return err;
 }
 
 static int newest_first(const void *a, const void *b)
@@ -646,6 +824,7 @@ static void op_close(tapi_store *base)
 
 static const tapi_store_ops OPS = {
     .create = op_create,
+    .create_once = op_create_once,
     .get = op_get,
     .update = op_update,
     .remove = op_remove,

@@ -26,7 +26,9 @@
 
 #include <pthread.h>
 
+#include "../core/json_writer.h"
 #include "../core/log.h"
+#include "../core/task_json.h"
 #include "slot_pool.h"
 
 enum { BUSY_TIMEOUT_MS = 5000 };
@@ -43,7 +45,14 @@ static const char SCHEMA[] =
     " version INTEGER NOT NULL DEFAULT 0"
     ") WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL)"
-    " WITHOUT ROWID;";
+    " WITHOUT ROWID;"
+    /* Idempotency-Key records: written in the task's own transaction; the body is the
+     * 201 a retry gets back. Expired ones are purged a few at a time by keyed creates. */
+    "CREATE TABLE IF NOT EXISTS idempotency ("
+    " owner TEXT NOT NULL, key_id TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+    " task_id TEXT NOT NULL, body TEXT NOT NULL, expires_at INTEGER NOT NULL,"
+    " PRIMARY KEY (owner, key_id)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS idempotency_by_expiry ON idempotency (expires_at);";
 
 /* Run once per open, in one write transaction, after SCHEMA: a database from before
  * owners or versions gets the columns (its tasks become the shared owner's, at version
@@ -67,7 +76,8 @@ static const char OWNER_INDEX[] =
 
 enum stmt_id {
     ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_LIST_FIRST, ST_LIST_AFTER,
-    ST_LIST_STATUS_FIRST, ST_LIST_STATUS_AFTER, ST_COUNT
+    ST_LIST_STATUS_FIRST, ST_LIST_STATUS_AFTER, ST_IDEM_GET, ST_IDEM_PUT, ST_IDEM_PURGE,
+    ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_COUNT
 };
 
 static const char *const STMT_SQL[ST_COUNT] = {
@@ -84,6 +94,16 @@ static const char *const STMT_SQL[ST_COUNT] = {
     [ST_LIST_AFTER] = "SELECT " TASK_COLUMNS " FROM tasks"
                       " WHERE owner = ?1 AND (created_at, id) < (?2, ?3)"
                       " ORDER BY created_at DESC, id DESC LIMIT ?4",
+    [ST_IDEM_GET] = "SELECT fingerprint, task_id, body, expires_at FROM idempotency"
+                    " WHERE owner = ?1 AND key_id = ?2",
+    [ST_IDEM_PUT] = "INSERT OR REPLACE INTO idempotency"
+                    " (owner, key_id, fingerprint, task_id, body, expires_at)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_IDEM_PURGE] = "DELETE FROM idempotency WHERE (owner, key_id) IN"
+                      " (SELECT owner, key_id FROM idempotency WHERE expires_at <= ?1 LIMIT 16)",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
     /* one status of a filtered list, on tasks_by_owner_status; ?2 is the status */
     [ST_LIST_STATUS_FIRST] = "SELECT " TASK_COLUMNS " FROM tasks WHERE owner = ?1 AND status = ?2"
                              " ORDER BY created_at DESC, id DESC LIMIT ?3",
@@ -167,12 +187,9 @@ static int bind_text(sqlite3_stmt *st, int idx, const char *s)
     return s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, idx);
 }
 
-static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *owner,
-                          const tapi_task *t)
+/* Inserts t; the caller holds the write lock. */
+static tapi_err insert_task(conn *c, const char *owner, const tapi_task *t)
 {
-    (void)deadline_ms; /* local disk: busy_timeout bounds the wait */
-    sqlite_store *s = (sqlite_store *)base;
-    conn *c = acquire(s);
     sqlite3_stmt *st = c->stmt[ST_INSERT];
     bind_text(st, 1, t->id);
     bind_text(st, 2, t->title);
@@ -182,12 +199,115 @@ static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *own
     bind_text(st, 6, t->updated_at);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)t->version);
     bind_text(st, 8, owner);
-    pthread_mutex_lock(&s->write_mu);
     int rc = sqlite3_step(st);
-    pthread_mutex_unlock(&s->write_mu);
     tapi_err err = rc == SQLITE_DONE ? TAPI_OK : map_error(c->db, sqlite3_extended_errcode(c->db), "insert");
     done(st);
+    return err;
+}
+
+static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *owner,
+                          const tapi_task *t)
+{
+    (void)deadline_ms; /* local disk: busy_timeout bounds the wait */
+    sqlite_store *s = (sqlite_store *)base;
+    conn *c = acquire(s);
+    pthread_mutex_lock(&s->write_mu);
+    tapi_err err = insert_task(c, owner, t);
+    pthread_mutex_unlock(&s->write_mu);
     release(s, c);
+    return err;
+}
+
+/* Runs a statement that returns no rows. */
+static int run(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    done(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The task JSON a keyed create answers with, then and on every replay. */
+static tapi_err task_body(const tapi_task *t, char **body, size_t *len)
+{
+    tapi_buf b;
+    tapi_buf_init(&b);
+    tapi_task_json_write(&b, t);
+    return tapi_buf_take(&b, body, len);
+}
+
+/* The key's record, if one answers at now: TAPI_OK with the replay in *out or
+ * TAPI_EKEYREUSED; TAPI_ENOTFOUND when there is none (or it expired). */
+static tapi_err idem_lookup(conn *c, const char *owner, const tapi_idempotency *idem,
+                            tapi_idem_result *out)
+{
+    sqlite3_stmt *st = c->stmt[ST_IDEM_GET];
+    bind_text(st, 1, owner);
+    bind_text(st, 2, idem->key_id);
+    tapi_err err = TAPI_ENOTFOUND;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 3) > idem->now_s) {
+        const char *fp = (const char *)sqlite3_column_text(st, 0);
+        if (!fp || strcmp(fp, idem->fingerprint) != 0) {
+            err = TAPI_EKEYREUSED;
+        } else {
+            column_fixed(st, 1, out->id, sizeof out->id);
+            out->body = column_dup(st, 2);
+            out->body_len = out->body ? strlen(out->body) : 0;
+            out->replayed = true;
+            err = out->body ? TAPI_OK : TAPI_ENOMEM;
+        }
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        err = map_error(c->db, sqlite3_extended_errcode(c->db), "idempotency lookup");
+    }
+    done(st);
+    return err;
+}
+
+/* One IMMEDIATE transaction under the write lock: look the key up, or insert the task
+ * and its record together. A concurrent call with the same key waits for the lock and
+ * then finds the record. */
+static tapi_err op_create_once(tapi_store *base, int64_t deadline_ms, const char *owner,
+                               const tapi_task *t, const tapi_idempotency *idem,
+                               tapi_idem_result *out)
+{
+    (void)deadline_ms;
+    sqlite_store *s = (sqlite_store *)base;
+    memset(out, 0, sizeof *out);
+    conn *c = acquire(s);
+    pthread_mutex_lock(&s->write_mu);
+    int rc = run(c->stmt[ST_BEGIN]);
+    tapi_err err = rc == SQLITE_OK ? idem_lookup(c, owner, idem, out)
+                                   : map_error(c->db, sqlite3_extended_errcode(c->db), "begin");
+    bool write = err == TAPI_ENOTFOUND;
+    if (write) err = task_body(t, &out->body, &out->body_len);
+    if (write && err == TAPI_OK) {
+        memcpy(out->id, t->id, sizeof out->id);
+        err = insert_task(c, owner, t);
+    }
+    if (write && err == TAPI_OK) {
+        sqlite3_stmt *st = c->stmt[ST_IDEM_PUT];
+        bind_text(st, 1, owner);
+        bind_text(st, 2, idem->key_id);
+        bind_text(st, 3, idem->fingerprint);
+        bind_text(st, 4, t->id);
+        sqlite3_bind_text(st, 5, out->body, (int)out->body_len, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 6, idem->now_s + idem->window_s);
+        if (run(st) != SQLITE_OK) err = map_error(c->db, sqlite3_extended_errcode(c->db), "idempotency record");
+        sqlite3_bind_int64(c->stmt[ST_IDEM_PURGE], 1, idem->now_s);
+        if (err == TAPI_OK && run(c->stmt[ST_IDEM_PURGE]) != SQLITE_OK)
+            err = map_error(c->db, sqlite3_extended_errcode(c->db), "idempotency purge");
+    }
+    if (rc == SQLITE_OK && (!write || err != TAPI_OK)) run(c->stmt[ST_ROLLBACK]);
+    if (rc == SQLITE_OK && write && err == TAPI_OK && run(c->stmt[ST_COMMIT]) != SQLITE_OK) {
+        err = map_error(c->db, sqlite3_extended_errcode(c->db), "commit");
+        run(c->stmt[ST_ROLLBACK]);
+    }
+    pthread_mutex_unlock(&s->write_mu);
+    release(s, c);
+    if (err != TAPI_OK) {
+        free(out->body);
+        memset(out, 0, sizeof *out);
+    }
     return err;
 }
 
@@ -395,6 +515,7 @@ static void op_close(tapi_store *base)
 
 static const tapi_store_ops OPS = {
     .create = op_create,
+    .create_once = op_create_once,
     .get = op_get,
     .update = op_update,
     .remove = op_remove,

@@ -60,11 +60,37 @@ typedef struct tapi_store_observer {
     void *ctx;
 } tapi_store_observer;
 
+/* What an Idempotency-Key asks of a create (router/idempotency.h makes it). */
+typedef struct tapi_idempotency {
+    char key_id[65];      /* hex; names the record: HMAC of owner, method, path and key */
+    char fingerprint[65]; /* hex SHA-256 of the validated input */
+    int64_t now_s;        /* Unix seconds */
+    int64_t window_s;     /* how long the record answers for the key */
+} tapi_idempotency;
+
+/* What a keyed create did. */
+typedef struct tapi_idem_result {
+    bool replayed;            /* the key's earlier create answered; nothing was written */
+    char id[TAPI_ID_LEN + 1]; /* the task the key names */
+    char *body;               /* the 201 body: the task as it was created (owned: free) */
+    size_t body_len;
+} tapi_idem_result;
+
 typedef struct tapi_store_ops {
     /* Inserts task (all fields set) unless its id exists. Atomic: after a crash the task
      * is either fully present or absent. */
     tapi_err (*create)(tapi_store *store, int64_t deadline_ms, const char *owner,
                        const tapi_task *task);
+    /* create, done once per idempotency key within its window: the task and the key's
+     * record (the 201 body, the fingerprint) are written in one atomic step, so a crash
+     * leaves both or neither. A key already recorded (and within its window) with the
+     * same fingerprint replays: nothing is written and out holds the original body; with
+     * another fingerprint it is TAPI_EKEYREUSED. Concurrent calls with one key create
+     * one task; the others replay it. The store may choose the task's id (out->id says
+     * which); task->id is a fresh random one it may use. */
+    tapi_err (*create_once)(tapi_store *store, int64_t deadline_ms, const char *owner,
+                            const tapi_task *task, const tapi_idempotency *idem,
+                            tapi_idem_result *out);
     /* Reads one task into *out (the caller clears it with tapi_task_clear). */
     tapi_err (*get)(tapi_store *store, int64_t deadline_ms, const char *owner, const char *id,
                     tapi_task *out);

@@ -36,7 +36,7 @@ start_dynalite "$work" || exit 1
 
 TASKS_STORE=dynamodb CONTRACT_TRANSPORT=lambda CONTRACT_CHROOT=$root CONTRACT_BOOTSTRAP=/var/task/bootstrap \
     CONTRACT_INIT_REPORT=$work/init-ms \
-    node --test --test-reporter=dot "$here/../contract/api.test.mjs" "$here/../contract/conditional.test.mjs" "$here/../contract/filter.test.mjs" || fail "contract suite failed in the chroot"
+    node --test --test-reporter=dot "$here/../contract/api.test.mjs" "$here/../contract/conditional.test.mjs" "$here/../contract/filter.test.mjs" "$here/../contract/idempotency.test.mjs" || fail "contract suite failed in the chroot"
 # and as deployed with the Cognito authorizer: the claims-based owners of the static build
 node "$here/../contract/auth_tokens.mjs" "$work/auth" >/dev/null || exit 1
 TASKS_STORE=dynamodb TASKS_AUTH=cognito CONTRACT_AUTH_DIR=$work/auth CONTRACT_TRANSPORT=lambda CONTRACT_CHROOT=$root \

@@ -503,6 +503,124 @@ static void filtered_lists_page_by_status(void **state)
     tapi_store_close(s);
 }
 
+static tapi_idempotency make_idem(const char *name, const char *fp, int64_t now_s)
+{
+    tapi_idempotency idem = {.now_s = now_s, .window_s = 86400};
+    snprintf(idem.key_id, sizeof idem.key_id, "%064x", (unsigned)strlen(name) * 7919u + (unsigned)name[0]);
+    snprintf(idem.fingerprint, sizeof idem.fingerprint, "%s", fp);
+    return idem;
+}
+
+/* A keyed create happens once: a retry replays it, another fingerprint is refused, a
+ * deleted task's key still replays within the window, and after the window the key
+ * creates anew. */
+static void keyed_creates_happen_once(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    const int64_t now = 1800000000;
+    tapi_task t;
+    make_task(&t, "keyed", "2026-08-01T00:00:00.000Z");
+    t.version = 1;
+    tapi_idempotency idem = make_idem("key-a", "fp1", now);
+    tapi_idem_result first, again;
+    assert_int_equal(s->ops->create_once(s, 0, TAPI_OWNER_SHARED, &t, &idem, &first), TAPI_OK);
+    assert_false(first.replayed);
+    assert_non_null(strstr(first.body, "\"title\":\"keyed\""));
+    tapi_task got;
+    assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, first.id, &got), TAPI_OK);
+    tapi_task_clear(&got);
+    /* a retry (another random id offered) replays the first */
+    assert_int_equal(tapi_uuid_v4(t.id), TAPI_OK);
+    assert_int_equal(s->ops->create_once(s, 0, TAPI_OWNER_SHARED, &t, &idem, &again), TAPI_OK);
+    assert_true(again.replayed);
+    assert_string_equal(again.id, first.id);
+    assert_string_equal(again.body, first.body);
+    free(again.body);
+    tapi_idempotency other = make_idem("key-a", "fp2", now + 10);
+    assert_int_equal(s->ops->create_once(s, 0, TAPI_OWNER_SHARED, &t, &other, &again), TAPI_EKEYREUSED);
+    /* deleted: still replays within the window, and stays deleted */
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, first.id, NULL), TAPI_OK);
+    assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, first.id, &got), TAPI_ENOTFOUND);
+    idem.now_s = now + 100;
+    assert_int_equal(s->ops->create_once(s, 0, TAPI_OWNER_SHARED, &t, &idem, &again), TAPI_OK);
+    assert_true(again.replayed);
+    assert_string_equal(again.id, first.id);
+    free(again.body);
+    assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, first.id, &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, first.id, NULL), TAPI_ENOTFOUND);
+    /* after the window the key is forgotten: a new task */
+    idem.now_s = now + 86400 + 1;
+    assert_int_equal(tapi_uuid_v4(t.id), TAPI_OK);
+    assert_int_equal(s->ops->create_once(s, 0, TAPI_OWNER_SHARED, &t, &idem, &again), TAPI_OK);
+    assert_false(again.replayed);
+    assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, again.id, &got), TAPI_OK);
+    tapi_task_clear(&got);
+    /* a key reused after its window while its task still exists: yet another task */
+    tapi_idempotency later = make_idem("key-a", "fp3", now + 3 * 86400);
+    tapi_idem_result third;
+    assert_int_equal(tapi_uuid_v4(t.id), TAPI_OK);
+    assert_int_equal(s->ops->create_once(s, 0, TAPI_OWNER_SHARED, &t, &later, &third), TAPI_OK);
+    assert_false(third.replayed);
+    assert_string_not_equal(third.id, again.id);
+    free(third.body);
+    free(again.body);
+    free(first.body);
+    tapi_task_clear(&t);
+    tapi_store_close(s);
+}
+
+typedef struct keyed_arg {
+    tapi_store *store;
+    pthread_barrier_t *start;
+    tapi_err err;
+    tapi_idem_result out;
+} keyed_arg;
+
+static void *keyed_writer(void *arg)
+{
+    keyed_arg *k = arg;
+    tapi_task t;
+    make_task(&t, "concurrent keyed", "2026-08-02T00:00:00.000Z");
+    t.version = 1;
+    tapi_idempotency idem = make_idem("key-concurrent", "fp", 1800000000);
+    pthread_barrier_wait(k->start);
+    k->err = k->store->ops->create_once(k->store, 0, TAPI_OWNER_SHARED, &t, &idem, &k->out);
+    tapi_task_clear(&t);
+    return NULL;
+}
+
+/* Eight keyed creates at once with one key: one task, seven replays of it. */
+static void concurrent_keyed_creates_make_one_task(void **state)
+{
+    (void)state;
+    enum { WRITERS = 8 };
+    tapi_store *s = open_fresh_store();
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, WRITERS);
+    pthread_t th[WRITERS];
+    keyed_arg args[WRITERS];
+    for (int i = 0; i < WRITERS; i++) {
+        args[i] = (keyed_arg){.store = s, .start = &start};
+        pthread_create(&th[i], NULL, keyed_writer, &args[i]);
+    }
+    int created = 0;
+    for (int i = 0; i < WRITERS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].err, TAPI_OK);
+        created += !args[i].out.replayed;
+        assert_string_equal(args[i].out.id, args[0].out.id);
+    }
+    pthread_barrier_destroy(&start);
+    assert_int_equal(created, 1);
+    for (int i = 0; i < WRITERS; i++) free(args[i].out.body);
+    tapi_task_page page;
+    assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, 0, NULL, 50, &page), TAPI_OK);
+    assert_int_equal(page.count, 1);
+    tapi_task_page_clear(&page);
+    tapi_store_close(s);
+}
+
 #define STORE_CONFORMANCE_TESTS                                                               \
     cmocka_unit_test(create_then_get_returns_same_task),                                      \
         cmocka_unit_test(create_refuses_existing_id),                                         \
@@ -517,6 +635,8 @@ static void filtered_lists_page_by_status(void **state)
         cmocka_unit_test(owners_are_isolated),                                               \
         cmocka_unit_test(conditional_writes_check_the_version),                              \
         cmocka_unit_test(racing_conditional_writers_one_wins),                               \
-        cmocka_unit_test(filtered_lists_page_by_status)
+        cmocka_unit_test(filtered_lists_page_by_status),                                     \
+        cmocka_unit_test(keyed_creates_happen_once),                                         \
+        cmocka_unit_test(concurrent_keyed_creates_make_one_task)
 
 #endif

@@ -1,0 +1,34 @@
+/* Idempotency-Key on POST (IETF httpapi draft "The Idempotency-Key HTTP Header Field"):
+ * the key's syntax, and what identifies a keyed create for the store: a record name
+ * scoped to the owner, the method and path and the key, and a fingerprint of the
+ * validated input (not of the raw bytes: the same task asked for with other spacing or
+ * key order is the same request). */
+#ifndef TAPI_IDEMPOTENCY_H
+#define TAPI_IDEMPOTENCY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/errors.h"
+#include "../core/page_token.h"
+#include "../core/task.h"
+#include "../store/store.h"
+
+enum {
+    TAPI_IDEMPOTENCY_KEY_MAX = 255,      /* characters */
+    TAPI_IDEMPOTENCY_WINDOW_S = 24 * 3600, /* how long a key answers */
+};
+
+/* Parses an Idempotency-Key value: 1..255 visible ASCII characters, or the draft's
+ * sf-string form of them in double quotes (without '"' or '\' inside), which names the
+ * same key. Writes the key, NUL-terminated, to out. TAPI_EINVAL otherwise. */
+tapi_err tapi_idempotency_key_parse(const char *value, char out[TAPI_IDEMPOTENCY_KEY_MAX + 1]);
+
+/* Fills *out for owner's create of task (its title, description and status are the
+ * validated input) under key, at now_s. token_key (the store's) keys the record name,
+ * so names cannot be computed from outside. */
+void tapi_idempotency_prepare(const uint8_t token_key[TAPI_TOKEN_KEY_BYTES], const char *owner,
+                              const char *key, const tapi_task *task, int64_t now_s,
+                              tapi_idempotency *out);
+
+#endif
