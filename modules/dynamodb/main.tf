@@ -44,6 +44,14 @@ resource "aws_dynamodb_table" "this" {
     projection_type = "ALL"
   }
 
+  # Tombstones of deleted tasks that an Idempotency-Key still replays carry expiresAt
+  # (epoch seconds, the end of the key's 24 h window); live tasks never do. DynamoDB
+  # deletes expired items lazily; the store enforces the window on read.
+  ttl {
+    attribute_name = "expiresAt"
+    enabled        = true
+  }
+
   point_in_time_recovery {
     enabled = true
   }

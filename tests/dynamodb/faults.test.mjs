@@ -169,6 +169,22 @@ test('a conditional update applied but whose answer was lost is 200 at the next 
   }
 });
 
+test('a keyed create applied but whose answer was lost is 201 once, and its retry replays it', async () => {
+  for (const fault of ['apply-then-partial', 'apply-then-reset']) {
+    const key = `lost-${fault}`;
+    queue.PutItem = [fault];
+    const res = await call('POST', '/tasks', { title: key }, 'faults-user', { 'Idempotency-Key': key });
+    assert.deepEqual(queue.PutItem, []);
+    assert.equal(res.status, 201);
+    assert.equal(res.headers['idempotent-replayed'], undefined, 'the store found its own write');
+    acknowledged.set(key, res.json.id);
+    const again = await call('POST', '/tasks', { title: key }, 'faults-user', { 'Idempotency-Key': key });
+    assert.equal(again.status, 201);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.equal(again.json.id, res.json.id);
+  }
+});
+
 test('when retries run out the client gets 503 with Retry-After and no details', async () => {
   const { res, attempts } = await createWithFaults('never-stored', Array(5).fill('throttle'));
   assert.equal(res.status, 503);

@@ -44,3 +44,49 @@ test('kill -9 under write load loses no acknowledged write and corrupts nothing'
   }
   assert.ok(acknowledged.size > 100, `only ${acknowledged.size} writes were acknowledged`);
 });
+
+// Keyed creates: a crash between a task and its key's record must leave neither half.
+// After kill -9 during a stream of keyed POSTs, every key sent (answered or not) is
+// replayed: each replay answers with a task that exists, and no task exists twice.
+test('kill -9 during keyed creates: every replay names an existing task, none twice', async () => {
+  const db = path.join(tempDir('crash-keyed-'), 'tasks.db');
+  const sent = new Map(); // key -> title
+  for (let round = 0; round < 3; round++) {
+    const server = await startServer(BIN, ['--db', db, '--no-access-log']);
+    let running = true;
+    const writer = async (w) => {
+      for (let i = 0; running; i++) {
+        const key = `k-${round}-${w}-${i}`;
+        const title = `keyed r${round} w${w} #${i}`;
+        sent.set(key, title);
+        try {
+          await request(`${server.url}/tasks`, 'POST', { title }, { 'Idempotency-Key': key });
+        } catch {
+          return;
+        }
+      }
+    };
+    const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+    await new Promise((r) => setTimeout(r, 300 + Math.random() * 900));
+    server.proc.kill('SIGKILL');
+    running = false;
+    await server.exited;
+    await Promise.all(writers);
+    assert.equal(execFileSync('sqlite3', [db, 'PRAGMA integrity_check;'], { encoding: 'utf8' }).trim(), 'ok');
+  }
+  const again = await startServer(BIN, ['--db', db, '--no-access-log']);
+  const ids = new Map();
+  for (const [key, title] of sent) {
+    const res = await request(`${again.url}/tasks`, 'POST', { title }, { 'Idempotency-Key': key });
+    assert.equal(res.status, 201, `replay of ${key}`);
+    const got = await request(`${again.url}/tasks/${res.json.id}`);
+    assert.equal(got.status, 200, `the task ${key} names exists`);
+    assert.equal(got.json.title, title);
+    assert.ok(!ids.has(res.json.id), `${key} and ${ids.get(res.json.id)} name one task`);
+    ids.set(res.json.id, key);
+  }
+  const rows = execFileSync('sqlite3', [db, "SELECT count(*) FROM tasks WHERE title LIKE 'keyed r%';"], { encoding: 'utf8' }).trim();
+  assert.equal(Number(rows), sent.size, 'one task per key, none twice');
+  await stop(again);
+  assert.ok(sent.size > 100, `only ${sent.size} keyed creates were sent`);
+});

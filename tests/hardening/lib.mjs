@@ -41,12 +41,12 @@ export function openFds(pid) {
   return fs.readdirSync(`/proc/${pid}/fd`).length;
 }
 
-export async function request(url, method = 'GET', body) {
+export async function request(url, method = 'GET', body, headers = {}) {
   const res = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+  return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
 }

@@ -259,6 +259,8 @@ function checkPolicy(problems, rel, parsed, repoRoot) {
         p(`aws_dynamodb_table.${name} needs GSI "${index}" (hash_key ${hash}, range_key sk, projection ALL) as src/store/dynamodb.h`);
       }
     }
+    const ttl = (body.ttl || [])[0];
+    if (!ttl || ttl.enabled !== true || ttl.attribute_name !== 'expiresAt') p(`aws_dynamodb_table.${name} needs ttl { attribute_name = "expiresAt", enabled = true } (idempotency tombstones)`);
     const attrs = (body.attribute || []).map((a) => `${a.name}:${a.type}`).sort().join(',');
     if (attrs !== 'id:S,shard:S,sk:S,statusShard:S') p(`aws_dynamodb_table.${name} attributes must be id, shard, sk, statusShard (S); got ${attrs}`);
   }

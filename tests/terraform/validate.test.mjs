@@ -140,6 +140,8 @@ const CASES = [
     /cors_expose_headers .* differs from the function's/],
   ['a preflight that does not allow If-Match', 'modules/api-gateway/main.tf', ',If-Match,If-None-Match', ',If-None-Match',
     /the CORS preflight must allow If-Match/],
+  ['a table without TTL on the idempotency tombstones', 'modules/dynamodb/main.tf', 'attribute_name = "expiresAt"', 'attribute_name = "ttl"',
+    /needs ttl \{ attribute_name = "expiresAt"/],
 ];
 
 for (const [name, file, from, to, pattern] of CASES) {
