@@ -82,7 +82,7 @@ daemon off;
 // nobody reads would fill up and stall the server
 const { proc: server, url } = await startServer(path.join(ROOT, 'build/tasks-api'), ['--db', path.join(work, 'bench.db')]);
 const task = await post(url, { title: 'Benchmark task', description: 'A task of typical size for the GET benchmark.' });
-for (let i = 0; i < 200; i++) await post(url, { title: `seed ${i}`, description: 'x'.repeat(i % 50) });
+for (let i = 0; i < 200; i++) await post(url, { title: `seed ${i}`, description: 'x'.repeat(i % 50), status: ['todo', 'in_progress', 'done'][i % 3] });
 const bodyRes = await fetch(`${url}/tasks/${task.id}`);
 fs.writeFileSync(path.join(work, 'task.json'), await bodyRes.text());
 
@@ -112,7 +112,19 @@ for (const c of CONNECTIONS) {
   results.nginx.push(wrk('http://127.0.0.1:18181/task.json', c));
 }
 results.create = wrk(`${url}/tasks`, 64, postScript);
+// the same create with an Idempotency-Key, a new one per request (each is a first create)
+const keyedScript = path.join(work, 'keyed.lua');
+fs.writeFileSync(keyedScript, `local n = 0
+local id = tostring(math.random(1, 1e9))
+request = function()
+  n = n + 1
+  return wrk.format("POST", "/tasks", {["Content-Type"] = "application/json", ["Idempotency-Key"] = id .. "-" .. n},
+    '{"title":"wrk task","description":"created by the benchmark"}')
+end
+`);
+results.createKeyed = wrk(`${url}/tasks`, 64, keyedScript);
 results.list50 = wrk(`${url}/tasks?limit=50`, 64);
+results.list50Filtered = wrk(`${url}/tasks?limit=50&status=todo,in_progress`, 64);
 results.mixed = wrk(`${url}`, 64, mixedScript);
 const at64 = (xs) => xs.find((r) => r.connections === 64);
 results.ratioGetToNginxAt64 = at64(results.getById).requestsPerSec / at64(results.nginx).requestsPerSec;

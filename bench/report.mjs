@@ -69,7 +69,9 @@ for (const g of http.getById) {
   const n = at(http.nginx, g.connections);
   lines.push(`| GET /tasks/{id} | ${g.connections} | ${int(g.requestsPerSec)} | ${f(g.p50Ms)} / ${f(g.p99Ms)} | ${int(n.requestsPerSec)} | ${f(n.p50Ms)} / ${f(n.p99Ms)} | ${f(g.requestsPerSec / n.requestsPerSec)} |`);
 }
-for (const [name, x] of [['POST /tasks', http.create], ['GET /tasks?limit=50', http.list50], ['mixed (70/15/10/5 get/list/create/patch)', http.mixed]]) {
+for (const [name, x] of [['POST /tasks', http.create], ['POST /tasks with an Idempotency-Key', http.createKeyed], ['GET /tasks?limit=50', http.list50],
+  ['GET /tasks?limit=50&status=todo,in_progress', http.list50Filtered], ['mixed (70/15/10/5 get/list/create/patch)', http.mixed]]) {
+  if (!x) continue;
   lines.push(`| ${name} | ${x.connections} | ${int(x.requestsPerSec)} | ${f(x.p50Ms)} / ${f(x.p99Ms)} | | | |`);
 }
 if (http.auth) {
