@@ -25,7 +25,8 @@ TABLE = {
     "Table": {
         "TableName": "sig-table",
         "TableStatus": "ACTIVE",
-        "GlobalSecondaryIndexes": [{"IndexName": "by-created", "IndexStatus": "ACTIVE"}],
+        "GlobalSecondaryIndexes": [{"IndexName": "by-created", "IndexStatus": "ACTIVE"},
+                                   {"IndexName": "by-status", "IndexStatus": "ACTIVE"}],
     }
 }
 
