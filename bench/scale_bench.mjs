@@ -37,10 +37,11 @@ async function latency(url) {
   return { p50Ms: ms(50), p99Ms: ms(99) };
 }
 
-/** The token page_token.c would issue for a cursor (bench-only re-implementation). */
+/** The token page_token.c would issue for a cursor in the shared, unfiltered list
+ * (bench-only re-implementation: version 2, MAC over the payload and the filter byte 0). */
 function token(keyHex, createdAt, id) {
-  const payload = Buffer.concat([Buffer.from([1]), Buffer.from(createdAt), Buffer.from(id)]);
-  const mac = crypto.createHmac('sha256', Buffer.from(keyHex, 'hex')).update(payload).digest().subarray(0, 16);
+  const payload = Buffer.concat([Buffer.from([2]), Buffer.from(createdAt), Buffer.from(id)]);
+  const mac = crypto.createHmac('sha256', Buffer.from(keyHex, 'hex')).update(Buffer.concat([payload, Buffer.from([0])])).digest().subarray(0, 16);
   return Buffer.concat([payload, mac]).toString('base64url');
 }
 
