@@ -18,6 +18,7 @@
 #include "../core/json_writer.h"
 #include "../core/log.h"
 #include "../core/timestamp.h"
+#include "sigv4.h"
 #include "slot_pool.h"
 
 enum {
@@ -32,8 +33,10 @@ struct tapi_ddb_client {
     struct curl_slist *headers; /* shared, read-only: content type and security token */
     size_t handle_count;
     char url[ENDPOINT_MAX];
-    char sigv4[128];
-    char *userpwd; /* "key:secret", wiped on close */
+    char host[ENDPOINT_MAX]; /* the Host header we send and sign: host[:port] of url */
+    char path[ENDPOINT_MAX]; /* the request path we send and sign */
+    tapi_sigv4 *signer;      /* holds the secret (wiped on close) */
+    char *session_token;     /* NULL without one; wiped on close */
     char *ca_file; /* NULL: libcurl's built-in default */
     /* "" turns libcurl's own reading of *_proxy variables off; see proxy_for */
     char proxy[ENDPOINT_MAX];
@@ -179,6 +182,28 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
     return s->buf.failed ? 0 : n;
 }
 
+/* The Host header and path a request to url carries (the URL was checked at open). */
+static tapi_err host_and_path(const char *url, char host_out[ENDPOINT_MAX], char path_out[ENDPOINT_MAX])
+{
+    CURLU *u = curl_url();
+    if (!u) return TAPI_ENOMEM;
+    char *host = NULL, *port = NULL, *path = NULL;
+    tapi_err err = TAPI_EINVAL;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+        curl_url_get(u, CURLUPART_PORT, &port, 0); /* only when the URL names one */
+        curl_url_get(u, CURLUPART_PATH, &path, 0);
+        snprintf(host_out, ENDPOINT_MAX, "%s%s%s", host, port ? ":" : "", port ? port : "");
+        snprintf(path_out, ENDPOINT_MAX, "%s", path && *path ? path : "/");
+        err = TAPI_OK;
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_free(path);
+    curl_url_cleanup(u);
+    return err;
+}
+
 static const char *find_ca_file(void)
 {
     /* Debian/Ubuntu, then Amazon Linux 2023 / RHEL */
@@ -225,9 +250,15 @@ tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out,
         snprintf(c->url, sizeof c->url, "%s", cfg->endpoint);
     else
         snprintf(c->url, sizeof c->url, "https://dynamodb.%s.amazonaws.com/", cfg->region);
-    snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:dynamodb", cfg->region);
-    size_t up_len = strlen(cfg->access_key) + strlen(cfg->secret_key) + 2;
-    c->userpwd = malloc(up_len);
+    tapi_err serr = host_and_path(c->url, c->host, c->path);
+    if (serr == TAPI_OK)
+        serr = tapi_sigv4_new(cfg->access_key, cfg->secret_key, cfg->region, "dynamodb", &c->signer);
+    if (serr != TAPI_OK) {
+        snprintf(errbuf, errlen, "cannot sign for this endpoint, region or these credentials");
+        tapi_ddb_client_close(c);
+        return serr == TAPI_ENOMEM ? serr : TAPI_ECONFIG;
+    }
+    c->session_token = cfg->session_token ? strdup(cfg->session_token) : NULL;
     c->handle_count = cfg->pool_size ? cfg->pool_size : 1;
     c->handles = calloc(c->handle_count, sizeof *c->handles);
     c->headers = curl_slist_append(NULL, "Content-Type: application/x-amz-json-1.0");
@@ -251,12 +282,12 @@ tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out,
     const char *ca = cfg->ca_bundle && !plain_http ? cfg->ca_bundle : find_ca_file();
     c->ca_file = ca ? strdup(ca) : NULL;
     proxy_for(plain_http, c);
-    if (!c->userpwd || !c->handles || !c->headers || (ca && !c->ca_file) ||
+    if ((cfg->session_token && !c->session_token) || !c->handles || !c->headers ||
+        (ca && !c->ca_file) ||
         tapi_slot_pool_init(&c->pool, c->handle_count) != TAPI_OK) {
         tapi_ddb_client_close(c);
         return TAPI_ENOMEM;
     }
-    snprintf(c->userpwd, up_len, "%s:%s", cfg->access_key, cfg->secret_key);
     for (size_t i = 0; i < c->handle_count; i++) {
         if (!(c->handles[i] = curl_easy_init())) {
             tapi_ddb_client_close(c);
@@ -274,9 +305,10 @@ void tapi_ddb_client_close(tapi_ddb_client *c)
     free(c->handles);
     curl_slist_free_all(c->headers);
     free(c->ca_file);
-    if (c->userpwd) {
-        memset(c->userpwd, 0, strlen(c->userpwd));
-        free(c->userpwd);
+    tapi_sigv4_free(c->signer);
+    if (c->session_token) {
+        memset(c->session_token, 0, strlen(c->session_token));
+        free(c->session_token);
     }
     tapi_slot_pool_destroy(&c->pool);
     free(c);
@@ -348,9 +380,38 @@ static outcome attempt(tapi_ddb_client *c, CURL *h, const char *op, const char *
                        long timeout_ms, const char *trace_header, sink *body, long *status,
                        tapi_ddb_reply *reply, bool *reached_server)
 {
-    char target[96], trace[200];
+    /* SigV4, signed here (sigv4.c): what is signed is exactly what is sent */
+    char target[96], trace[200], date[17], amz_date[32], host[ENDPOINT_MAX + 8];
+    char auth[TAPI_SIGV4_AUTH_MAX], authorization[TAPI_SIGV4_AUTH_MAX + 16];
+    time_t now = time(NULL);
+    struct tm utc;
+    gmtime_r(&now, &utc);
+    strftime(date, sizeof date, "%Y%m%dT%H%M%SZ", &utc);
+    snprintf(target, sizeof target, "DynamoDB_20120810.%s", op);
+    tapi_sigv4_header signed_headers[5] = {{"content-type", "application/x-amz-json-1.0"},
+                                           {"host", c->host},
+                                           {"x-amz-date", date},
+                                           {"x-amz-target", target}};
+    size_t n_signed = 4;
+    if (c->session_token) signed_headers[n_signed++] = (tapi_sigv4_header){"x-amz-security-token", c->session_token};
+    if (tapi_sigv4_sign(c->signer, "POST", c->path, "", signed_headers, n_signed, json, len, date,
+                        auth) != TAPI_OK)
+        return GIVE_UP;
+    snprintf(authorization, sizeof authorization, "Authorization: %s", auth);
+    snprintf(amz_date, sizeof amz_date, "X-Amz-Date: %s", date);
+    snprintf(host, sizeof host, "Host: %s", c->host);
     snprintf(target, sizeof target, "X-Amz-Target: DynamoDB_20120810.%s", op);
     struct curl_slist *extra = curl_slist_append(NULL, target);
+    const char *const ours[] = {authorization, amz_date, host};
+    for (size_t i = 0; extra && i < sizeof ours / sizeof ours[0]; i++) {
+        struct curl_slist *l = curl_slist_append(extra, ours[i]);
+        if (!l) {
+            curl_slist_free_all(extra);
+            extra = NULL;
+        } else {
+            extra = l;
+        }
+    }
     if (extra && trace_header && strlen(trace_header) < sizeof trace - 20) {
         snprintf(trace, sizeof trace, "X-Amzn-Trace-Id: %s", trace_header);
         struct curl_slist *l = curl_slist_append(extra, trace);
@@ -370,8 +431,6 @@ static outcome attempt(tapi_ddb_client *c, CURL *h, const char *op, const char *
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)len);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, all);
-    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
-    curl_easy_setopt(h, CURLOPT_USERPWD, c->userpwd);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
