@@ -1,93 +1,338 @@
-/* Runtime API client over libcurl; see runtime_api.h. The Runtime API is a local endpoint
- * of the sandbox: it never goes through a proxy, whatever http_proxy / ALL_PROXY the
- * function's environment holds (an empty CURLOPT_PROXY turns libcurl's reading of them
- * off), since events and responses carry the users' data. */
+/* Runtime API client of our own; see runtime_api.h. The protocol is small and fixed (one
+ * GET and three POSTs, HTTP/1.1 on loopback), so a plain socket does it in one write and a
+ * few reads per call, where libcurl's general machinery cost a dozen polls, its own header
+ * formatting and allocations per call. The Runtime API is a local endpoint of the
+ * sandbox: it is reached directly, never through a proxy, since events and responses
+ * carry the users' data. Everything read is bounded: headers to HEADERS_MAX, a body to
+ * TAPI_RUNTIME_MAX_EVENT. */
 #include "runtime_api.h"
 
-#include <curl/curl.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../core/json_writer.h"
 #include "../core/log.h"
 
-enum { POST_ATTEMPTS = 3, NEXT_ATTEMPTS = 5, POST_TIMEOUT_MS = 5000 };
-
-struct tapi_runtime {
-    CURL *h;
-    char base[256]; /* http://host:port/2018-06-01/runtime */
+enum {
+    POST_ATTEMPTS = 3,
+    NEXT_ATTEMPTS = 5,
+    POST_TIMEOUT_MS = 5000,
+    HEADERS_MAX = 64 * 1024,
+    READ_CHUNK = 64 * 1024,
 };
 
-/* A response body: bounded, because the peer is not trusted to stop. */
-typedef struct body_sink {
-    tapi_buf buf;
-    bool overflow;
-} body_sink;
+struct tapi_runtime {
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    char host[208]; /* the Host header: host:port as given */
+    int fd;         /* the kept-alive connection; -1 when there is none */
+    /* bytes read past the previous response (a peer may send more than one) */
+    char *spill;
+    size_t spill_len;
+};
+
+/* A parsed response. */
+typedef struct response {
+    int status;
+    tapi_buf body;
+    bool overflow; /* the body was over TAPI_RUNTIME_MAX_EVENT */
+    bool close;    /* the peer said Connection: close */
+} response;
 
 tapi_err tapi_runtime_open(const char *api, tapi_runtime **out)
 {
     *out = NULL;
     if (!api || !*api || strlen(api) > 200) return TAPI_ECONFIG;
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return TAPI_ECONFIG;
+    /* host:port, or [v6]:port */
+    char host[208];
+    const char *colon = strrchr(api, ':');
+    if (!colon || colon == api || !colon[1]) return TAPI_ECONFIG;
+    size_t hlen = (size_t)(colon - api);
+    if (api[0] == '[' && hlen >= 2 && api[hlen - 1] == ']') {
+        memcpy(host, api + 1, hlen - 2);
+        host[hlen - 2] = '\0';
+    } else {
+        memcpy(host, api, hlen);
+        host[hlen] = '\0';
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || !ai) return TAPI_ECONFIG;
     tapi_runtime *rt = calloc(1, sizeof *rt);
-    if (!rt) return TAPI_ENOMEM;
-    rt->h = curl_easy_init();
-    if (!rt->h) {
-        free(rt);
+    if (!rt) {
+        freeaddrinfo(ai);
         return TAPI_ENOMEM;
     }
-    snprintf(rt->base, sizeof rt->base, "http://%s/2018-06-01/runtime", api);
+    memcpy(&rt->addr, ai->ai_addr, ai->ai_addrlen);
+    rt->addr_len = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    snprintf(rt->host, sizeof rt->host, "%s", api);
+    rt->fd = -1;
     *out = rt;
     return TAPI_OK;
+}
+
+static void disconnect(tapi_runtime *rt)
+{
+    if (rt->fd >= 0) close(rt->fd);
+    rt->fd = -1;
+    free(rt->spill);
+    rt->spill = NULL;
+    rt->spill_len = 0;
 }
 
 void tapi_runtime_close(tapi_runtime *rt)
 {
     if (!rt) return;
-    curl_easy_cleanup(rt->h);
+    disconnect(rt);
     free(rt);
 }
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+static bool connect_api(tapi_runtime *rt)
 {
-    body_sink *s = userdata;
-    size_t n = size * nmemb;
-    if (s->buf.len + n > TAPI_RUNTIME_MAX_EVENT) {
-        s->overflow = true;
-        return 0; /* makes curl fail the transfer */
+    if (rt->fd >= 0) return true;
+    int fd = socket(rt->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (const struct sockaddr *)&rt->addr, rt->addr_len) != 0) {
+        close(fd);
+        return false;
     }
-    tapi_buf_append(&s->buf, ptr, n);
-    return s->buf.failed ? 0 : n;
+    rt->fd = fd;
+    return true;
 }
 
-/* Copies a header's value (trimmed) into dst if the line is "name: value". */
-static void take_header(const char *line, size_t len, const char *name, char *dst, size_t cap)
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until fd is readable; timeout_ms 0 waits forever (a frozen sandbox resumes). */
+static bool wait_readable(int fd, int64_t deadline)
+{
+    for (;;) {
+        int ms = deadline ? (int)(deadline - now_ms()) : -1;
+        if (deadline && ms <= 0) return false;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int r = poll(&p, 1, ms);
+        if (r > 0) return true;
+        if (r == 0) return false;
+        if (errno != EINTR) return false;
+    }
+}
+
+/* Reads more bytes into in; false on EOF, error or timeout. */
+static bool read_more(tapi_runtime *rt, tapi_buf *in, int64_t deadline)
+{
+    char chunk[READ_CHUNK];
+    for (;;) {
+        ssize_t n = recv(rt->fd, chunk, sizeof chunk, MSG_DONTWAIT);
+        if (n > 0) {
+            tapi_buf_append(in, chunk, (size_t)n);
+            return !in->failed;
+        }
+        if (n == 0) return false;
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
+        if (!wait_readable(rt->fd, deadline)) return false;
+    }
+}
+
+static bool send_all(int fd, struct iovec *iov, int count)
+{
+    while (count > 0) {
+        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)count};
+        ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return false;
+        }
+        while (count > 0 && (size_t)n >= iov->iov_len) {
+            n -= (ssize_t)iov->iov_len;
+            iov++;
+            count--;
+        }
+        if (count > 0) {
+            iov->iov_base = (char *)iov->iov_base + n;
+            iov->iov_len -= (size_t)n;
+        }
+    }
+    return true;
+}
+
+/* The value of header name in the header block [h, end), or NULL; *len gets its length. */
+static const char *header(const char *h, const char *end, const char *name, size_t *len)
 {
     size_t nl = strlen(name);
-    if (len <= nl + 1 || strncasecmp(line, name, nl) != 0 || line[nl] != ':') return;
-    const char *v = line + nl + 1;
-    size_t vlen = len - nl - 1;
-    while (vlen && (*v == ' ' || *v == '\t')) v++, vlen--;
-    while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' ')) vlen--;
-    if (vlen >= cap) vlen = cap - 1;
-    memcpy(dst, v, vlen);
-    dst[vlen] = '\0';
+    for (const char *line = h; line < end;) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol) eol = end;
+        if ((size_t)(eol - line) > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+            const char *v = line + nl + 1, *ve = eol;
+            while (v < ve && (*v == ' ' || *v == '\t')) v++;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+            *len = (size_t)(ve - v);
+            return v;
+        }
+        line = eol + 1;
+    }
+    return NULL;
 }
 
-static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata)
+static void copy_header(const char *h, const char *end, const char *name, char *dst, size_t cap)
 {
-    tapi_invocation *inv = userdata;
-    size_t n = size * nmemb;
-    char deadline[32] = "";
-    take_header(line, n, "Lambda-Runtime-Aws-Request-Id", inv->request_id, sizeof inv->request_id);
-    take_header(line, n, "Lambda-Runtime-Trace-Id", inv->trace_id, sizeof inv->trace_id);
-    take_header(line, n, "Lambda-Runtime-Deadline-Ms", deadline, sizeof deadline);
-    if (deadline[0]) inv->deadline_ms = strtoll(deadline, NULL, 10);
-    return n;
+    size_t len = 0;
+    const char *v = header(h, end, name, &len);
+    if (!v) return;
+    if (len >= cap) len = cap - 1;
+    memcpy(dst, v, len);
+    dst[len] = '\0';
+}
+
+/* Decodes a chunked body from in[pos..]; false while incomplete. Sets *bad on a
+ * malformed or over-long body. */
+static bool dechunk(const tapi_buf *in, size_t pos, response *r, size_t *consumed, bool *bad)
+{
+    tapi_buf_free(&r->body);
+    tapi_buf_init(&r->body);
+    size_t p = pos;
+    for (;;) {
+        const char *line = in->data + p;
+        const char *eol = memchr(line, '\n', in->len - p);
+        if (!eol) return false;
+        char *endp;
+        unsigned long long size = strtoull(line, &endp, 16);
+        if (endp == line) {
+            *bad = true;
+            return false;
+        }
+        p = (size_t)(eol - in->data) + 1;
+        if (size > TAPI_RUNTIME_MAX_EVENT || r->body.len + size > TAPI_RUNTIME_MAX_EVENT) {
+            r->overflow = *bad = true;
+            return false;
+        }
+        if (size == 0) { /* the last chunk; then optional trailers and an empty line */
+            for (;;) {
+                const char *t = memchr(in->data + p, '\n', in->len - p);
+                if (!t) return false;
+                bool empty = t == in->data + p || (t == in->data + p + 1 && in->data[p] == '\r');
+                p = (size_t)(t - in->data) + 1;
+                if (empty) break;
+            }
+            *consumed = p;
+            return true;
+        }
+        if (in->len - p < size + 2) return false;
+        tapi_buf_append(&r->body, in->data + p, (size_t)size);
+        p += (size_t)size + 2; /* the chunk's CRLF */
+    }
+}
+
+/* Sends one request on the kept-alive connection (connecting first if needed) and reads
+ * its response. false when the exchange failed at the transport level (the connection
+ * is then dropped). */
+static bool exchange(tapi_runtime *rt, const char *method, const char *path,
+                     const char *extra_headers, const char *body, size_t len, int timeout_ms,
+                     response *r, char *request_id, size_t id_cap, char *trace_id,
+                     size_t trace_cap, int64_t *deadline_out)
+{
+    memset(r, 0, sizeof *r);
+    tapi_buf_init(&r->body);
+    if (!connect_api(rt)) return false;
+    char head[1024];
+    int hn = snprintf(head, sizeof head,
+                      "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tasks-api\r\n%s"
+                      "%s%zu\r\n\r\n",
+                      method, path, rt->host, extra_headers ? extra_headers : "",
+                      body ? "Content-Type: application/json\r\nContent-Length: " : "Content-Length: ",
+                      body ? len : 0);
+    if (hn <= 0 || (size_t)hn >= sizeof head) return false;
+    struct iovec iov[2] = {{head, (size_t)hn}, {(void *)(body ? body : ""), body ? len : 0}};
+    if (!send_all(rt->fd, iov, body && len ? 2 : 1)) {
+        disconnect(rt);
+        return false;
+    }
+    int64_t deadline = timeout_ms ? now_ms() + timeout_ms : 0;
+    tapi_buf in;
+    tapi_buf_init(&in);
+    if (rt->spill_len) {
+        tapi_buf_append(&in, rt->spill, rt->spill_len);
+        free(rt->spill);
+        rt->spill = NULL;
+        rt->spill_len = 0;
+    }
+    bool ok = false;
+    size_t header_end = 0, scanned = 0;
+    for (;;) {
+        for (; scanned + 4 <= in.len && !header_end; scanned++)
+            if (memcmp(in.data + scanned, "\r\n\r\n", 4) == 0) header_end = scanned + 4;
+        if (header_end) break;
+        if (in.len > HEADERS_MAX || !read_more(rt, &in, deadline)) goto done;
+    }
+    /* status line: HTTP/1.x NNN */
+    if (in.len < 12 || strncmp(in.data, "HTTP/1.", 7) != 0) goto done;
+    r->status = atoi(in.data + 9);
+    const char *h = in.data, *hend = in.data + header_end;
+    size_t vlen = 0;
+    const char *conn = header(h, hend, "Connection", &vlen);
+    r->close = conn && vlen == 5 && strncasecmp(conn, "close", 5) == 0;
+    if (request_id) copy_header(h, hend, "Lambda-Runtime-Aws-Request-Id", request_id, id_cap);
+    if (trace_id) copy_header(h, hend, "Lambda-Runtime-Trace-Id", trace_id, trace_cap);
+    if (deadline_out) {
+        char d[32] = "";
+        copy_header(h, hend, "Lambda-Runtime-Deadline-Ms", d, sizeof d);
+        *deadline_out = d[0] ? strtoll(d, NULL, 10) : 0;
+    }
+    const char *te = header(h, hend, "Transfer-Encoding", &vlen);
+    size_t consumed = 0;
+    if (te && vlen == 7 && strncasecmp(te, "chunked", 7) == 0) {
+        /* a chunked body ends with an empty line: decode only once one may be there */
+        bool bad = false;
+        for (;;) {
+            bool may_end = in.len - header_end >= 5 && memcmp(in.data + in.len - 4, "\r\n\r\n", 4) == 0;
+            if (may_end && dechunk(&in, header_end, r, &consumed, &bad)) break;
+            if (bad || in.len - header_end > TAPI_RUNTIME_MAX_EVENT + HEADERS_MAX ||
+                !read_more(rt, &in, deadline))
+                goto done;
+        }
+    } else {
+        const char *cl = header(h, hend, "Content-Length", &vlen);
+        unsigned long long length = cl ? strtoull(cl, NULL, 10) : 0;
+        if (length > TAPI_RUNTIME_MAX_EVENT) {
+            r->overflow = true;
+            goto done;
+        }
+        while (in.len - header_end < length)
+            if (!read_more(rt, &in, deadline)) goto done;
+        tapi_buf_append(&r->body, in.data + header_end, (size_t)length);
+        consumed = header_end + (size_t)length;
+    }
+    if (r->body.failed) goto done;
+    if (in.len > consumed) { /* keep what belongs to a later response */
+        rt->spill = malloc(in.len - consumed);
+        if (!rt->spill) goto done;
+        memcpy(rt->spill, in.data + consumed, in.len - consumed);
+        rt->spill_len = in.len - consumed;
+    }
+    ok = true;
+done:
+    tapi_buf_free(&in);
+    if (!ok || r->close) disconnect(rt);
+    return ok;
 }
 
 static void pause_ms(long ms)
@@ -98,102 +343,68 @@ static void pause_ms(long ms)
 
 tapi_err tapi_runtime_next(tapi_runtime *rt, tapi_invocation *out)
 {
-    char url[300];
-    snprintf(url, sizeof url, "%s/invocation/next", rt->base);
     for (int attempt = 0; attempt < NEXT_ATTEMPTS; attempt++) {
         memset(out, 0, sizeof *out);
-        body_sink body = {0};
-        curl_easy_reset(rt->h);
-        curl_easy_setopt(rt->h, CURLOPT_URL, url);
-        curl_easy_setopt(rt->h, CURLOPT_HTTPGET, 1L);
-        curl_easy_setopt(rt->h, CURLOPT_PROXY, ""); /* never via a proxy: see the top of the file */
-        curl_easy_setopt(rt->h, CURLOPT_TIMEOUT_MS, 0L); /* frozen sandboxes: wait forever */
-        curl_easy_setopt(rt->h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(rt->h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(rt->h, CURLOPT_WRITEDATA, &body);
-        curl_easy_setopt(rt->h, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(rt->h, CURLOPT_HEADERDATA, out);
-        CURLcode rc = curl_easy_perform(rt->h);
-        long status = 0;
-        curl_easy_getinfo(rt->h, CURLINFO_RESPONSE_CODE, &status);
+        response r;
+        /* no timeout: the sandbox may be frozen between invocations */
+        bool ok = exchange(rt, "GET", "/2018-06-01/runtime/invocation/next", NULL, NULL, 0, 0, &r,
+                           out->request_id, sizeof out->request_id, out->trace_id,
+                           sizeof out->trace_id, &out->deadline_ms);
         /* the id goes into URLs: accept only what Lambda's ids are made of */
         bool id_ok = out->request_id[0] &&
                      strspn(out->request_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                              "0123456789-_.") == strlen(out->request_id);
-        if (rc == CURLE_OK && status == 200 && id_ok) {
-            tapi_buf_append(&body.buf, "", 0); /* an empty event still gets a buffer */
-            return tapi_buf_take(&body.buf, &out->event, &out->event_len);
+        if (ok && r.status == 200 && id_ok) {
+            tapi_buf_append(&r.body, "", 0); /* an empty event still gets a buffer */
+            return tapi_buf_take(&r.body, &out->event, &out->event_len);
         }
-        tapi_buf_free(&body.buf);
-        tapi_log(TAPI_LOG_WARN, "runtime api /next failed: %s, HTTP %ld%s",
-                 rc == CURLE_OK ? "ok" : curl_easy_strerror(rc), status,
-                 body.overflow ? " (event too large)" : "");
+        tapi_buf_free(&r.body);
+        tapi_log(TAPI_LOG_WARN, "runtime api /next failed: %s, HTTP %d%s",
+                 ok ? "ok" : "no answer", r.status, r.overflow ? " (event too large)" : "");
         pause_ms(50L << attempt);
     }
     return TAPI_EUNAVAILABLE;
 }
 
-/* POSTs body to url, retrying transient failures; 202 is success. */
-static tapi_err post(tapi_runtime *rt, const char *url, const char *body, size_t len,
+/* POSTs body to path, retrying transient failures; 2xx is success. */
+static tapi_err post(tapi_runtime *rt, const char *path, const char *body, size_t len,
                      const char *error_type)
 {
-    char type_header[160];
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    if (error_type && headers) {
-        snprintf(type_header, sizeof type_header, "Lambda-Runtime-Function-Error-Type: %s",
+    char type_header[160] = "";
+    if (error_type)
+        snprintf(type_header, sizeof type_header, "Lambda-Runtime-Function-Error-Type: %.100s\r\n",
                  error_type);
-        struct curl_slist *l = curl_slist_append(headers, type_header);
-        if (l) headers = l;
-    }
-    if (!headers) return TAPI_ENOMEM;
-    tapi_err err = TAPI_EUNAVAILABLE;
     for (int attempt = 0; attempt < POST_ATTEMPTS; attempt++) {
-        body_sink sink = {0};
-        curl_easy_reset(rt->h);
-        curl_easy_setopt(rt->h, CURLOPT_URL, url);
-        curl_easy_setopt(rt->h, CURLOPT_POST, 1L);
-        curl_easy_setopt(rt->h, CURLOPT_PROXY, "");
-        curl_easy_setopt(rt->h, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(rt->h, CURLOPT_POSTFIELDSIZE, (long)len);
-        curl_easy_setopt(rt->h, CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(rt->h, CURLOPT_TIMEOUT_MS, (long)POST_TIMEOUT_MS);
-        curl_easy_setopt(rt->h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(rt->h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(rt->h, CURLOPT_WRITEDATA, &sink);
-        CURLcode rc = curl_easy_perform(rt->h);
-        long status = 0;
-        curl_easy_getinfo(rt->h, CURLINFO_RESPONSE_CODE, &status);
-        tapi_buf_free(&sink.buf);
-        if (rc == CURLE_OK && status >= 200 && status < 300) {
-            err = TAPI_OK;
-            break;
-        }
-        tapi_log(TAPI_LOG_WARN, "runtime api post failed: %s, HTTP %ld",
-                 rc == CURLE_OK ? "ok" : curl_easy_strerror(rc), status);
+        response r;
+        bool ok = exchange(rt, "POST", path, type_header, body, len, POST_TIMEOUT_MS, &r, NULL, 0,
+                           NULL, 0, NULL);
+        tapi_buf_free(&r.body);
+        if (ok && r.status >= 200 && r.status < 300) return TAPI_OK;
+        tapi_log(TAPI_LOG_WARN, "runtime api post failed: %s, HTTP %d", ok ? "ok" : "no answer",
+                 r.status);
         /* 4xx (e.g. 413 payload too large, or an unknown request id) will not improve */
-        if (rc == CURLE_OK && status >= 400 && status < 500) break;
+        if (ok && r.status >= 400 && r.status < 500) break;
         pause_ms(50L << attempt);
     }
-    curl_slist_free_all(headers);
-    return err;
+    return TAPI_EUNAVAILABLE;
 }
 
 tapi_err tapi_runtime_respond(tapi_runtime *rt, const char *request_id, const char *body,
                               size_t len)
 {
-    char url[400];
-    snprintf(url, sizeof url, "%s/invocation/%s/response", rt->base, request_id);
-    return post(rt, url, body, len, NULL);
+    char path[256];
+    snprintf(path, sizeof path, "/2018-06-01/runtime/invocation/%.128s/response", request_id);
+    return post(rt, path, body, len, NULL);
 }
 
 tapi_err tapi_runtime_fail(tapi_runtime *rt, const char *request_id, const char *error_type,
                            const char *message)
 {
-    char url[400];
+    char path[256];
     if (request_id)
-        snprintf(url, sizeof url, "%s/invocation/%s/error", rt->base, request_id);
+        snprintf(path, sizeof path, "/2018-06-01/runtime/invocation/%.128s/error", request_id);
     else
-        snprintf(url, sizeof url, "%s/init/error", rt->base);
+        snprintf(path, sizeof path, "/2018-06-01/runtime/init/error");
     tapi_buf b;
     tapi_buf_init(&b);
     tapi_buf_puts(&b, "{\"errorMessage\":");
@@ -204,7 +415,7 @@ tapi_err tapi_runtime_fail(tapi_runtime *rt, const char *request_id, const char 
     char *json;
     size_t len;
     if (tapi_buf_take(&b, &json, &len) != TAPI_OK) return TAPI_ENOMEM;
-    tapi_err err = post(rt, url, json, len, error_type);
+    tapi_err err = post(rt, path, json, len, error_type);
     free(json);
     return err;
 }
