@@ -60,6 +60,27 @@ lines.push(`| package | ${int(lambda.packageBytes.c)} B (self-contained) | ${int
 lines.push(`| instructions per invocation, stub store (callgrind) | ${int(lambda.callgrind.instructionsPerInvocation)} | | | |`);
 lines.push(`| the same events carrying an authorizer's claims and Authorization, TASKS_AUTH unset | ${int(lambda.callgrind.instructionsPerInvocationClaimsOnly)} | | | |`);
 lines.push(`| the same with authentication on (TASKS_AUTH=cognito: owner from the claims) | ${int(lambda.callgrind.instructionsPerInvocationAuth)} | | | |`);
+{
+  // A model, not a measurement of Lambda: at 128 MB a function gets 128/1769 of a vCPU, so
+  // a CPU-bound invocation lasts its CPU time x 1769/128, billed per started millisecond.
+  // Waiting for DynamoDB adds duration on top for both designs alike.
+  const PRICES = { x86_64: 0.0000166667, arm64: 0.0000133334 }; // USD per GB-second
+  const REQUEST_PRICE = 0.20; // USD per million requests
+  const model = (cpuMs) => {
+    const billedMs = Math.ceil(cpuMs * 1769 / 128);
+    const gbSeconds = (billedMs / 1000) * (128 / 1024) * 1e6;
+    return { cpuSeconds: cpuMs * 1000, billedMs, x86: gbSeconds * PRICES.x86_64 + REQUEST_PRICE, arm: gbSeconds * PRICES.arm64 + REQUEST_PRICE };
+  };
+  const ours = model(lambda.c.cpuPerInvocationMs), seed = model(lambda.python.cpuPerInvocationMs);
+  lines.push('');
+  lines.push('**Cost per million requests at 128 MB — a model computed from the CPU measured above** (CPU-bound duration = CPU × 1769/128, billed per started ms; AWS Lambda us-east-1 prices as published in 2024: x86_64 $0.0000166667 and arm64 $0.0000133334 per GB-second, $0.20 per million requests; check the current price list; the arm64 rows assume the same CPU time, not measured here)');
+  lines.push('');
+  lines.push('| design | CPU-seconds per 1M | billed duration per request | x86_64 USD per 1M | arm64 USD per 1M |');
+  lines.push('|---|---:|---:|---:|---:|');
+  for (const [name, m] of [['C bootstrap', ours], ['Python + boto3 (seed)', seed]]) {
+    lines.push(`| ${name} | ${f(m.cpuSeconds, 0)} | ${m.billedMs} ms | ${f(m.x86, 3)} | ${f(m.arm, 3)} |`);
+  }
+}
 lines.push('');
 lines.push(`**Local server (SQLite) vs nginx serving the same ${http.bodyBytes}-byte body as a static file**`);
 lines.push('');
