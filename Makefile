@@ -213,11 +213,11 @@ contract-lambda-asan: $(BUILD)/asan/bootstrap $(BUILD)/tasks-api $(NODE_TEST_DEP
 	@CONTRACT_APIGW_SHAPE=custom-domain TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/asan/bootstrap
 	@AUTH=1 CONTRACT_APIGW_SHAPE=custom-domain TRANSPORT=lambda STORE=dynamodb TASKS_API_BIN=$(BUILD)/tasks-api tests/contract/run.sh $(BUILD)/asan/bootstrap
 
-# The Lambda door's own edge cases (events, Runtime API faults, init errors, logging), and
-# resident memory flat over 22,000 invocations with a new trace id each.
+# The Lambda door's own edge cases (events, Runtime API faults and framing, init errors,
+# logging), and resident memory flat over 22,000 invocations with a new trace id each.
 lambda-runtime: $(BUILD)/bootstrap $(BUILD)/asan/bootstrap $(BUILD)/tasks-api $(NODE_TEST_DEPS)
-	@LAMBDA_BOOTSTRAP=$(BUILD)/bootstrap TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/lambda/runtime.test.mjs tests/lambda/observability.test.mjs
-	@LAMBDA_BOOTSTRAP=$(BUILD)/asan/bootstrap TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/lambda/runtime.test.mjs tests/lambda/observability.test.mjs
+	@LAMBDA_BOOTSTRAP=$(BUILD)/bootstrap TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/lambda/runtime.test.mjs tests/lambda/observability.test.mjs tests/lambda/runtime_client.test.mjs
+	@LAMBDA_BOOTSTRAP=$(BUILD)/asan/bootstrap TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/lambda/runtime.test.mjs tests/lambda/observability.test.mjs tests/lambda/runtime_client.test.mjs
 	@echo "lambda runtime: passed (normal and ASan builds)"
 	@node tests/lambda/memory_slope.mjs $(BUILD)/bootstrap
 
