@@ -1,5 +1,5 @@
-/* A DynamoDB JSON-protocol client over libcurl: SigV4 signing (curl's CURLOPT_AWS_SIGV4),
- * one kept-alive connection per pool slot, per-attempt timeouts clipped to the caller's
+/* A DynamoDB JSON-protocol client over libcurl: SigV4 signing (sigv4.c, the day's key
+ * kept), one kept-alive connection per pool slot, per-attempt timeouts clipped to the caller's
  * deadline, and retries with exponential backoff and full jitter on throttling, 5xx and
  * network errors. Conditional-check failures and validation errors are never retried. */
 #ifndef TAPI_DYNAMODB_CLIENT_H
