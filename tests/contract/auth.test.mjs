@@ -32,6 +32,11 @@ async function listAll(user) {
   return items;
 }
 
+/** Tasks in the API's list order: createdAt, then id, both descending. */
+function newestFirst(tasks) {
+  return [...tasks].sort((x, y) => (x.createdAt === y.createdAt ? (x.id < y.id ? 1 : -1) : x.createdAt < y.createdAt ? 1 : -1));
+}
+
 function assertUnauthorized(r, tokenSent) {
   assert.equal(r.status, 401, JSON.stringify(r.json));
   assert.equal(r.json.error.code, 'unauthorized');
@@ -65,18 +70,20 @@ test('another user\'s task is 404 on GET, PATCH and DELETE, and stays unchanged'
 
 test('each user lists only their own tasks, newest first, paged', async () => {
   const alice = `alice-${unique()}`, bob = `bob-${unique()}`;
-  const a = [];
-  for (let i = 0; i < 5; i++) a.push((await create(alice, `a${i}`)).json.id);
+  const made = [];
+  for (let i = 0; i < 5; i++) made.push((await create(alice, `a${i}`)).json);
   const b = (await create(bob, 'b0')).json.id;
+  // the list's order: createdAt, then id, both descending (two creates may share a ms)
+  const a = newestFirst(made).map((t) => t.id);
   const aliceSees = (await listAll(alice)).map((t) => t.id);
-  assert.deepEqual(aliceSees, [...a].reverse());
+  assert.deepEqual(aliceSees, a);
   assert.deepEqual((await listAll(bob)).map((t) => t.id), [b]);
   // page by page, too
   const first = await send({ method: 'GET', path: '/tasks?limit=2', user: alice });
-  assert.deepEqual(first.json.items.map((t) => t.id), [a[4], a[3]]);
+  assert.deepEqual(first.json.items.map((t) => t.id), [a[0], a[1]]);
   assert.ok(first.json.nextToken);
   const second = await send({ method: 'GET', path: `/tasks?limit=2&nextToken=${encodeURIComponent(first.json.nextToken)}`, user: alice });
-  assert.deepEqual(second.json.items.map((t) => t.id), [a[2], a[1]]);
+  assert.deepEqual(second.json.items.map((t) => t.id), [a[2], a[3]]);
 });
 
 test('a nextToken is its user\'s: another user presenting it gets 400 invalid_page_token', async () => {

@@ -39,7 +39,10 @@ test('status=todo and status=todo,in_progress list only those, newest first, in 
         assert.ok(items[i - 1].createdAt >= items[i].createdAt, `${query}: newest first`);
       }
       const mine = items.filter((t) => made.some((m) => m.id === t.id)).map((t) => t.id);
-      const expected = made.filter((m) => wanted.includes(m.status)).reverse().map((m) => m.id);
+      // the list's order: createdAt, then id, both descending (two creates may share a ms)
+      const expected = made.filter((m) => wanted.includes(m.status))
+        .sort((x, y) => (x.createdAt === y.createdAt ? (x.id < y.id ? 1 : -1) : x.createdAt < y.createdAt ? 1 : -1))
+        .map((m) => m.id);
       assert.deepEqual(mine, expected, `${query} limit ${limit}`);
       assert.equal(new Set(items.map((t) => t.id)).size, items.length, 'no task twice');
     }
