@@ -58,3 +58,23 @@ bool tapi_version_set_has(const tapi_version_set *set, uint64_t version)
         if (set->versions[i] == version) return true;
     return false;
 }
+
+unsigned tapi_status_mask_normalize(unsigned mask)
+{
+    mask &= TAPI_STATUS_ALL;
+    return mask == TAPI_STATUS_ALL ? 0 : mask;
+}
+
+unsigned tapi_status_mask_count(unsigned mask)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < 3; k++) n += (mask >> k) & 1u;
+    return n;
+}
+
+int tapi_task_newest_first(const void *a, const void *b)
+{
+    const tapi_task *x = a, *y = b;
+    int c = strcmp(y->created_at, x->created_at);
+    return c ? c : strcmp(y->id, x->id);
+}

@@ -66,6 +66,11 @@ bool tapi_version_set_has(const tapi_version_set *set, uint64_t version);
 #define TAPI_STATUS_BIT(s) (1u << (unsigned)(s))
 enum { TAPI_STATUS_ALL = 7u };
 
+/* mask as a list filters it: TAPI_STATUS_ALL (every status) is the same as 0. */
+unsigned tapi_status_mask_normalize(unsigned mask);
+/* How many statuses mask names. */
+unsigned tapi_status_mask_count(unsigned mask);
+
 /* "todo", "in_progress" or "done"; never NULL. */
 const char *tapi_status_name(tapi_status status);
 /* Parses exactly one of the status names (case-sensitive). */
@@ -75,6 +80,9 @@ bool tapi_status_parse(const char *s, size_t len, tapi_status *out);
 void tapi_task_clear(tapi_task *task);
 void tapi_task_patch_clear(tapi_task_patch *patch);
 void tapi_task_page_clear(tapi_task_page *page);
+
+/* qsort comparator of tapi_task: the list order, (created_at, id) descending. */
+int tapi_task_newest_first(const void *a, const void *b);
 
 /* The cursor that points just past task. */
 void tapi_cursor_from_task(const tapi_task *task, tapi_cursor *out);

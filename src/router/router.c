@@ -209,7 +209,7 @@ static bool parse_status_filter(const tapi_param *p, unsigned *mask)
         if (!comma) break;
         s = comma + 1;
     }
-    if (*mask == TAPI_STATUS_ALL) *mask = 0;
+    *mask = tapi_status_mask_normalize(*mask);
     return true;
 }
 

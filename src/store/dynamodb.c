@@ -142,10 +142,11 @@ static bool is_tombstone(const cJSON *item)
     return cJSON_GetObjectItemCaseSensitive(item, "tomb") != NULL;
 }
 
-/* A number attribute holding a version: absent is 0 (items from before versions). */
-static bool get_version(const cJSON *item, uint64_t *out)
+/* A non-negative number attribute; absent is 0 (items from before it existed). False
+ * when it is there but not a plain decimal that fits. */
+static bool get_n(const cJSON *item, const char *name, uint64_t *out)
 {
-    const cJSON *attr = cJSON_GetObjectItemCaseSensitive(item, "version");
+    const cJSON *attr = cJSON_GetObjectItemCaseSensitive(item, name);
     *out = 0;
     if (!attr) return true;
     const cJSON *n = cJSON_IsObject(attr) ? cJSON_GetObjectItemCaseSensitive(attr, "N") : NULL;
@@ -166,7 +167,7 @@ static tapi_err item_to_task(const cJSON *item, tapi_task *out)
         !tapi_uuid_valid(id, strlen(id)) || !tapi_timestamp_valid(created, strlen(created)) ||
         !tapi_timestamp_valid(updated, strlen(updated)) ||
         !tapi_status_parse(status, strlen(status), &out->status) ||
-        !get_version(item, &out->version)) {
+        !get_n(item, "version", &out->version)) {
         tapi_log(TAPI_LOG_ERROR, "dynamodb: malformed task item %.36s", id ? id : "(no id)");
         return TAPI_EUNAVAILABLE;
     }
@@ -345,6 +346,12 @@ static void put_version_condition(tapi_buf *b, const tapi_version_set *set)
     tapi_buf_puts(b, "))");
 }
 
+/* The "#v" name put_version_condition uses, when it uses one. */
+static void put_version_name(tapi_buf *b, const tapi_version_set *set)
+{
+    if (set && !set->any && set->count) tapi_buf_puts(b, ",\"#v\":\"version\"");
+}
+
 static void put_version_values(tapi_buf *b, const tapi_version_set *set)
 {
     for (size_t i = 0; set && !set->any && i < set->count; i++) {
@@ -373,9 +380,8 @@ static tapi_err read_back(ddb_store *s, int64_t deadline_ms, const char *owner, 
              : owned_by(item, owner)                     ? ITEM_OWNED
                                                          : ITEM_OTHER_OWNER;
     if (*state == ITEM_OWNED && keyed_until) {
-        const cJSON *iu = cJSON_GetObjectItemCaseSensitive(item, "idemUntil");
-        const cJSON *n = cJSON_IsObject(iu) ? cJSON_GetObjectItemCaseSensitive(iu, "N") : NULL;
-        *keyed_until = cJSON_IsString(n) ? strtoll(n->valuestring, NULL, 10) : 0;
+        uint64_t until;
+        *keyed_until = get_n(item, "idemUntil", &until) ? (int64_t)until : 0;
     }
     if (*state == ITEM_OWNED) {
         const char *w = get_s(item, "writeId");
@@ -481,7 +487,7 @@ static tapi_err entomb(ddb_store *s, int64_t deadline_ms, const char *owner, con
                       "\"#tomb\":\"tomb\",\"#ti\":\"title\",\"#de\":\"description\",\"#sh\":\"shard\","
                       "\"#ss\":\"statusShard\",\"#sk\":\"sk\",\"#w\":\"writeId\",\"#e\":\"expiresAt\","
                       "\"#iu\":\"idemUntil\"");
-    if (if_match && !if_match->any && if_match->count) tapi_buf_puts(&b, ",\"#v\":\"version\"");
+    put_version_name(&b, if_match);
     tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
     put_s(&b, ":o", owner);
     tapi_buf_append(&b, ",", 1);
@@ -509,7 +515,7 @@ static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *own
     put_version_condition(&b, if_match);
     tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#o\":\"owner\","
                       "\"#tomb\":\"tomb\",\"#iu\":\"idemUntil\"");
-    if (if_match && !if_match->any && if_match->count) tapi_buf_puts(&b, ",\"#v\":\"version\"");
+    put_version_name(&b, if_match);
     tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
     put_s(&b, ":o", owner);
     tapi_buf_append(&b, ",", 1);
@@ -620,16 +626,16 @@ static tapi_err op_create_once(tapi_store *base, int64_t deadline_ms, const char
         const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
         const char *key = get_s(item, "idemKey"), *fp = get_s(item, "idemFp"),
                    *stored = get_s(item, "idemBody"), *by = get_s(item, "idemWriter");
-        const cJSON *iu = cJSON_GetObjectItemCaseSensitive(item, "idemUntil");
-        const cJSON *n = cJSON_IsObject(iu) ? cJSON_GetObjectItemCaseSensitive(iu, "N") : NULL;
-        int64_t until = cJSON_IsString(n) ? strtoll(n->valuestring, NULL, 10) : 0;
+        uint64_t until_n;
+        int64_t until = get_n(item, "idemUntil", &until_n) ? (int64_t)until_n : 0;
+        bool expired = until <= idem->now_s;
         err = TAPI_EKEYREUSED;
         if (!cJSON_IsObject(item)) {
             err = TAPI_ECONFLICT; /* deleted meanwhile: write it again */
-        } else if (!key || strcmp(key, idem->key_id) != 0 || !owned_by(item, owner) ||
-                   until <= idem->now_s) {
-            err = is_tombstone(item) && until <= idem->now_s ? TAPI_ECONFLICT : TAPI_EUNAVAILABLE;
-            if (err == TAPI_EUNAVAILABLE) g++; /* another use of the id: next generation */
+        } else if (!key || strcmp(key, idem->key_id) != 0 || !owned_by(item, owner) || expired) {
+            /* an expired tombstone of this key is overwritten by the next try; a live task
+             * (or any other use of the id) moves the key to its next generation */
+            if (!(is_tombstone(item) && expired)) g++;
             err = TAPI_ECONFLICT;
         } else if (fp && stored && strcmp(fp, idem->fingerprint) == 0) {
             out->replayed = !by || strcmp(by, writer) != 0; /* ours: a lost reply */
@@ -649,13 +655,6 @@ static tapi_err op_create_once(tapi_store *base, int64_t deadline_ms, const char
         memset(out, 0, sizeof *out);
     }
     return err;
-}
-
-static int newest_first(const void *a, const void *b)
-{
-    const tapi_task *x = a, *y = b;
-    int c = strcmp(y->created_at, x->created_at);
-    return c ? c : strcmp(y->id, x->id);
 }
 
 /* One index partition a list reads: by-created's "shard" (all of an owner's tasks in
@@ -758,10 +757,8 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
 {
     ddb_store *s = (ddb_store *)base;
     memset(out, 0, sizeof *out);
-    status_mask &= TAPI_STATUS_ALL;
-    if (status_mask == TAPI_STATUS_ALL) status_mask = 0;
-    unsigned statuses = 0;
-    for (unsigned k = 0; k < 3; k++) statuses += (status_mask >> k) & 1u;
+    status_mask = tapi_status_mask_normalize(status_mask);
+    unsigned statuses = tapi_status_mask_count(status_mask);
     unsigned parts = s->shards * (statuses ? statuses : 1);
     /* the global top limit+1 is within the union of every partition's top limit+1 */
     out->items = calloc(parts * (limit + 1), sizeof *out->items);
@@ -772,8 +769,9 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
         return TAPI_ENOMEM;
     }
     unsigned n = 0;
-    for (unsigned st = 0; st < 3 || (statuses == 0 && st == 0); st++) {
-        if (statuses && !(status_mask & TAPI_STATUS_BIT(st))) continue;
+    for (unsigned st = 0; st < 3; st++) {
+        /* unfiltered: one pass over by-created; filtered: one per wanted status */
+        if (statuses ? !(status_mask & TAPI_STATUS_BIT(st)) : st > 0) continue;
         for (unsigned k = 0; k < s->shards; k++, n++) {
             jobs[n] = (shard_job){.s = s, .deadline_ms = deadline_ms, .after = after, .want = limit + 1,
                                   .view = {.items = out->items + n * (limit + 1)}};
@@ -785,7 +783,6 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
                 shard_key(owner, k, jobs[n].part.value);
             }
         }
-        if (statuses == 0) break;
     }
     /* job 0 runs here; a thread that cannot start runs its job inline */
     for (unsigned k = 1; k < parts; k++) {
@@ -805,7 +802,7 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
         tapi_task_page_clear(out);
         return err;
     }
-    qsort(out->items, out->count, sizeof *out->items, newest_first);
+    qsort(out->items, out->count, sizeof *out->items, tapi_task_newest_first);
     while (out->count > limit) {
         out->has_more = true;
         tapi_task_clear(&out->items[--out->count]);

@@ -448,13 +448,6 @@ static tapi_err list_rows(conn *c, const char *owner, const char *status,
     return err;
 }
 
-static int newest_first(const void *a, const void *b)
-{
-    const tapi_task *x = a, *y = b;
-    int c = strcmp(y->created_at, x->created_at);
-    return c ? c : strcmp(y->id, x->id);
-}
-
 /* A filtered list reads each wanted status's own index range (limit + 1 rows each) and
  * merges them: O(statuses x page) rows, never a page emptied by filtering. */
 static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner,
@@ -464,10 +457,8 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
     (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
     memset(out, 0, sizeof *out);
-    status_mask &= TAPI_STATUS_ALL;
-    if (status_mask == TAPI_STATUS_ALL) status_mask = 0;
-    size_t parts = 0;
-    for (unsigned k = 0; k < 3; k++) parts += (status_mask >> k) & 1u;
+    status_mask = tapi_status_mask_normalize(status_mask);
+    size_t parts = tapi_status_mask_count(status_mask);
     if (parts == 0) parts = 1;
     /* one extra row (per part) tells whether another page exists */
     out->items = calloc(parts * (limit + 1), sizeof *out->items);
@@ -480,7 +471,7 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
         for (unsigned k = 0; k < 3 && err == TAPI_OK; k++)
             if (status_mask & TAPI_STATUS_BIT(k))
                 err = list_rows(c, owner, tapi_status_name((tapi_status)k), after, limit + 1, out);
-        qsort(out->items, out->count, sizeof *out->items, newest_first);
+        qsort(out->items, out->count, sizeof *out->items, tapi_task_newest_first);
     }
     release(s, c);
     if (err != TAPI_OK) {
