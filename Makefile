@@ -39,9 +39,11 @@ DDB_BIN_ASAN  := $(patsubst tests/dynamodb/%.c,$(BUILD)/asan/tests/%,$(DDB_SRC))
 # Debian's static OpenSSL, c-ares, zlib and SQLite plus a minimal libcurl and cJSON built
 # from Debian's source packages (scripts/build-static-deps.sh). It leaves out the SQLite
 # store (Lambda has no durable disk): 1 MB less.
-# ARCH names the Lambda architecture the package is for (x86_64 or arm64); the package is
-# built natively, so it must be this machine's (scripts/package-in-container.sh builds
-# either on any host). x86_64 gives build/lambda.zip, arm64 build/lambda-arm64.zip.
+# ARCH names the Lambda architecture the package is for (x86_64 or arm64): x86_64 gives
+# build/lambda.zip, arm64 build/lambda-arm64.zip. On an x86_64 machine arm64 is
+# cross-compiled with Debian's aarch64-linux-gnu-gcc against Debian's arm64 libraries,
+# unpacked into build/static-arm64/sysroot (scripts/build-static-deps.sh); on an arm64
+# machine x86_64 is built by scripts/package-in-container.sh.
 HOST_ARCH     := $(subst aarch64,arm64,$(shell uname -m))
 ARCH          ?= $(HOST_ARCH)
 ifeq ($(ARCH),x86_64)
@@ -51,7 +53,18 @@ LAMBDA_ZIP    := $(BUILD)/lambda-arm64.zip
 else
 $(error ARCH must be x86_64 or arm64 (got '$(ARCH)'))
 endif
+ifeq ($(ARCH),$(HOST_ARCH))
 STATIC_DIR    := $(BUILD)/static
+STATIC_CC     := $(CC)
+STATIC_STRIP  := strip
+STATIC_SYS    :=
+else
+STATIC_DIR    := $(BUILD)/static-arm64
+STATIC_CC     := aarch64-linux-gnu-gcc
+STATIC_STRIP  := aarch64-linux-gnu-strip
+STATIC_SYS    := -I$(STATIC_DIR)/sysroot/usr/include -I$(STATIC_DIR)/sysroot/usr/include/aarch64-linux-gnu \
+                 -L$(STATIC_DIR)/sysroot/usr/lib/aarch64-linux-gnu
+endif
 STATIC_PREFIX := $(STATIC_DIR)/prefix
 STATIC_LIBS   := $(STATIC_PREFIX)/lib/libcurl.a $(STATIC_PREFIX)/lib/libcjson.a
 BOOTSTRAP_SRC := $(CORE_SRC) $(filter-out src/store/sqlite.c,$(STORE_SRC)) $(ROUTER_SRC) $(LAMBDA_SRC)
@@ -65,7 +78,8 @@ FUZZ_LIB_OBJ  := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_BIN      := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS  ?= 60
 
-.PHONY: all run test clean deps deps-test package package-test package-clean-root deploy destroy \
+.PHONY: all run test clean deps deps-test package package-test package-test-arm64 package-clean-root \
+        deploy destroy \
         bench fuzz fuzz-quick \
         hardening soak tsan unit unit-asan contract contract-asan valgrind \
         contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults \
@@ -93,12 +107,13 @@ else
 endif
 
 # Everything: unit + contract suites on the normal and the ASan+UBSan build, and both
-# again under valgrind.
+# again under valgrind; on x86_64 also the cross-built arm64 package under qemu.
+PACKAGE_TEST_OTHER := $(if $(filter x86_64,$(HOST_ARCH)),package-test-arm64)
 test: deps-test $(NODE_TEST_DEPS)
 	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
 	    contract-dynamodb contract-dynamodb-asan dynamodb-faults \
-	    contract-lambda contract-lambda-asan lambda-runtime package-test terraform-check openapi-lint fuzz-quick \
-	    tsan hardening \
+	    contract-lambda contract-lambda-asan lambda-runtime package-test $(PACKAGE_TEST_OTHER) \
+	    terraform-check openapi-lint fuzz-quick tsan hardening \
 	    valgrind contract-valgrind
 	@echo "make test: all suites passed"
 
@@ -242,24 +257,24 @@ contract-valgrind: $(BUILD)/tasks-api
 	@AUTH=1 VALGRIND=1 tests/contract/run.sh $(BUILD)/tasks-api
 
 $(STATIC_LIBS):
-	@scripts/install-deps.sh package
-	@scripts/build-static-deps.sh $(BUILD)
+	@scripts/install-deps.sh package-$(ARCH)
+	@scripts/build-static-deps.sh $(BUILD) $(ARCH)
 
 $(STATIC_DIR)/obj/%.o: %.c $(STATIC_LIBS)
 	@mkdir -p $(dir $@)
-	@echo "  CC stat $<"
-	@$(CC) $(WARN) $(DEFS) -O2 -ffunction-sections -fdata-sections -DTAPI_WITH_SQLITE=0 \
-	    -I$(STATIC_PREFIX)/include -MMD -MP -c $< -o $@
+	@echo "  CC stat $< ($(ARCH))"
+	@$(STATIC_CC) $(WARN) $(DEFS) -O2 -ffunction-sections -fdata-sections -DTAPI_WITH_SQLITE=0 \
+	    -I$(STATIC_PREFIX)/include $(STATIC_SYS) -MMD -MP -c $< -o $@
 
 $(STATIC_DIR)/bootstrap: $(STATIC_OBJ) $(STATIC_LIBS)
-	@echo "  LD stat $@"
-	@$(CC) -static -Wl,--gc-sections -o $@ $(STATIC_OBJ) $(STATIC_LIBS) -lcares -lssl -lcrypto -lz \
-	    -lpthread -ldl -lm 2>$(STATIC_DIR)/link-warnings.log
-	@strip $@
+	@echo "  LD stat $@ ($(ARCH))"
+	@$(STATIC_CC) -static -Wl,--gc-sections -o $@ $(STATIC_OBJ) $(STATIC_LIBS) $(STATIC_SYS) \
+	    -lcares -lssl -lcrypto -lz -lpthread -ldl -lm 2>$(STATIC_DIR)/link-warnings.log
+	@$(STATIC_STRIP) $@
 
 # A reproducible zip (scripts/make-zip.sh): fixed timestamp, one file, no extra attributes,
 # and never a bootstrap for another machine than ARCH (scripts/check-elf-arch.sh).
-ifeq ($(ARCH),$(HOST_ARCH))
+ifneq ($(ARCH)-$(HOST_ARCH),x86_64-arm64)
 $(LAMBDA_ZIP): $(STATIC_DIR)/bootstrap
 	@scripts/check-elf-arch.sh $< $(ARCH)
 	@scripts/make-zip.sh $< $@
@@ -273,10 +288,13 @@ endif
 package: $(LAMBDA_ZIP)
 
 # Deploy or destroy an environment: package, terraform init (backend.hcl), apply/destroy.
-# make deploy ENV=dev TF_ARGS='-var region=eu-west-1'; ENV=account for the account root.
+# make deploy ENV=dev TF_ARGS='-var region=eu-west-1' [ARCH=arm64]; ENV=account for the
+# account root.
 ENV ?= dev
+# ARCH given to make (command line or environment) picks the zip and the architecture.
+DEPLOY_ARCH = $(if $(filter-out file default undefined,$(origin ARCH)),$(ARCH))
 deploy:
-	@scripts/deploy.sh deploy $(ENV) $(TF_ARGS)
+	@ARCH='$(DEPLOY_ARCH)' scripts/deploy.sh deploy $(ENV) $(TF_ARGS)
 
 destroy:
 	@scripts/deploy.sh destroy $(ENV) $(TF_ARGS)
@@ -294,6 +312,12 @@ package-test: $(LAMBDA_ZIP) $(BUILD)/tasks-api $(NODE_TEST_DEPS)
 	@tests/lambda/chroot_test.sh $(LAMBDA_ZIP) $(BUILD)/tasks-api
 	@LAMBDA_ZIP=$(LAMBDA_ZIP) node --test --test-reporter=dot tests/deploy/*.test.mjs
 	@echo "package recipes: the ELF check, the container script and the deploy wrapper passed"
+
+# The arm64 package, cross-compiled on an x86_64 machine, passes the same self-containment
+# checks and contract suite, its bootstrap run by qemu-user-static inside the chroot.
+package-test-arm64: $(BUILD)/tasks-api $(NODE_TEST_DEPS)
+	@$(MAKE) --no-print-directory package ARCH=arm64
+	@tests/lambda/chroot_test.sh $(BUILD)/lambda-arm64.zip $(BUILD)/tasks-api
 
 # Benchmarks (not part of `make test`): results in bench/results/; BENCH_QUICK=1 is short.
 bench: deps-test $(BUILD)/tasks-api $(LAMBDA_ZIP) $(NODE_TEST_DEPS)

@@ -3,23 +3,44 @@
 # files: a minimal libcurl (HTTP/HTTPS only, OpenSSL, c-ares so DNS needs no glibc NSS,
 # zlib) and cJSON — both from Debian's own source packages, fetched with apt-get source
 # through a private sources list (the system's apt configuration is not touched).
-# Everything lands in build/static/; nothing is committed. Idempotent: a finished build
-# is not redone.
-# Usage: scripts/build-static-deps.sh [BUILD_DIR]
+# For arm64 on an x86_64 machine the same libraries are cross-compiled with Debian's
+# aarch64-linux-gnu-gcc, and Debian's arm64 OpenSSL, c-ares and zlib development packages
+# are downloaded with the same private apt state and unpacked into a sysroot beside them
+# (no `dpkg --add-architecture`: the system's package database is not touched either).
+# Everything lands in build/static[-arm64]/; nothing is committed. Idempotent: a finished
+# build is not redone.
+# Usage: scripts/build-static-deps.sh [BUILD_DIR] [x86_64|arm64]
 set -eu
-out=$(cd "$(dirname "$0")/.." && pwd)/${1:-build}/static
+root=$(cd "$(dirname "$0")/.." && pwd)
+host=$(uname -m | sed 's/aarch64/arm64/')
+arch=${2:-$host}
+case $arch in x86_64|arm64) ;; *) echo "static-deps: unknown architecture '$arch'" >&2; exit 2 ;; esac
+if [ "$arch" = "$host" ]; then
+    out=$root/${1:-build}/static
+    cc=${CC_STATIC:-cc}
+    cross=""
+else
+    [ "$arch" = arm64 ] || { echo "static-deps: cross builds go to arm64 only (this is $host)" >&2; exit 2; }
+    out=$root/${1:-build}/static-arm64
+    cc=aarch64-linux-gnu-gcc
+    cross=aarch64-linux-gnu
+fi
 prefix=$out/prefix
 [ -f "$prefix/lib/libcurl.a" ] && [ -f "$prefix/lib/libcjson.a" ] && exit 0
 
-mkdir -p "$out/apt/lists/partial" "$out/apt/sources" "$out/src" "$prefix/lib" "$prefix/include/cjson"
-# deb-src entries for the same suites the system's deb entries use
+mkdir -p "$out/apt/lists/partial" "$out/apt/sources" "$out/apt/cache/archives/partial" \
+    "$out/src" "$prefix/lib" "$prefix/include/cjson"
+# deb and deb-src entries for the same suites the system's deb entries use
 for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] && sed 's/^Types: deb$/Types: deb-src/' "$f" >"$out/apt/sources/$(basename "$f")"
+    [ -f "$f" ] && sed 's/^Types: deb$/Types: deb deb-src/' "$f" >"$out/apt/sources/$(basename "$f")"
 done
 if [ -f /etc/apt/sources.list ]; then
-    grep -E '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' >"$out/apt/sources/sources.list" || true
+    grep -E '^deb ' /etc/apt/sources.list | sed 'p; s/^deb /deb-src /' >"$out/apt/sources/sources.list" || true
 fi
-APT="-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$out/apt/sources -o Dir::State::Lists=$out/apt/lists -o Debug::NoLocking=1"
+APT="-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$out/apt/sources -o Dir::State::Lists=$out/apt/lists -o Dir::State::status=/dev/null -o Dir::Cache=$out/apt/cache -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
+if [ -n "$cross" ]; then
+    APT="$APT -o APT::Architecture=$arch -o APT::Architectures::=$arch"
+fi
 echo "static-deps: fetching Debian source packages curl and cjson" >&2
 # shellcheck disable=SC2086
 apt-get $APT update -q >/dev/null
@@ -30,14 +51,35 @@ rm -rf curl-src cjson-src
 dpkg-source --no-check -x curl_*.dsc curl-src >/dev/null
 dpkg-source --no-check -x cjson_*.dsc cjson-src >/dev/null
 
-echo "static-deps: building cJSON" >&2
-cc -O2 -fPIC -std=c89 -c cjson-src/cJSON.c -o cJSON.o
-ar rcs "$prefix/lib/libcjson.a" cJSON.o
+cppflags="" ldflags=""
+if [ -n "$cross" ]; then
+    echo "static-deps: unpacking Debian's $arch libssl-dev, libc-ares-dev, zlib1g-dev into a sysroot" >&2
+    sysroot=$out/sysroot
+    rm -rf "$sysroot" "$out/debs"
+    mkdir -p "$sysroot" "$out/debs"
+    # shellcheck disable=SC2086
+    (cd "$out/debs" && apt-get $APT download libssl-dev libc-ares-dev zlib1g-dev >/dev/null 2>&1)
+    for deb in "$out/debs"/*.deb; do dpkg-deb -x "$deb" "$sysroot"; done
+    cppflags="-I$sysroot/usr/include -I$sysroot/usr/include/$cross"
+    ldflags="-L$sysroot/usr/lib/$cross"
+    export PKG_CONFIG_LIBDIR="$sysroot/usr/lib/$cross/pkgconfig:$sysroot/usr/share/pkgconfig"
+    export PKG_CONFIG_SYSROOT_DIR="$sysroot"
+    export PKG_CONFIG_PATH=""
+fi
+
+echo "static-deps: building cJSON ($arch)" >&2
+$cc -O2 -fPIC -std=c89 -c cjson-src/cJSON.c -o cJSON.o
+${cross:+$cross-}ar rcs "$prefix/lib/libcjson.a" cJSON.o
 cp cjson-src/cJSON.h "$prefix/include/cjson/cJSON.h"
 
-echo "static-deps: building a minimal static libcurl (HTTP/HTTPS only)" >&2
+# configure cannot probe these on the build machine when cross-compiling: say what a
+# native build finds, so both architectures get the same libcurl
+same_as_native=""
+[ -n "$cross" ] && same_as_native="--with-ca-bundle=/etc/ssl/certs/ca-certificates.crt --with-random=/dev/urandom"
+echo "static-deps: building a minimal static libcurl (HTTP/HTTPS only, $arch)" >&2
 cd curl-src
 ./configure --prefix="$prefix" --disable-shared --enable-static --with-pic \
+    ${cross:+--host=$cross} CC="$cc" CPPFLAGS="$cppflags" LDFLAGS="$ldflags" $same_as_native \
     --with-openssl --enable-ares --with-zlib \
     --disable-ftp --disable-file --disable-ldap --disable-ldaps --disable-rtsp --disable-dict \
     --disable-telnet --disable-tftp --disable-pop3 --disable-imap --disable-smtp --disable-gopher \

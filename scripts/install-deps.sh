@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages the build, `make run` and `make test` need — only those
 # that are missing, so running it again is cheap and changes nothing.
-# Usage: scripts/install-deps.sh [run|dynamodb|test|package|bench|clean-root]
+# Usage: scripts/install-deps.sh [run|dynamodb|test|package|package-x86_64|package-arm64|bench|clean-root]
 set -eu
 
 RUN_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libcjose-dev libjansson-dev"
@@ -9,10 +9,16 @@ TEST_PKGS="libcmocka-dev valgrind sqlite3 curl python3-botocore clang libclang-r
 # the static Lambda bootstrap: Debian's .a libraries, source-package tools, zip, and a
 # static busybox for the self-containment test
 PACKAGE_PKGS="dpkg-dev libc-ares-dev zlib1g-dev busybox-static zip unzip file binutils"
+# the arm64 bootstrap cross-compiled on x86_64 (its arm64 libraries are unpacked into the
+# build folder, not installed), and qemu to run it in the tests
+CROSS_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu qemu-user-static"
+host=$(uname -m)
 
 pkgs=$RUN_PKGS
 [ "${1:-run}" = test ] && pkgs="$pkgs $TEST_PKGS $PACKAGE_PKGS"
-[ "${1:-run}" = package ] && pkgs="$pkgs $PACKAGE_PKGS"
+[ "${1:-run}" = test ] && [ "$host" = x86_64 ] && pkgs="$pkgs $CROSS_PKGS"
+case ${1:-run} in package|package-x86_64|package-arm64) pkgs="$pkgs $PACKAGE_PKGS" ;; esac
+[ "${1:-run}" = package-arm64 ] && [ "$host" = x86_64 ] && pkgs="$pkgs $CROSS_PKGS"
 # a fresh Debian root for the package recipe
 [ "${1:-run}" = clean-root ] && pkgs="debootstrap"
 # benchmarks: load generator, the nginx ceiling, the plot, and the seed's Python baseline

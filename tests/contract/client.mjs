@@ -168,9 +168,12 @@ async function lambdaSend(method, path, headers, payload, claims) {
   if (!emulator) {
     const bootstrap = process.env.CONTRACT_BOOTSTRAP;
     const root = process.env.CONTRACT_CHROOT; // run the bootstrap inside this directory
+    // a bootstrap for another CPU runs under this user-mode emulator (qemu), in the root too
+    const cpu = process.env.CONTRACT_CPU_EMULATOR;
+    const argv = cpu ? [cpu, bootstrap] : [bootstrap];
     emulator = await startEmulator(root
-      ? { command: 'chroot', args: [root, bootstrap], env: { ...process.env } }
-      : { bootstrap, env: { ...process.env } });
+      ? { command: 'chroot', args: [root, ...argv], env: { ...process.env } }
+      : { command: argv[0], args: argv.slice(1), bootstrap, env: { ...process.env } });
   }
   // With the authorizer on, the gateway passes the verified token's claims; without it
   // (or for a token it refuses) the event has none and the function must refuse it.

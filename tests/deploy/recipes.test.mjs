@@ -92,7 +92,7 @@ function deployTree({ backend = true } = {}) {
   const log = path.join(dir, 'calls.log');
   standIn(path.join(dir, 'bin'), 'terraform', log);
   standIn(path.join(dir, 'bin'), 'make', log);
-  return { dir, log, env: { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` } };
+  return { dir, log, env: { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, ARCH: '' } };
 }
 
 test('make deploy: package, init with backend.hcl, then apply with the arguments unchanged', () => {
@@ -106,6 +106,41 @@ test('make deploy: package, init with backend.hcl, then apply with the arguments
     [`-chdir=${t.dir}/environments/dev`, 'init', '-input=false', '-backend-config=backend.hcl'],
     [`-chdir=${t.dir}/environments/dev`, 'apply', ...args],
   ]);
+  fs.rmSync(t.dir, { recursive: true, force: true });
+});
+
+test('the zip built is the architecture deployed: ARCH (also passed to terraform), else the tfvars, else the host', () => {
+  const t = deployTree();
+  const dev = `-chdir=${t.dir}/environments/dev`;
+  let r = run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev', '-auto-approve'], { ...t.env, PACKAGE: 'make', ARCH: 'arm64' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(calls(t.log).map((x) => x.argv), [
+    ['-C', t.dir, '--no-print-directory', 'package', 'ARCH=arm64'],
+    [dev, 'init', '-input=false', '-backend-config=backend.hcl'],
+    [dev, 'apply', '-var', 'architecture=arm64', '-auto-approve'],
+  ]);
+  // no ARCH: the architecture the environment's tfvars choose (the last one set wins)
+  fs.writeFileSync(t.log, '');
+  fs.writeFileSync(path.join(t.dir, 'environments/dev/terraform.tfvars'),
+    '# architecture = "x86_64"\narchitecture = "x86_64"\n  architecture   =   "arm64"   # Graviton\n');
+  r = run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev'], { ...t.env, PACKAGE: 'make', ARCH: '' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(calls(t.log).map((x) => x.argv), [
+    ['-C', t.dir, '--no-print-directory', 'package', 'ARCH=arm64'],
+    [dev, 'init', '-input=false', '-backend-config=backend.hcl'],
+    [dev, 'apply'],
+  ]);
+  // neither: the host's default zip
+  fs.writeFileSync(t.log, '');
+  fs.rmSync(path.join(t.dir, 'environments/dev/terraform.tfvars'));
+  assert.equal(run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev'], { ...t.env, PACKAGE: 'make', ARCH: '' }).status, 0);
+  assert.deepEqual(calls(t.log)[0].argv, ['-C', t.dir, '--no-print-directory', 'package']);
+  // a wrong ARCH runs nothing
+  fs.writeFileSync(t.log, '');
+  r = run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev'], { ...t.env, PACKAGE: 'make', ARCH: 'riscv64' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /ARCH must be x86_64 or arm64/);
+  assert.deepEqual(calls(t.log), []);
   fs.rmSync(t.dir, { recursive: true, force: true });
 });
 
@@ -139,7 +174,7 @@ test('PACKAGE=none deploys the zip already built (hosts without apt-get), and sa
   const env = { ...t.env, PACKAGE: 'none' };
   const missing = run(path.join(t.dir, 'scripts/deploy.sh'), ['deploy', 'dev'], env);
   assert.equal(missing.status, 1);
-  assert.match(missing.stderr, /no Lambda zip in build\/\. Build one first: scripts\/package-in-container\.sh/);
+  assert.match(missing.stderr, /no Lambda zip in build\/\. Build one first: make package \[ARCH=arm64\], or scripts\/package-in-container\.sh/);
   assert.deepEqual(calls(t.log), []);
   fs.mkdirSync(path.join(t.dir, 'build'));
   fs.writeFileSync(path.join(t.dir, 'build/lambda-arm64.zip'), 'zip');
