@@ -16,7 +16,7 @@ import { startStub } from './stub_dynamodb.mjs';
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite');
 const QUICK = process.env.BENCH_QUICK === '1';
-const CYCLES = QUICK ? 30 : 150; // 7 invocations each
+const CYCLES = QUICK ? 60 : 300; // 8 invocations each; a full run ends with 300 tasks
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const out = process.argv[2];
 
@@ -36,8 +36,12 @@ function event(method, p, body) {
   return JSON.stringify(toApiGatewayEvent(method, p, headers, body, undefined, claims));
 }
 
-/** One cycle of the mix: create, get, list, patch, get, delete, and a bad request. */
-async function cycle(emu, latencies) {
+/**
+ * One cycle of the mix (8 invocations): two creates, a get, a 50-item list over the shards
+ * (every other cycle its second page too, else a get), a patch, a delete of one of the two
+ * creates, a malformed POST. Tasks pile up by one per cycle, to 300 over a full run.
+ */
+async function cycle(emu, latencies, i = 0) {
   const timed = async (ev) => {
     const t0 = process.hrtime.bigint();
     const r = await emu.invoke(ev);
@@ -45,14 +49,21 @@ async function cycle(emu, latencies) {
     if (r.kind !== 'response') throw new Error(`invocation failed: ${r.body}`);
     return JSON.parse(r.body);
   };
-  const created = await timed(event('POST', '/tasks', JSON.stringify({ title: 'bench task', description: 'measured' })));
-  if (created.statusCode !== 201) throw new Error(`create failed: ${JSON.stringify(created)}`);
-  const id = JSON.parse(created.body).id;
-  await timed(event('GET', `/tasks/${id}`));
-  await timed(event('GET', '/tasks?limit=20'));
-  await timed(event('PATCH', `/tasks/${id}`, JSON.stringify({ status: 'done' })));
-  await timed(event('GET', `/tasks/${id}`));
-  await timed(event('DELETE', `/tasks/${id}`));
+  const create = async () => {
+    const created = await timed(event('POST', '/tasks', JSON.stringify({ title: `bench task ${i}`, description: 'measured' })));
+    if (created.statusCode !== 201) throw new Error(`create failed: ${JSON.stringify(created)}`);
+    return JSON.parse(created.body).id;
+  };
+  const kept = await create();
+  const gone = await create();
+  await timed(event('GET', `/tasks/${kept}`));
+  const page = await timed(event('GET', '/tasks?limit=50'));
+  if (page.statusCode !== 200) throw new Error(`list failed: ${JSON.stringify(page)}`);
+  const next = JSON.parse(page.body).nextToken;
+  if (i % 2 && next) await timed(event('GET', `/tasks?limit=50&nextToken=${encodeURIComponent(next)}`));
+  else await timed(event('GET', `/tasks/${gone}`));
+  await timed(event('PATCH', `/tasks/${kept}`, JSON.stringify({ status: 'done' })));
+  await timed(event('DELETE', `/tasks/${gone}`));
   await timed(event('POST', '/tasks', '{"title": '));
 }
 
@@ -62,7 +73,7 @@ async function measure(name, spawnOpts, env) {
   await cycle(emu, []); // warm-up (first DynamoDB connection, lazy imports)
   const cpu0 = cpuMs(emu.process.pid);
   const split0 = cpuSplitMs(emu.process.pid);
-  for (let i = 0; i < CYCLES; i++) await cycle(emu, latencies);
+  for (let i = 0; i < CYCLES; i++) await cycle(emu, latencies, i);
   const cpu1 = cpuMs(emu.process.pid);
   const split1 = cpuSplitMs(emu.process.pid);
   const result = {
@@ -83,7 +94,7 @@ async function measure(name, spawnOpts, env) {
 async function callgrindInstructions(bootstrap, env, invocations) {
   const file = path.join(os.tmpdir(), `cg-${process.pid}-${invocations}.out`);
   const emu = await startEmulator({ command: 'valgrind', args: ['--tool=callgrind', `--callgrind-out-file=${file}`, bootstrap], env });
-  for (let i = 0; i < invocations / 7; i++) await cycle(emu, []);
+  for (let i = 0; i < invocations / 8; i++) await cycle(emu, [], i);
   emu.failNext = 100; // the loop gives up on /next and exits cleanly, so callgrind writes
   await emu.exited;
   await emu.close();
@@ -113,7 +124,7 @@ await new Promise((r) => db.close(r));
 
 const stub = await startStub();
 const stubEnv = { ...env, AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${stub.address().port}` };
-const n = QUICK ? 70 : 210;
+const n = QUICK ? 80 : 240;
 const base = await callgrindInstructions(bootstrap, stubEnv, 0);
 const withN = await callgrindInstructions(bootstrap, stubEnv, n);
 claims = CLAIMS;
@@ -128,7 +139,7 @@ stub.close();
 
 execFileSync('zip', ['-q', '-j', path.join(work, 'baseline.zip'), path.join(ROOT, 'bench/baseline/handler.py')]);
 const result = {
-  eventMix: 'create, get, list(20), patch, get, delete, malformed POST',
+  eventMix: 'per cycle: 2 creates, get, list(50) over the shards, its next page or a get, patch, delete, malformed POST; tasks pile up to ' + (CYCLES + 1),
   cycles: CYCLES,
   c,
   python: py,

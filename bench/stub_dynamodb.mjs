@@ -19,7 +19,11 @@ export function startStub() {
       const body = JSON.parse(Buffer.concat(chunks).toString() || '{}');
       let reply = {};
       if (op === 'GetItem') reply = { Item: body.Key.id.S.startsWith('#meta') ? key : task };
-      else if (op === 'Query') reply = { Items: [task], Count: 1, ScannedCount: 1 };
+      else if (op === 'Query') {
+        // a shard's share of a 50-item page (4 shards), so a list parses what a real one does
+        const n = Math.min(body.Limit || 1, 13);
+        reply = { Items: Array.from({ length: n }, () => task), Count: n, ScannedCount: n };
+      }
       else if (op === 'UpdateItem') reply = { Attributes: task };
       const data = JSON.stringify(reply);
       res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.0', 'Content-Length': Buffer.byteLength(data) });

@@ -5,7 +5,6 @@
 
 #include <cjson/cJSON.h>
 #include <openssl/sha.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,34 +199,63 @@ static tapi_err parse_reply(tapi_ddb_reply *reply, const char *op, cJSON **root)
     return TAPI_OK;
 }
 
+/* Sends the n requests in bs (each consumed) at once and parses each reply: errs[i] and
+ * roots[i] (freed by the caller) are what call() gives for bs[i]. reqs and scs are the
+ * caller's scratch space, n of each. */
+static void call_many(ddb_store *s, const char *op, size_t n, tapi_buf *bs, int64_t deadline_ms,
+                      cJSON **roots, tapi_ddb_reply *replies, tapi_err *errs,
+                      tapi_ddb_request *reqs, tapi_store_call *scs)
+{
+    bool taken = true;
+    for (size_t i = 0; i < n; i++) {
+        roots[i] = NULL;
+        memset(&replies[i], 0, sizeof replies[i]);
+        tapi_buf_append(&bs[i], "}", 1);
+        char *json = NULL;
+        size_t len = 0;
+        if (tapi_buf_take(&bs[i], &json, &len) != TAPI_OK) taken = false;
+        reqs[i] = (tapi_ddb_request){.op = op, .json = json, .len = len};
+    }
+    if (!taken) {
+        for (size_t i = 0; i < n; i++) {
+            free((char *)reqs[i].json);
+            errs[i] = TAPI_ENOMEM;
+        }
+        return;
+    }
+    const tapi_store_observer *obs = &s->base.observer;
+    for (size_t i = 0; i < n; i++) {
+        scs[i] = (tapi_store_call){.op = op, .resource = s->table};
+        if (obs->begin) obs->begin(obs->ctx, &scs[i]);
+        if (scs[i].trace_header[0]) reqs[i].trace_header = scs[i].trace_header;
+        scs[i].start_us = tapi_now_us();
+    }
+    tapi_ddb_call_many(s->client, n, reqs, deadline_ms, replies, errs);
+    for (size_t i = 0; i < n; i++) {
+        free((char *)reqs[i].json);
+        if (obs->end) {
+            tapi_store_call *sc = &scs[i];
+            sc->end_us = replies[i].end_us;
+            sc->attempts = replies[i].attempts;
+            sc->status = (int)replies[i].http_status;
+            sc->throttled = replies[i].throttled;
+            sc->error = sc->status >= 400 && sc->status < 500;
+            sc->fault = errs[i] != TAPI_OK && !sc->error;
+            obs->end(obs->ctx, sc);
+        }
+        if (errs[i] == TAPI_OK) errs[i] = parse_reply(&replies[i], op, &roots[i]);
+    }
+}
+
 /* Sends the request in b (consumed) and parses the reply. */
 static tapi_err call(ddb_store *s, const char *op, tapi_buf *b, int64_t deadline_ms,
                      cJSON **root, tapi_ddb_reply *reply)
 {
-    *root = NULL;
-    memset(reply, 0, sizeof *reply);
-    tapi_buf_append(b, "}", 1);
-    char *json;
-    size_t len;
-    if (tapi_buf_take(b, &json, &len) != TAPI_OK) return TAPI_ENOMEM;
-    const tapi_store_observer *obs = &s->base.observer;
-    tapi_store_call sc = {.op = op, .resource = s->table};
-    if (obs->begin) obs->begin(obs->ctx, &sc);
-    sc.start_us = tapi_now_us();
-    tapi_err err = tapi_ddb_call(s->client, op, json, len, deadline_ms,
-                                 sc.trace_header[0] ? sc.trace_header : NULL, reply);
-    sc.end_us = tapi_now_us();
-    free(json);
-    if (obs->end) {
-        sc.attempts = reply->attempts;
-        sc.status = (int)reply->http_status;
-        sc.throttled = reply->throttled;
-        sc.error = sc.status >= 400 && sc.status < 500;
-        sc.fault = err != TAPI_OK && !sc.error;
-        obs->end(obs->ctx, &sc);
-    }
-    if (err != TAPI_OK) return err;
-    return parse_reply(reply, op, root);
+    tapi_ddb_request req;
+    tapi_store_call sc;
+    tapi_err err;
+    call_many(s, op, 1, b, deadline_ms, root, reply, &err, &req, &sc);
+    return err;
 }
 
 /* Maps a non-retryable client error that is not a condition failure: our request was
@@ -658,94 +686,107 @@ static tapi_err op_create_once(tapi_store *base, int64_t deadline_ms, const char
 }
 
 /* One index partition a list reads: by-created's "shard" (all of an owner's tasks in
- * shard k) or by-status's "statusShard" (those of one status). */
+ * shard k) or by-status's "statusShard" (those of one status); and how far its reading
+ * has got: up to want newest tasks (older than the cursor, if any) go to view. */
 typedef struct partition {
     const char *index;
     const char *attr;
     char value[PARTITION_KEY_MAX];
+    size_t want;
+    char *start_key; /* LastEvaluatedKey of its previous query, as JSON; NULL at first */
+    tapi_task_page view;
+    bool done;
 } partition;
 
-/* Appends up to want newest tasks of one index partition (older than after, if given)
- * to page. */
-static tapi_err query_partition(ddb_store *s, int64_t deadline_ms, const partition *part,
-                                const tapi_cursor *after, size_t want, tapi_task_page *page)
+/* The partition's next Query: newest first, from the cursor (sort key sk) if given. */
+static void build_query(ddb_store *s, const partition *part, const char *sk, tapi_buf *b)
+{
+    begin_request(b, s);
+    tapi_buf_puts(b, ",\"IndexName\":\"");
+    tapi_buf_puts(b, part->index);
+    tapi_buf_puts(b, "\",\"KeyConditionExpression\":");
+    tapi_buf_puts(b, sk ? "\"#h = :h AND #k < :k\"" : "\"#h = :h\"");
+    tapi_buf_puts(b, ",\"ExpressionAttributeNames\":{\"#h\":\"");
+    tapi_buf_puts(b, part->attr);
+    tapi_buf_append(b, "\"", 1);
+    if (sk) tapi_buf_puts(b, ",\"#k\":\"sk\"");
+    tapi_buf_puts(b, "},\"ExpressionAttributeValues\":{");
+    put_s(b, ":h", part->value);
+    if (sk) {
+        tapi_buf_append(b, ",", 1);
+        put_s(b, ":k", sk);
+    }
+    char limit[64];
+    snprintf(limit, sizeof limit, "},\"ScanIndexForward\":false,\"Limit\":%zu",
+             part->want - part->view.count);
+    tapi_buf_puts(b, limit);
+    if (part->start_key) {
+        tapi_buf_puts(b, ",\"ExclusiveStartKey\":");
+        tapi_buf_puts(b, part->start_key);
+    }
+}
+
+/* Takes a Query's items into the partition; it is done unless DynamoDB stopped early (1 MB
+ * read) before it had what it wants. */
+static tapi_err absorb_query(partition *part, const cJSON *root)
+{
+    free(part->start_key);
+    part->start_key = NULL;
+    part->done = true;
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "Items");
+    if (!cJSON_IsArray(items)) return TAPI_EUNAVAILABLE;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items) {
+        if (part->view.count == part->want) break;
+        tapi_err err = item_to_task(it, &part->view.items[part->view.count]);
+        if (err != TAPI_OK) return err;
+        part->view.count++;
+    }
+    const cJSON *last = cJSON_GetObjectItemCaseSensitive(root, "LastEvaluatedKey");
+    if (part->view.count < part->want && cJSON_IsObject(last)) {
+        part->start_key = cJSON_PrintUnformatted(last);
+        if (!part->start_key) return TAPI_ENOMEM;
+        part->done = false;
+    }
+    return TAPI_OK;
+}
+
+/* Per round of a list: one request, reply and parse per partition still reading. */
+typedef struct round_space {
+    tapi_buf *bufs;
+    cJSON **roots;
+    tapi_ddb_reply *replies;
+    tapi_err *errs;
+    tapi_ddb_request *reqs;
+    tapi_store_call *scs;
+    unsigned *which;
+} round_space;
+
+/* Reads every partition to what it wants: each round queries all that still need more at
+ * once (curl multi, one thread), so a page costs one round trip, not one per partition. */
+static tapi_err read_partitions(ddb_store *s, int64_t deadline_ms, partition *parts, unsigned n,
+                                const tapi_cursor *after, round_space *r)
 {
     char sk[SK_LEN + 1];
     if (after) sort_key(after->created_at, after->id, sk);
-    char *start_key = NULL; /* LastEvaluatedKey of the previous query, as JSON */
-    size_t got = 0;
-    tapi_err err = TAPI_OK;
-    do {
-        tapi_buf b;
-        begin_request(&b, s);
-        tapi_buf_puts(&b, ",\"IndexName\":\"");
-        tapi_buf_puts(&b, part->index);
-        tapi_buf_puts(&b, "\",\"KeyConditionExpression\":");
-        tapi_buf_puts(&b, after ? "\"#h = :h AND #k < :k\"" : "\"#h = :h\"");
-        tapi_buf_puts(&b, ",\"ExpressionAttributeNames\":{\"#h\":\"");
-        tapi_buf_puts(&b, part->attr);
-        tapi_buf_append(&b, "\"", 1);
-        if (after) tapi_buf_puts(&b, ",\"#k\":\"sk\"");
-        tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
-        put_s(&b, ":h", part->value);
-        if (after) {
-            tapi_buf_append(&b, ",", 1);
-            put_s(&b, ":k", sk);
+    for (;;) {
+        unsigned m = 0;
+        for (unsigned k = 0; k < n; k++) {
+            if (parts[k].done) continue;
+            build_query(s, &parts[k], after ? sk : NULL, &r->bufs[m]);
+            r->which[m++] = k;
         }
-        char limit[64];
-        snprintf(limit, sizeof limit, "},\"ScanIndexForward\":false,\"Limit\":%zu", want - got);
-        tapi_buf_puts(&b, limit);
-        if (start_key) {
-            tapi_buf_puts(&b, ",\"ExclusiveStartKey\":");
-            tapi_buf_puts(&b, start_key);
-            free(start_key);
-            start_key = NULL;
+        if (m == 0) return TAPI_OK;
+        call_many(s, "Query", m, r->bufs, deadline_ms, r->roots, r->replies, r->errs, r->reqs, r->scs);
+        tapi_err err = TAPI_OK;
+        for (unsigned j = 0; j < m; j++) {
+            tapi_err e = unavailable_if_invalid(r->errs[j]);
+            if (e == TAPI_OK) e = absorb_query(&parts[r->which[j]], r->roots[j]);
+            cJSON_Delete(r->roots[j]);
+            if (err == TAPI_OK) err = e;
         }
-        cJSON *root;
-        tapi_ddb_reply reply;
-        err = unavailable_if_invalid(call(s, "Query", &b, deadline_ms, &root, &reply));
-        if (err != TAPI_OK) break;
-        const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "Items");
-        if (!cJSON_IsArray(items)) err = TAPI_EUNAVAILABLE;
-        const cJSON *it;
-        cJSON_ArrayForEach(it, items) {
-            if (err != TAPI_OK || got == want) break;
-            err = item_to_task(it, &page->items[page->count]);
-            if (err == TAPI_OK) {
-                page->count++;
-                got++;
-            }
-        }
-        const cJSON *last = cJSON_GetObjectItemCaseSensitive(root, "LastEvaluatedKey");
-        if (err == TAPI_OK && got < want && cJSON_IsObject(last)) {
-            start_key = cJSON_PrintUnformatted(last);
-            if (!start_key) err = TAPI_ENOMEM;
-        }
-        cJSON_Delete(root);
-    } while (err == TAPI_OK && start_key);
-    free(start_key);
-    return err;
-}
-
-/* One partition's query, run on its own thread so a page costs one round trip, not N.
- * It fills a window of the caller's item array that no other job touches. */
-typedef struct shard_job {
-    ddb_store *s;
-    int64_t deadline_ms;
-    partition part;
-    const tapi_cursor *after;
-    size_t want;
-    tapi_task_page view;
-    tapi_err err;
-    pthread_t thread;
-    bool threaded;
-} shard_job;
-
-static void *run_shard_job(void *arg)
-{
-    shard_job *j = arg;
-    j->err = query_partition(j->s, j->deadline_ms, &j->part, j->after, j->want, &j->view);
-    return NULL;
+        if (err != TAPI_OK) return err;
+    }
 }
 
 /* A list reads the owner's N shards of by-created, or, filtered, N shards of by-status
@@ -759,45 +800,51 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
     memset(out, 0, sizeof *out);
     status_mask = tapi_status_mask_normalize(status_mask);
     unsigned statuses = tapi_status_mask_count(status_mask);
-    unsigned parts = s->shards * (statuses ? statuses : 1);
+    unsigned n = s->shards * (statuses ? statuses : 1);
     /* the global top limit+1 is within the union of every partition's top limit+1 */
-    out->items = calloc(parts * (limit + 1), sizeof *out->items);
-    shard_job *jobs = calloc(parts, sizeof *jobs);
-    if (!out->items || !jobs) {
-        free(jobs);
-        tapi_task_page_clear(out);
-        return TAPI_ENOMEM;
-    }
-    unsigned n = 0;
-    for (unsigned st = 0; st < 3; st++) {
-        /* unfiltered: one pass over by-created; filtered: one per wanted status */
-        if (statuses ? !(status_mask & TAPI_STATUS_BIT(st)) : st > 0) continue;
-        for (unsigned k = 0; k < s->shards; k++, n++) {
-            jobs[n] = (shard_job){.s = s, .deadline_ms = deadline_ms, .after = after, .want = limit + 1,
-                                  .view = {.items = out->items + n * (limit + 1)}};
-            if (statuses) {
-                jobs[n].part = (partition){.index = TAPI_DDB_STATUS_INDEX, .attr = "statusShard"};
-                status_shard_key(owner, (tapi_status)st, k, jobs[n].part.value);
-            } else {
-                jobs[n].part = (partition){.index = TAPI_DDB_INDEX, .attr = "shard"};
-                shard_key(owner, k, jobs[n].part.value);
+    out->items = calloc(n * (limit + 1), sizeof *out->items);
+    partition *parts = calloc(n, sizeof *parts);
+    round_space r = {.bufs = calloc(n, sizeof *r.bufs),
+                     .roots = calloc(n, sizeof *r.roots),
+                     .replies = calloc(n, sizeof *r.replies),
+                     .errs = calloc(n, sizeof *r.errs),
+                     .reqs = calloc(n, sizeof *r.reqs),
+                     .scs = calloc(n, sizeof *r.scs),
+                     .which = calloc(n, sizeof *r.which)};
+    tapi_err err = TAPI_ENOMEM;
+    if (out->items && parts && r.bufs && r.roots && r.replies && r.errs && r.reqs && r.scs && r.which) {
+        unsigned k = 0;
+        for (unsigned st = 0; st < 3; st++) {
+            /* unfiltered: one pass over by-created; filtered: one per wanted status */
+            if (statuses ? !(status_mask & TAPI_STATUS_BIT(st)) : st > 0) continue;
+            for (unsigned sh = 0; sh < s->shards; sh++, k++) {
+                parts[k] = (partition){.want = limit + 1, .view = {.items = out->items + k * (limit + 1)}};
+                if (statuses) {
+                    parts[k].index = TAPI_DDB_STATUS_INDEX;
+                    parts[k].attr = "statusShard";
+                    status_shard_key(owner, (tapi_status)st, sh, parts[k].value);
+                } else {
+                    parts[k].index = TAPI_DDB_INDEX;
+                    parts[k].attr = "shard";
+                    shard_key(owner, sh, parts[k].value);
+                }
             }
         }
+        err = read_partitions(s, deadline_ms, parts, n, after, &r);
+        for (k = 0; k < n; k++) {
+            free(parts[k].start_key);
+            /* compact into a prefix; the destination never passes the source */
+            for (size_t i = 0; i < parts[k].view.count; i++) out->items[out->count++] = parts[k].view.items[i];
+        }
     }
-    /* job 0 runs here; a thread that cannot start runs its job inline */
-    for (unsigned k = 1; k < parts; k++) {
-        jobs[k].threaded = pthread_create(&jobs[k].thread, NULL, run_shard_job, &jobs[k]) == 0;
-        if (!jobs[k].threaded) run_shard_job(&jobs[k]);
-    }
-    run_shard_job(&jobs[0]);
-    tapi_err err = TAPI_OK;
-    for (unsigned k = 0; k < parts; k++) {
-        if (jobs[k].threaded) pthread_join(jobs[k].thread, NULL);
-        if (err == TAPI_OK) err = jobs[k].err;
-        /* compact into a prefix; the destination never passes the source */
-        for (size_t i = 0; i < jobs[k].view.count; i++) out->items[out->count++] = jobs[k].view.items[i];
-    }
-    free(jobs);
+    free(parts);
+    free(r.bufs);
+    free(r.roots);
+    free(r.replies);
+    free(r.errs);
+    free(r.reqs);
+    free(r.scs);
+    free(r.which);
     if (err != TAPI_OK) {
         tapi_task_page_clear(out);
         return err;

@@ -25,13 +25,22 @@ enum {
     MAX_RESPONSE_BYTES = 4 * 1024 * 1024, /* DynamoDB pages are <= 1 MB of item data */
     MIN_ATTEMPT_MS = 50,                  /* not worth starting an attempt with less */
     ENDPOINT_MAX = 512,
+    MAX_PARALLEL = 32, /* transfers one caller runs at once, and connections it keeps */
 };
+
+/* What one caller at a time uses: a multi handle, whose connection cache outlives each
+ * call so connections stay alive between invocations, and the easy handles of the
+ * transfers it runs at once (made on first use). */
+typedef struct conn_set {
+    CURLM *multi;
+    CURL *easy[MAX_PARALLEL];
+} conn_set;
 
 struct tapi_ddb_client {
     tapi_slot_pool pool;
-    CURL **handles;
+    conn_set *sets;
     struct curl_slist *headers; /* shared, read-only: content type and security token */
-    size_t handle_count;
+    size_t set_count;
     char url[ENDPOINT_MAX];
     char host[ENDPOINT_MAX]; /* the Host header we send and sign: host[:port] of url */
     char path[ENDPOINT_MAX]; /* the request path we send and sign */
@@ -259,8 +268,8 @@ tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out,
         return serr == TAPI_ENOMEM ? serr : TAPI_ECONFIG;
     }
     c->session_token = cfg->session_token ? strdup(cfg->session_token) : NULL;
-    c->handle_count = cfg->pool_size ? cfg->pool_size : 1;
-    c->handles = calloc(c->handle_count, sizeof *c->handles);
+    c->set_count = cfg->pool_size ? cfg->pool_size : 1;
+    c->sets = calloc(c->set_count, sizeof *c->sets);
     c->headers = curl_slist_append(NULL, "Content-Type: application/x-amz-json-1.0");
     if (c->headers && cfg->session_token) {
         /* DynamoDB requires the token as a signed header with temporary credentials */
@@ -282,17 +291,18 @@ tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out,
     const char *ca = cfg->ca_bundle && !plain_http ? cfg->ca_bundle : find_ca_file();
     c->ca_file = ca ? strdup(ca) : NULL;
     proxy_for(plain_http, c);
-    if ((cfg->session_token && !c->session_token) || !c->handles || !c->headers ||
+    if ((cfg->session_token && !c->session_token) || !c->sets || !c->headers ||
         (ca && !c->ca_file) ||
-        tapi_slot_pool_init(&c->pool, c->handle_count) != TAPI_OK) {
+        tapi_slot_pool_init(&c->pool, c->set_count) != TAPI_OK) {
         tapi_ddb_client_close(c);
         return TAPI_ENOMEM;
     }
-    for (size_t i = 0; i < c->handle_count; i++) {
-        if (!(c->handles[i] = curl_easy_init())) {
+    for (size_t i = 0; i < c->set_count; i++) {
+        if (!(c->sets[i].multi = curl_multi_init())) {
             tapi_ddb_client_close(c);
             return TAPI_ENOMEM;
         }
+        curl_multi_setopt(c->sets[i].multi, CURLMOPT_MAXCONNECTS, (long)MAX_PARALLEL);
     }
     *out = c;
     return TAPI_OK;
@@ -301,8 +311,12 @@ tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out,
 void tapi_ddb_client_close(tapi_ddb_client *c)
 {
     if (!c) return;
-    for (size_t i = 0; c->handles && i < c->handle_count; i++) curl_easy_cleanup(c->handles[i]);
-    free(c->handles);
+    for (size_t i = 0; c->sets && i < c->set_count; i++) {
+        for (size_t k = 0; k < MAX_PARALLEL; k++)
+            if (c->sets[i].easy[k]) curl_easy_cleanup(c->sets[i].easy[k]);
+        if (c->sets[i].multi) curl_multi_cleanup(c->sets[i].multi);
+    }
+    free(c->sets);
     curl_slist_free_all(c->headers);
     free(c->ca_file);
     tapi_sigv4_free(c->signer);
@@ -351,13 +365,21 @@ static unsigned jitter_ms(unsigned attempt, unsigned base, unsigned cap)
     return ceiling ? (unsigned)(r % (ceiling + 1)) : 0;
 }
 
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0) {}
-}
-
 typedef enum outcome { DONE, RETRY, GIVE_UP } outcome;
+
+/* One call of a batch: its request, its reply, and where its attempts stand. */
+typedef struct xfer {
+    const tapi_ddb_request *req;
+    tapi_ddb_reply *reply;
+    tapi_err err;
+    CURL *h;                    /* the easy handle of the attempt in flight, or NULL */
+    size_t handle;              /* its index in the connection set */
+    struct curl_slist *headers; /* that attempt's headers, freed when it ends */
+    sink body;
+    unsigned started;           /* attempts started */
+    int64_t not_before_ms;      /* backoff: the next attempt starts no earlier */
+    bool finished;
+} xfer;
 
 /* Bytes of request (headers included) libcurl wrote to the connection in this transfer. */
 static bool request_was_sent(CURL *h)
@@ -375,64 +397,59 @@ static bool is_tls_verification_error(CURLcode rc)
            rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
 }
 
-/* One HTTP attempt; classifies the result. */
-static outcome attempt(tapi_ddb_client *c, CURL *h, const char *op, const char *json, size_t len,
-                       long timeout_ms, const char *trace_header, sink *body, long *status,
-                       tapi_ddb_reply *reply, bool *reached_server)
+/* Signs x's request and sets it up on h (SigV4 in sigv4.c: what is signed is exactly what
+ * is sent). false when it cannot be built. */
+static bool prepare(tapi_ddb_client *c, CURL *h, xfer *x, long timeout_ms)
 {
-    /* SigV4, signed here (sigv4.c): what is signed is exactly what is sent */
+    const tapi_ddb_request *r = x->req;
     char target[96], trace[200], date[17], amz_date[32], host[ENDPOINT_MAX + 8];
     char auth[TAPI_SIGV4_AUTH_MAX], authorization[TAPI_SIGV4_AUTH_MAX + 16];
     time_t now = time(NULL);
     struct tm utc;
     gmtime_r(&now, &utc);
     strftime(date, sizeof date, "%Y%m%dT%H%M%SZ", &utc);
-    snprintf(target, sizeof target, "DynamoDB_20120810.%s", op);
+    snprintf(target, sizeof target, "DynamoDB_20120810.%s", r->op);
     tapi_sigv4_header signed_headers[5] = {{"content-type", "application/x-amz-json-1.0"},
                                            {"host", c->host},
                                            {"x-amz-date", date},
                                            {"x-amz-target", target}};
     size_t n_signed = 4;
     if (c->session_token) signed_headers[n_signed++] = (tapi_sigv4_header){"x-amz-security-token", c->session_token};
-    if (tapi_sigv4_sign(c->signer, "POST", c->path, "", signed_headers, n_signed, json, len, date,
-                        auth) != TAPI_OK)
-        return GIVE_UP;
+    if (tapi_sigv4_sign(c->signer, "POST", c->path, "", signed_headers, n_signed, r->json, r->len,
+                        date, auth) != TAPI_OK)
+        return false;
     snprintf(authorization, sizeof authorization, "Authorization: %s", auth);
     snprintf(amz_date, sizeof amz_date, "X-Amz-Date: %s", date);
     snprintf(host, sizeof host, "Host: %s", c->host);
-    snprintf(target, sizeof target, "X-Amz-Target: DynamoDB_20120810.%s", op);
-    struct curl_slist *extra = curl_slist_append(NULL, target);
+    snprintf(target, sizeof target, "X-Amz-Target: DynamoDB_20120810.%s", r->op);
+    struct curl_slist *all = curl_slist_append(NULL, target);
     const char *const ours[] = {authorization, amz_date, host};
-    for (size_t i = 0; extra && i < sizeof ours / sizeof ours[0]; i++) {
-        struct curl_slist *l = curl_slist_append(extra, ours[i]);
-        if (!l) {
-            curl_slist_free_all(extra);
-            extra = NULL;
-        } else {
-            extra = l;
-        }
+    for (size_t i = 0; all && i < sizeof ours / sizeof ours[0]; i++) {
+        struct curl_slist *l = curl_slist_append(all, ours[i]);
+        if (!l) curl_slist_free_all(all);
+        all = l;
     }
-    if (extra && trace_header && strlen(trace_header) < sizeof trace - 20) {
-        snprintf(trace, sizeof trace, "X-Amzn-Trace-Id: %s", trace_header);
-        struct curl_slist *l = curl_slist_append(extra, trace);
-        if (l) extra = l;
+    if (all && r->trace_header && strlen(r->trace_header) < sizeof trace - 20) {
+        snprintf(trace, sizeof trace, "X-Amzn-Trace-Id: %s", r->trace_header);
+        struct curl_slist *l = curl_slist_append(all, trace);
+        if (l) all = l;
     }
-    if (!extra) return GIVE_UP;
-    struct curl_slist *all = extra;
-    for (struct curl_slist *l = c->headers; l && all; l = l->next)
-        all = curl_slist_append(all, l->data);
-    if (!all) {
-        curl_slist_free_all(extra);
-        return GIVE_UP;
+    for (struct curl_slist *l = c->headers; l && all; l = l->next) {
+        struct curl_slist *next = curl_slist_append(all, l->data);
+        if (!next) curl_slist_free_all(all);
+        all = next;
     }
-    curl_easy_reset(h); /* keeps the live connection and TLS session */
+    if (!all) return false;
+    x->headers = all;
+    curl_easy_reset(h); /* the connection stays in the set's cache */
+    curl_easy_setopt(h, CURLOPT_PRIVATE, (void *)x);
     curl_easy_setopt(h, CURLOPT_URL, c->url);
     curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)len);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->json);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)r->len);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, all);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->body);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -441,12 +458,18 @@ static outcome attempt(tapi_ddb_client *c, CURL *h, const char *op, const char *
     if (c->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
     curl_easy_setopt(h, CURLOPT_PROXY, c->proxy);
     if (c->tunnel) curl_easy_setopt(h, CURLOPT_HTTPPROXYTUNNEL, 1L);
-    CURLcode rc = curl_easy_perform(h);
-    curl_slist_free_all(all);
+    return true;
+}
+
+/* Classifies an attempt that ended with rc. */
+static outcome classify(xfer *x, CURLcode rc, long *status, bool *reached_server)
+{
+    const char *op = x->req->op;
+    tapi_ddb_reply *reply = x->reply;
     if (rc != CURLE_OK) {
         /* Only a request that left us can have been applied: a connect timeout or a
          * failed TLS handshake sent nothing, so its outcome is known (not applied). */
-        if (request_was_sent(h)) *reached_server = true;
+        if (request_was_sent(x->h)) *reached_server = true;
         if (is_tls_verification_error(rc)) {
             snprintf(reply->failure, sizeof reply->failure,
                      "TLS certificate verification failed (%s); check the endpoint's "
@@ -456,12 +479,12 @@ static outcome attempt(tapi_ddb_client *c, CURL *h, const char *op, const char *
         }
         snprintf(reply->failure, sizeof reply->failure, "%s", curl_easy_strerror(rc));
         tapi_log(TAPI_LOG_WARN, "dynamodb %s: %s%s", op, curl_easy_strerror(rc),
-                 body->overflow ? " (response too large)" : "");
-        return body->overflow ? GIVE_UP : RETRY;
+                 x->body.overflow ? " (response too large)" : "");
+        return x->body.overflow ? GIVE_UP : RETRY;
     }
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, status);
     if (*status == 200) return DONE;
-    parse_error_type(body->buf.data, reply->error_type, sizeof reply->error_type);
+    parse_error_type(x->body.buf.data, reply->error_type, sizeof reply->error_type);
     if (*status >= 500) *reached_server = true;
     if (is_throttle(reply->error_type)) reply->throttled = true;
     if (*status >= 500 || is_throttle(reply->error_type)) {
@@ -471,62 +494,175 @@ static outcome attempt(tapi_ddb_client *c, CURL *h, const char *op, const char *
     return GIVE_UP;
 }
 
+static void finish(xfer *x, tapi_err err)
+{
+    x->err = err;
+    x->finished = true;
+    x->reply->end_us = tapi_now_us();
+    if (err == TAPI_EUNAVAILABLE)
+        tapi_log(TAPI_LOG_ERROR, "dynamodb %s unavailable after %u attempts", x->req->op,
+                 x->reply->attempts);
+}
+
+/* Starts x's next attempt on h, or finishes x when the deadline leaves no room for it. */
+static void start_attempt(tapi_ddb_client *c, CURLM *multi, CURL *h, size_t handle, xfer *x,
+                          int64_t deadline_ms)
+{
+    long timeout = c->attempt_timeout_ms;
+    if (deadline_ms) {
+        int64_t left = deadline_ms - tapi_now_ms();
+        if (left < MIN_ATTEMPT_MS) {
+            tapi_log(TAPI_LOG_WARN, "dynamodb %s: deadline reached after %u attempts", x->req->op,
+                     x->started);
+            finish(x, TAPI_EUNAVAILABLE);
+            return;
+        }
+        if (left < timeout) timeout = (long)left;
+    }
+    x->reply->error_type[0] = '\0';
+    x->reply->failure[0] = '\0';
+    x->reply->attempts = ++x->started;
+    x->body = (sink){0};
+    if (!prepare(c, h, x, timeout)) {
+        finish(x, TAPI_EUNAVAILABLE);
+        return;
+    }
+    if (curl_multi_add_handle(multi, h) != CURLM_OK) {
+        curl_slist_free_all(x->headers);
+        x->headers = NULL;
+        finish(x, TAPI_EUNAVAILABLE);
+        return;
+    }
+    x->h = h;
+    x->handle = handle;
+}
+
+/* Settles x's attempt that ended with rc: done, given up, or a retry after a backoff. */
+static void end_attempt(tapi_ddb_client *c, xfer *x, CURLcode rc, int64_t deadline_ms)
+{
+    long status = 0;
+    bool reached = false;
+    outcome o = classify(x, rc, &status, &reached);
+    curl_slist_free_all(x->headers);
+    x->headers = NULL;
+    x->h = NULL;
+    tapi_ddb_reply *reply = x->reply;
+    reply->http_status = status;
+    if (o == DONE) {
+        if (x->body.buf.len == 0) tapi_buf_puts(&x->body.buf, "{}");
+        finish(x, tapi_buf_take(&x->body.buf, &reply->body, &reply->body_len));
+        return;
+    }
+    tapi_buf_free(&x->body.buf);
+    if (o == GIVE_UP) {
+        tapi_err err;
+        if (strcmp(reply->error_type, "ConditionalCheckFailedException") == 0) {
+            err = TAPI_ECONFLICT;
+        } else if (status == 0) { /* no HTTP answer: certificate, or response too large */
+            err = TAPI_EUNAVAILABLE;
+        } else {
+            tapi_log(TAPI_LOG_WARN, "dynamodb %s failed: HTTP %ld %s", x->req->op, status,
+                     reply->error_type[0] ? reply->error_type : "(no error type)");
+            err = status >= 400 && status < 500 ? TAPI_EINVAL : TAPI_EUNAVAILABLE;
+        }
+        finish(x, err);
+        return;
+    }
+    if (reached) reply->maybe_applied = true;
+    if (x->started >= c->max_attempts) {
+        finish(x, TAPI_EUNAVAILABLE);
+        return;
+    }
+    unsigned wait = jitter_ms(x->started - 1, c->base_backoff_ms, c->max_backoff_ms);
+    int64_t now = tapi_now_ms();
+    if (deadline_ms && now + wait + MIN_ATTEMPT_MS > deadline_ms) {
+        tapi_log(TAPI_LOG_WARN, "dynamodb %s: no time left to retry", x->req->op);
+        finish(x, TAPI_EUNAVAILABLE);
+        return;
+    }
+    x->not_before_ms = now + wait;
+}
+
+/* Starts every attempt that is due and has a free handle; says when the next waiting one
+ * is due (INT64_MAX if none waits). */
+static int64_t start_due(tapi_ddb_client *c, conn_set *set, xfer *xs, size_t n, int64_t deadline_ms)
+{
+    bool busy[MAX_PARALLEL] = {false};
+    for (size_t i = 0; i < n; i++)
+        if (xs[i].h) busy[xs[i].handle] = true;
+    int64_t now = tapi_now_ms(), next = INT64_MAX;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        xfer *x = &xs[i];
+        if (x->finished || x->h) continue;
+        if (x->not_before_ms > now) {
+            if (x->not_before_ms < next) next = x->not_before_ms;
+            continue;
+        }
+        while (k < MAX_PARALLEL && busy[k]) k++;
+        if (k == MAX_PARALLEL) break; /* the rest start as handles come free */
+        if (!set->easy[k] && !(set->easy[k] = curl_easy_init())) {
+            finish(x, TAPI_ENOMEM);
+            continue;
+        }
+        start_attempt(c, set->multi, set->easy[k], k, x, deadline_ms);
+        if (x->h) busy[k] = true;
+    }
+    return next;
+}
+
+void tapi_ddb_call_many(tapi_ddb_client *c, size_t n, const tapi_ddb_request *reqs,
+                        int64_t deadline_ms, tapi_ddb_reply *replies, tapi_err *errs)
+{
+    for (size_t i = 0; i < n; i++) memset(&replies[i], 0, sizeof replies[i]);
+    xfer *xs = calloc(n ? n : 1, sizeof *xs);
+    if (!xs) {
+        for (size_t i = 0; i < n; i++) errs[i] = TAPI_ENOMEM;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) xs[i] = (xfer){.req = &reqs[i], .reply = &replies[i]};
+    size_t slot = tapi_slot_pool_acquire(&c->pool);
+    conn_set *set = &c->sets[slot];
+    for (;;) {
+        int64_t next = start_due(c, set, xs, n, deadline_ms);
+        int running = 0;
+        curl_multi_perform(set->multi, &running);
+        CURLMsg *m;
+        int queued;
+        while ((m = curl_multi_info_read(set->multi, &queued))) {
+            if (m->msg != CURLMSG_DONE) continue;
+            CURL *h = m->easy_handle;
+            CURLcode rc = m->data.result;
+            xfer *x = NULL;
+            curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
+            curl_multi_remove_handle(set->multi, h); /* m is gone from here on */
+            if (x) end_attempt(c, x, rc, deadline_ms);
+        }
+        size_t open = 0, in_flight = 0;
+        for (size_t i = 0; i < n; i++) {
+            open += !xs[i].finished;
+            in_flight += xs[i].h != NULL;
+        }
+        if (!open) break;
+        /* wait for the connections, or until the next backoff ends (a retry finished
+         * above may already be due: then not at all) */
+        int64_t now = tapi_now_ms();
+        for (size_t i = 0; i < n; i++)
+            if (!xs[i].finished && !xs[i].h && xs[i].not_before_ms < next) next = xs[i].not_before_ms;
+        long wait_ms = next == INT64_MAX ? 1000 : next <= now ? 0 : (long)(next - now);
+        if (wait_ms > 1000 || (wait_ms == 0 && in_flight == MAX_PARALLEL)) wait_ms = 1000;
+        if (wait_ms > 0 || in_flight) curl_multi_poll(set->multi, NULL, 0, (int)wait_ms, NULL);
+    }
+    tapi_slot_pool_release(&c->pool, slot);
+    for (size_t i = 0; i < n; i++) errs[i] = xs[i].err;
+    free(xs);
+}
+
 tapi_err tapi_ddb_call(tapi_ddb_client *c, const char *op, const char *json, size_t len,
                        int64_t deadline_ms, const char *trace_header, tapi_ddb_reply *reply)
 {
-    memset(reply, 0, sizeof *reply);
-    size_t slot = tapi_slot_pool_acquire(&c->pool);
-    CURL *h = c->handles[slot];
-    tapi_err err = TAPI_EUNAVAILABLE;
-    for (unsigned n = 0; n < c->max_attempts; n++) {
-        long timeout = c->attempt_timeout_ms;
-        if (deadline_ms) {
-            int64_t left = deadline_ms - tapi_now_ms();
-            if (left < MIN_ATTEMPT_MS) {
-                tapi_log(TAPI_LOG_WARN, "dynamodb %s: deadline reached after %u attempts", op, n);
-                break;
-            }
-            if (left < timeout) timeout = (long)left;
-        }
-        sink body = {0};
-        long status = 0;
-        reply->error_type[0] = '\0';
-        reply->failure[0] = '\0';
-        reply->attempts = n + 1;
-        bool reached = reply->maybe_applied;
-        outcome o = attempt(c, h, op, json, len, timeout, trace_header, &body, &status, reply,
-                            &reached);
-        reply->http_status = status;
-        if (o == DONE) {
-            if (body.buf.len == 0) tapi_buf_puts(&body.buf, "{}");
-            err = tapi_buf_take(&body.buf, &reply->body, &reply->body_len);
-            break;
-        }
-        tapi_buf_free(&body.buf);
-        if (o == GIVE_UP) {
-            if (strcmp(reply->error_type, "ConditionalCheckFailedException") == 0) {
-                err = TAPI_ECONFLICT;
-            } else if (status == 0) { /* no HTTP answer: certificate, or response too large */
-                err = TAPI_EUNAVAILABLE;
-            } else {
-                tapi_log(TAPI_LOG_WARN, "dynamodb %s failed: HTTP %ld %s", op, status,
-                         reply->error_type[0] ? reply->error_type : "(no error type)");
-                err = status >= 400 && status < 500 ? TAPI_EINVAL : TAPI_EUNAVAILABLE;
-            }
-            break;
-        }
-        reply->maybe_applied = reached;
-        if (n + 1 < c->max_attempts) {
-            unsigned wait = jitter_ms(n, c->base_backoff_ms, c->max_backoff_ms);
-            if (deadline_ms && tapi_now_ms() + wait + MIN_ATTEMPT_MS > deadline_ms) {
-                tapi_log(TAPI_LOG_WARN, "dynamodb %s: no time left to retry", op);
-                break;
-            }
-            sleep_ms(wait);
-        }
-    }
-    tapi_slot_pool_release(&c->pool, slot);
-    if (err == TAPI_EUNAVAILABLE)
-        tapi_log(TAPI_LOG_ERROR, "dynamodb %s unavailable after %u attempts", op, reply->attempts);
+    tapi_ddb_request req = {.op = op, .json = json, .len = len, .trace_header = trace_header};
+    tapi_err err;
+    tapi_ddb_call_many(c, 1, &req, deadline_ms, reply, &err);
     return err;
 }

@@ -1,7 +1,8 @@
 /* A DynamoDB JSON-protocol client over libcurl: SigV4 signing (sigv4.c, the day's key
- * kept), one kept-alive connection per pool slot, per-attempt timeouts clipped to the caller's
- * deadline, and retries with exponential backoff and full jitter on throttling, 5xx and
- * network errors. Conditional-check failures and validation errors are never retried. */
+ * kept), kept-alive connections per pool slot, calls of one batch run at once on one
+ * thread (curl multi), per-attempt timeouts clipped to the caller's deadline, and retries
+ * with exponential backoff and full jitter on throttling, 5xx and network errors.
+ * Conditional-check failures and validation errors are never retried. */
 #ifndef TAPI_DYNAMODB_CLIENT_H
 #define TAPI_DYNAMODB_CLIENT_H
 
@@ -43,7 +44,15 @@ typedef struct tapi_ddb_reply {
     long http_status;      /* of the last attempt; 0 when it got no answer */
     bool throttled;        /* some attempt was throttled */
     bool maybe_applied;    /* an earlier attempt's request was sent and its outcome is unknown */
+    int64_t end_us;        /* when the call finished (tapi_now_us) */
 } tapi_ddb_reply;
+
+typedef struct tapi_ddb_request {
+    const char *op;           /* "Query", ... */
+    const char *json;         /* the request body; read until the call returns */
+    size_t len;
+    const char *trace_header; /* sent as X-Amzn-Trace-Id (X-Ray), or NULL */
+} tapi_ddb_request;
 
 /* Opens a client (copies what it needs from cfg). TAPI_ECONFIG / TAPI_ENOMEM. */
 tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out, char *errbuf,
@@ -59,5 +68,12 @@ void tapi_ddb_client_close(tapi_ddb_client *client);
  * (X-Ray). Thread-safe. */
 tapi_err tapi_ddb_call(tapi_ddb_client *client, const char *op, const char *json, size_t len,
                        int64_t deadline_ms, const char *trace_header, tapi_ddb_reply *reply);
+
+/* n calls at once on one thread and one pool slot, each retried on its own as
+ * tapi_ddb_call retries; errs[i] and replies[i] are what tapi_ddb_call would give for
+ * reqs[i] (the caller frees each replies[i].body set on TAPI_OK). Up to 32 run at once,
+ * the rest as those finish. Thread-safe. */
+void tapi_ddb_call_many(tapi_ddb_client *client, size_t n, const tapi_ddb_request *reqs,
+                        int64_t deadline_ms, tapi_ddb_reply *replies, tapi_err *errs);
 
 #endif

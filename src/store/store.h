@@ -52,8 +52,9 @@ typedef struct tapi_store_call {
 } tapi_store_call;
 
 /* Set by a door before the store is used; called around every backend call, possibly
- * from several threads at once (a list queries its shards concurrently). Both may be
- * NULL. Neither may block or fail the call. */
+ * from several threads at once (the local server's). A list's shard queries run at once:
+ * every begin comes before the first of their ends. Both may be NULL. Neither may block
+ * or fail the call. */
 typedef struct tapi_store_observer {
     void (*begin)(void *ctx, tapi_store_call *call);
     void (*end)(void *ctx, const tapi_store_call *call);

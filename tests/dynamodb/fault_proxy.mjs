@@ -9,10 +9,13 @@ import http from 'node:http';
  * 'reset', 'slow',
  * 'apply-then-reset' (forwarded, then the connection dies with no answer: libcurl itself
  * may resend on a new connection), 'apply-then-partial' (forwarded, then half an answer:
- * the store sees a failed attempt). Returns {port, close, attempts} where attempts counts requests by op.
+ * the store sees a failed attempt), 'gate' (held, unanswered, until openGate() forwards
+ * every held request). Returns {port, close, attempts, gated, openGate} where attempts
+ * counts requests by op and gated lists the ops of the requests held now.
  */
 export function startFaultProxy(upstreamPort, plan, slowMs = 1500) {
   const attempts = {};
+  const held = []; // [op, forward now]
   const server = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
@@ -31,9 +34,9 @@ export function startFaultProxy(upstreamPort, plan, slowMs = 1500) {
         return reply(res, 400, { __type: 'com.amazon.coral.validate#ValidationException', message: 'bad' });
       }
       if (action === 'reset') return req.socket.destroy();
-      forward(upstreamPort, req, body, (status, headers, data) => {
-        if (action === 'apply-then-reset') return req.socket.destroy();
-        if (action === 'apply-then-partial') {
+      const pass = (act) => forward(upstreamPort, req, body, (status, headers, data) => {
+        if (act === 'apply-then-reset') return req.socket.destroy();
+        if (act === 'apply-then-partial') {
           res.writeHead(status, { ...headers, 'content-length': data.length + 100 });
           res.write(data);
           return setTimeout(() => req.socket.destroy(), 20);
@@ -43,15 +46,19 @@ export function startFaultProxy(upstreamPort, plan, slowMs = 1500) {
           res.writeHead(status, headers);
           res.end(data);
         };
-        if (action === 'slow') setTimeout(send, slowMs);
+        if (act === 'slow') setTimeout(send, slowMs);
         else send();
       });
+      if (action === 'gate') held.push([op, () => pass(undefined)]);
+      else pass(action);
     });
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => resolve({
       port: server.address().port,
       attempts,
+      get gated() { return held.map(([op]) => op); },
+      openGate: () => { for (const [, go] of held.splice(0)) go(); },
       close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }),
     }));
   });

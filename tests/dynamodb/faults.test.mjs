@@ -195,6 +195,25 @@ test('when retries run out the client gets 503 with Retry-After and no details',
   assert.match(log, /ThrottlingException/, 'the details went to the log');
 });
 
+test('a list sends its four shard queries at once, from one thread', async () => {
+  const threads = () => fs.readdirSync(`/proc/${server.pid}/task`).length;
+  const idle = threads();
+  queue.Query = Array(4).fill('gate');
+  const pending = call('GET', '/tasks');
+  // every query reaches DynamoDB while none is answered (well within the 400 ms attempt
+  // timeout: one query waiting for another's answer would hold the others back)
+  const until = Date.now() + 300;
+  while (proxy.gated.length < 4 && Date.now() < until) await new Promise((r) => setTimeout(r, 2));
+  const during = threads();
+  const gated = proxy.gated;
+  proxy.openGate();
+  const res = await pending;
+  assert.deepEqual(gated, ['Query', 'Query', 'Query', 'Query']);
+  assert.equal(during, idle, 'no thread was started for the shard queries');
+  assert.equal(res.status, 200);
+  assert.deepEqual(queue.Query, []);
+});
+
 test('a failing list is retried a bounded number of times, then 503', async () => {
   // four shard queries run in parallel, each with five attempts
   const before = proxy.attempts.Query || 0;
