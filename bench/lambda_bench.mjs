@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { startEmulator, cpuMs, cpuSplitMs, peakRssKiB } from '../tests/lambda/emulator.mjs';
 import { toApiGatewayEvent } from '../tests/contract/client.mjs';
 import { startStub } from './stub_dynamodb.mjs';
+import { cpuQuota } from './cpu_quota.mjs';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite');
@@ -83,12 +84,38 @@ async function measure(name, spawnOpts, env) {
     invocations: latencies.length,
     cpuPerInvocationMs: (cpu1 - cpu0) / latencies.length,
     userCpuShare: (split1.user - split0.user) / ((split1.user - split0.user) + (split1.sys - split0.sys)),
+    latencyMeanMs: latencies.reduce((a, b) => a + b, 0) / latencies.length,
     latencyP50Ms: percentile(latencies, 50),
     latencyP99Ms: percentile(latencies, 99),
     peakRssKiB: peakRssKiB(emu.process.pid),
   };
   await emu.close();
   return result;
+}
+
+// The cost model's check: the same mix back to back with the process held to 128/1769 of
+// a CPU (a 128 MB function's share) by a cgroup; its mean duration per invocation against
+// the model's CPU x 1769/128. null without root or a cgroup cpu controller.
+const QUOTA_CYCLES = QUICK ? 10 : 40;
+async function underQuota(name, spawnOpts, env) {
+  const q = cpuQuota(`tasks-api-bench-${process.pid}-${name}`, 128 / 1769);
+  if (!q) return null;
+  const emu = await startEmulator({ ...q.wrap(spawnOpts.command || spawnOpts.bootstrap, spawnOpts.args || []), env });
+  const latencies = [];
+  await cycle(emu, []);
+  const cpu0 = cpuMs(emu.process.pid);
+  for (let i = 0; i < QUOTA_CYCLES; i++) await cycle(emu, latencies, i);
+  const cpu1 = cpuMs(emu.process.pid);
+  await emu.close();
+  q.remove();
+  const cpuPerInvocationMs = (cpu1 - cpu0) / latencies.length;
+  return {
+    quota: `${q.quotaUs} µs per ${q.periodUs} µs`,
+    invocations: latencies.length,
+    cpuPerInvocationMs,
+    modelDurationMs: cpuPerInvocationMs * 1769 / 128,
+    durationMeanMs: latencies.reduce((a, b) => a + b, 0) / latencies.length,
+  };
 }
 
 async function callgrindInstructions(bootstrap, env, invocations) {
@@ -119,7 +146,9 @@ const pyEnv = { ...env, TABLE_NAME: 'bench-python' };
 for (const e of [env, pyEnv]) await promisify(execFile)(path.join(ROOT, 'build/tasks-api'), ['create-table'], { env: { ...process.env, ...e } });
 
 const c = await measure('c-bootstrap', { bootstrap }, env);
-const py = await measure('python-boto3', { command: '/usr/bin/python3', args: [path.join(ROOT, 'bench/baseline/bootstrap.py')] }, pyEnv);
+const pySpawn = { command: '/usr/bin/python3', args: [path.join(ROOT, 'bench/baseline/bootstrap.py')] };
+const py = await measure('python-boto3', pySpawn, pyEnv);
+const quota = { c: await underQuota('c', { bootstrap }, env), python: await underQuota('python', pySpawn, pyEnv) };
 await new Promise((r) => db.close(r));
 
 const stub = await startStub();
@@ -143,6 +172,7 @@ const result = {
   cycles: CYCLES,
   c,
   python: py,
+  quota,
   packageBytes: { c: fs.statSync(path.join(ROOT, 'build/lambda.zip')).size, python: fs.statSync(path.join(work, 'baseline.zip')).size },
   callgrind: {
     initInstructions: base, instructionsPerInvocation: Math.round((withN - base) / n), invocations: n,

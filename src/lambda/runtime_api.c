@@ -11,13 +11,13 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,6 +31,7 @@ enum {
     POST_TIMEOUT_MS = 5000,
     HEADERS_MAX = 64 * 1024,
     READ_CHUNK = 64 * 1024,
+    RECV_WAKE_MS = 250, /* how late a post's timeout may be noticed */
 };
 
 struct tapi_runtime {
@@ -106,6 +107,8 @@ static bool connect_api(tapi_runtime *rt)
     if (fd < 0) return false;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct timeval wake = {.tv_sec = RECV_WAKE_MS / 1000, .tv_usec = (RECV_WAKE_MS % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wake, sizeof wake);
     if (connect(fd, (const struct sockaddr *)&rt->addr, rt->addr_len) != 0) {
         close(fd);
         return false;
@@ -121,26 +124,16 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits until fd is readable; timeout_ms 0 waits forever (a frozen sandbox resumes). */
-static bool wait_readable(int fd, int64_t deadline)
-{
-    for (;;) {
-        int ms = deadline ? (int)(deadline - now_ms()) : -1;
-        if (deadline && ms <= 0) return false;
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        int r = poll(&p, 1, ms);
-        if (r > 0) return true;
-        if (r == 0) return false;
-        if (errno != EINTR) return false;
-    }
-}
-
-/* Reads more bytes into in; false on EOF, error or timeout. */
+/* Reads more bytes into in; false on EOF, error or timeout (deadline 0: none). The socket
+ * blocks in recv itself (one system call per read, where a non-blocking read, a poll and
+ * a read again made three); its receive timeout (RECV_WAKE_MS, set at connect) wakes it
+ * to look at the deadline, and a wait without one simply goes on (a frozen sandbox
+ * resumes). */
 static bool read_more(tapi_runtime *rt, tapi_buf *in, int64_t deadline)
 {
     char chunk[READ_CHUNK];
     for (;;) {
-        ssize_t n = recv(rt->fd, chunk, sizeof chunk, MSG_DONTWAIT);
+        ssize_t n = recv(rt->fd, chunk, sizeof chunk, 0);
         if (n > 0) {
             tapi_buf_append(in, chunk, (size_t)n);
             return !in->failed;
@@ -148,7 +141,7 @@ static bool read_more(tapi_runtime *rt, tapi_buf *in, int64_t deadline)
         if (n == 0) return false;
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
-        if (!wait_readable(rt->fd, deadline)) return false;
+        if (deadline && now_ms() >= deadline) return false;
     }
 }
 

@@ -692,10 +692,12 @@ typedef struct partition {
     const char *index;
     const char *attr;
     char value[PARTITION_KEY_MAX];
-    size_t want;
+    size_t want;     /* at most: the page's size + 1 */
+    size_t target;   /* what this round reads it up to (<= want) */
     char *start_key; /* LastEvaluatedKey of its previous query, as JSON; NULL at first */
     tapi_task_page view;
-    bool done;
+    bool exhausted;  /* DynamoDB said there is no more */
+    bool done;       /* needs no query this round */
 } partition;
 
 /* The partition's next Query: newest first, from the cursor (sort key sk) if given. */
@@ -706,7 +708,11 @@ static void build_query(ddb_store *s, const partition *part, const char *sk, tap
     tapi_buf_puts(b, part->index);
     tapi_buf_puts(b, "\",\"KeyConditionExpression\":");
     tapi_buf_puts(b, sk ? "\"#h = :h AND #k < :k\"" : "\"#h = :h\"");
-    tapi_buf_puts(b, ",\"ExpressionAttributeNames\":{\"#h\":\"");
+    /* only what a task in a list shows: half the bytes to send and parse */
+    tapi_buf_puts(b, ",\"ProjectionExpression\":\"#i,#t,#d,#s,#c,#u,#v\""
+                     ",\"ExpressionAttributeNames\":{\"#i\":\"id\",\"#t\":\"title\","
+                     "\"#d\":\"description\",\"#s\":\"status\",\"#c\":\"createdAt\","
+                     "\"#u\":\"updatedAt\",\"#v\":\"version\",\"#h\":\"");
     tapi_buf_puts(b, part->attr);
     tapi_buf_append(b, "\"", 1);
     if (sk) tapi_buf_puts(b, ",\"#k\":\"sk\"");
@@ -718,7 +724,7 @@ static void build_query(ddb_store *s, const partition *part, const char *sk, tap
     }
     char limit[64];
     snprintf(limit, sizeof limit, "},\"ScanIndexForward\":false,\"Limit\":%zu",
-             part->want - part->view.count);
+             part->target - part->view.count);
     tapi_buf_puts(b, limit);
     if (part->start_key) {
         tapi_buf_puts(b, ",\"ExclusiveStartKey\":");
@@ -726,8 +732,8 @@ static void build_query(ddb_store *s, const partition *part, const char *sk, tap
     }
 }
 
-/* Takes a Query's items into the partition; it is done unless DynamoDB stopped early (1 MB
- * read) before it had what it wants. */
+/* Takes a Query's items into the partition; it is done for this round unless DynamoDB
+ * stopped early (1 MB read) before the round's target. */
 static tapi_err absorb_query(partition *part, const cJSON *root)
 {
     free(part->start_key);
@@ -737,18 +743,62 @@ static tapi_err absorb_query(partition *part, const cJSON *root)
     if (!cJSON_IsArray(items)) return TAPI_EUNAVAILABLE;
     const cJSON *it;
     cJSON_ArrayForEach(it, items) {
-        if (part->view.count == part->want) break;
+        if (part->view.count == part->target) break;
         tapi_err err = item_to_task(it, &part->view.items[part->view.count]);
         if (err != TAPI_OK) return err;
         part->view.count++;
     }
     const cJSON *last = cJSON_GetObjectItemCaseSensitive(root, "LastEvaluatedKey");
-    if (part->view.count < part->want && cJSON_IsObject(last)) {
+    part->exhausted = !cJSON_IsObject(last);
+    if (!part->exhausted) {
         part->start_key = cJSON_PrintUnformatted(last);
         if (!part->start_key) return TAPI_ENOMEM;
-        part->done = false;
+        part->done = part->view.count == part->target;
     }
     return TAPI_OK;
+}
+
+/* What a partition reads first: its even share of the page plus twice the square root of
+ * that share. Tasks fall into shards at random, so a share rarely runs past that margin
+ * (about one list in 25 at 50 per page over 4 shards); reading limit+1 from every
+ * partition, as a plain merge must, read 4 times what a page shows. */
+static size_t first_target(size_t want, unsigned n)
+{
+    size_t share = (want + n - 1) / n, root = 1;
+    while (root * root < share) root++;
+    return share + 2 * root < want ? share + 2 * root : want;
+}
+
+static int newest_first_ref(const void *a, const void *b)
+{
+    return tapi_task_newest_first(*(const tapi_task *const *)a, *(const tapi_task *const *)b);
+}
+
+/* After a round: a partition that stopped at its target while its oldest task read is
+ * still newer than the page's last (the want-th newest of all read) may hold more of
+ * the page, and reads on up to want. Says whether any must. */
+static bool extend_cut_partitions(partition *parts, unsigned n, size_t want, const tapi_task **refs)
+{
+    size_t total = 0;
+    for (unsigned k = 0; k < n; k++)
+        for (size_t i = 0; i < parts[k].view.count; i++) refs[total++] = &parts[k].view.items[i];
+    const tapi_task *cut = NULL;
+    if (total >= want) {
+        qsort(refs, total, sizeof *refs, newest_first_ref);
+        cut = refs[want - 1];
+    }
+    bool more = false;
+    for (unsigned k = 0; k < n; k++) {
+        partition *p = &parts[k];
+        if (p->exhausted || p->view.count < p->target || p->target == p->want) continue;
+        const tapi_task *oldest = &p->view.items[p->view.count - 1];
+        if (!cut || tapi_task_newest_first(oldest, cut) < 0) {
+            p->target = p->want;
+            p->done = false;
+            more = true;
+        }
+    }
+    return more;
 }
 
 /* Per round of a list: one request, reply and parse per partition still reading. */
@@ -760,10 +810,11 @@ typedef struct round_space {
     tapi_ddb_request *reqs;
     tapi_store_call *scs;
     unsigned *which;
+    const tapi_task **refs; /* every task read, to find the page's last */
 } round_space;
 
-/* Reads every partition to what it wants: each round queries all that still need more at
- * once (curl multi, one thread), so a page costs one round trip, not one per partition. */
+/* Reads the partitions until the page is certain: each round queries all that need more
+ * at once (curl multi, one thread), so a page costs one round trip, rarely two. */
 static tapi_err read_partitions(ddb_store *s, int64_t deadline_ms, partition *parts, unsigned n,
                                 const tapi_cursor *after, round_space *r)
 {
@@ -776,7 +827,8 @@ static tapi_err read_partitions(ddb_store *s, int64_t deadline_ms, partition *pa
             build_query(s, &parts[k], after ? sk : NULL, &r->bufs[m]);
             r->which[m++] = k;
         }
-        if (m == 0) return TAPI_OK;
+        if (m == 0 && !extend_cut_partitions(parts, n, parts[0].want, r->refs)) return TAPI_OK;
+        if (m == 0) continue;
         call_many(s, "Query", m, r->bufs, deadline_ms, r->roots, r->replies, r->errs, r->reqs, r->scs);
         tapi_err err = TAPI_OK;
         for (unsigned j = 0; j < m; j++) {
@@ -810,15 +862,19 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
                      .errs = calloc(n, sizeof *r.errs),
                      .reqs = calloc(n, sizeof *r.reqs),
                      .scs = calloc(n, sizeof *r.scs),
-                     .which = calloc(n, sizeof *r.which)};
+                     .which = calloc(n, sizeof *r.which),
+                     .refs = calloc(n * (limit + 1), sizeof *r.refs)};
     tapi_err err = TAPI_ENOMEM;
-    if (out->items && parts && r.bufs && r.roots && r.replies && r.errs && r.reqs && r.scs && r.which) {
+    if (out->items && parts && r.bufs && r.roots && r.replies && r.errs && r.reqs && r.scs &&
+        r.which && r.refs) {
+        size_t first = first_target(limit + 1, n);
         unsigned k = 0;
         for (unsigned st = 0; st < 3; st++) {
             /* unfiltered: one pass over by-created; filtered: one per wanted status */
             if (statuses ? !(status_mask & TAPI_STATUS_BIT(st)) : st > 0) continue;
             for (unsigned sh = 0; sh < s->shards; sh++, k++) {
-                parts[k] = (partition){.want = limit + 1, .view = {.items = out->items + k * (limit + 1)}};
+                parts[k] = (partition){.want = limit + 1, .target = first,
+                                       .view = {.items = out->items + k * (limit + 1)}};
                 if (statuses) {
                     parts[k].index = TAPI_DDB_STATUS_INDEX;
                     parts[k].attr = "statusShard";
@@ -845,6 +901,7 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
     free(r.reqs);
     free(r.scs);
     free(r.which);
+    free(r.refs);
     if (err != TAPI_OK) {
         tapi_task_page_clear(out);
         return err;
@@ -993,10 +1050,8 @@ tapi_err tapi_dynamodb_open(const tapi_ddb_config *cfg, tapi_store **out, char *
     s->base.ops = &OPS;
     s->shards = cfg->shards ? cfg->shards : 1;
     s->table = strdup(cfg->table);
-    /* every caller may have all its shard queries in flight at once */
-    tapi_ddb_config sized = *cfg;
-    sized.pool_size = (cfg->pool_size ? cfg->pool_size : 1) * s->shards * 3; /* 3 statuses */
-    tapi_err err = s->table ? tapi_ddb_client_open(&sized, &s->client, errbuf, errlen) : TAPI_ENOMEM;
+    /* one pool slot per concurrent caller: a list's shard queries share its slot */
+    tapi_err err = s->table ? tapi_ddb_client_open(cfg, &s->client, errbuf, errlen) : TAPI_ENOMEM;
     if (err == TAPI_OK) err = load_meta(s, errbuf, errlen);
     if (err != TAPI_OK) {
         op_close(&s->base);

@@ -73,6 +73,67 @@ static void pages_thousands_of_tasks_across_shards(void **state)
     tapi_store_close(s);
 }
 
+/* Reads every page of owner's list (status_mask 0: all) and checks it is exactly
+ * expected[0..n), newest first. */
+static void assert_pages_equal(tapi_store *s, unsigned status_mask, size_t limit,
+                               const tapi_task *expected, size_t n)
+{
+    size_t seen = 0;
+    tapi_cursor cur;
+    bool first = true, more = true;
+    while (more) {
+        tapi_task_page page;
+        assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, status_mask, first ? NULL : &cur, limit,
+                                      &page), TAPI_OK);
+        assert_true(page.count == limit || !page.has_more);
+        for (size_t i = 0; i < page.count; i++, seen++) {
+            assert_true(seen < n);
+            assert_string_equal(page.items[i].id, expected[seen].id);
+        }
+        more = page.has_more;
+        if (more) cur = page.next;
+        tapi_task_page_clear(&page);
+        first = false;
+    }
+    assert_int_equal(seen, n);
+}
+
+/* A list first reads each shard's share of a page plus a margin. When one shard holds
+ * all the newest tasks, that share falls short and the list must read that shard on:
+ * here the 40 newest tasks are all in shard 0 (ids chosen so), and every page, plain and
+ * filtered by status, must still be exactly the newest tasks in order. */
+static void pages_stay_exact_when_one_shard_holds_the_newest(void **state)
+{
+    (void)state;
+    enum { N = 100, SKEWED = 40 };
+    tapi_store *s = open_table("skewed-shards", 4, true);
+    tapi_task *all = calloc(N, sizeof *all), *done = calloc(N, sizeof *done);
+    size_t n_done = 0;
+    for (int i = 0; i < N; i++) {
+        char ts[48];
+        snprintf(ts, sizeof ts, "2026-03-01T%02d:%02d:00.000Z", i / 60, i % 60);
+        make_task(&all[i], "skewed", ts);
+        /* the store's shard is the id's first byte mod 4: 0x00 for the newest 40, and
+         * 0x01..0x03 (shards 1-3) for the older ones */
+        char lead[3];
+        snprintf(lead, sizeof lead, "%02x", i >= N - SKEWED ? 0 : 1 + i % 3);
+        memcpy(all[i].id, lead, 2);
+        all[i].status = i % 2 ? TAPI_STATUS_DONE : TAPI_STATUS_TODO;
+        assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &all[i]), TAPI_OK);
+    }
+    qsort(all, N, sizeof *all, compare_newest_first);
+    for (int i = 0; i < N; i++)
+        if (all[i].status == TAPI_STATUS_DONE) done[n_done++] = all[i];
+    for (size_t limit = 5; limit <= 60; limit += 11) assert_pages_equal(s, 0, limit, all, N);
+    assert_pages_equal(s, TAPI_STATUS_BIT(TAPI_STATUS_DONE), 20, done, n_done);
+    assert_pages_equal(s, TAPI_STATUS_BIT(TAPI_STATUS_DONE) | TAPI_STATUS_BIT(TAPI_STATUS_TODO), 50,
+                       all, N);
+    for (int i = 0; i < N; i++) tapi_task_clear(&all[i]);
+    free(all);
+    free(done);
+    tapi_store_close(s);
+}
+
 /* Every instance of the service on one table must accept the others' tokens. */
 static void instances_share_the_token_key(void **state)
 {
@@ -174,6 +235,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         STORE_CONFORMANCE_TESTS,
         cmocka_unit_test(pages_thousands_of_tasks_across_shards),
+        cmocka_unit_test(pages_stay_exact_when_one_shard_holds_the_newest),
         cmocka_unit_test(instances_share_the_token_key),
         cmocka_unit_test(missing_table_fails_to_open_with_a_reason),
         cmocka_unit_test(create_table_is_idempotent),
