@@ -19,6 +19,7 @@
 #include "../core/timestamp.h"
 #include "../core/utf8.h"
 #include "../core/uuid.h"
+#include "query_reply.h"
 
 #define META_KEY_ID "#meta:page-token-key"
 
@@ -141,6 +142,15 @@ static bool is_tombstone(const cJSON *item)
     return cJSON_GetObjectItemCaseSensitive(item, "tomb") != NULL;
 }
 
+/* A plain decimal that fits: what a version or a time in seconds is stored as. */
+static bool parse_n(const char *t, uint64_t *out)
+{
+    size_t n = strlen(t);
+    if (!n || n > 19 || strspn(t, "0123456789") != n) return false;
+    *out = strtoull(t, NULL, 10);
+    return true;
+}
+
 /* A non-negative number attribute; absent is 0 (items from before it existed). False
  * when it is there but not a plain decimal that fits. */
 static bool get_n(const cJSON *item, const char *name, uint64_t *out)
@@ -149,37 +159,54 @@ static bool get_n(const cJSON *item, const char *name, uint64_t *out)
     *out = 0;
     if (!attr) return true;
     const cJSON *n = cJSON_IsObject(attr) ? cJSON_GetObjectItemCaseSensitive(attr, "N") : NULL;
-    if (!cJSON_IsString(n)) return false;
-    const char *t = n->valuestring;
-    if (!*t || strlen(t) > 19 || strspn(t, "0123456789") != strlen(t)) return false;
-    *out = strtoull(t, NULL, 10);
-    return true;
+    return cJSON_IsString(n) && parse_n(n->valuestring, out);
 }
 
-static tapi_err item_to_task(const cJSON *item, tapi_task *out)
+/* A task's attributes as read from an item, whatever parsed it: NULL where absent (or
+ * of another type); version_bad when "version" is there but not a number. */
+typedef struct task_fields {
+    const char *id, *title, *description, *status, *created, *updated, *version;
+    bool version_bad;
+} task_fields;
+
+static tapi_err fields_to_task(const task_fields *f, tapi_task *out)
 {
     memset(out, 0, sizeof *out);
-    const char *id = get_s(item, "id"), *title = get_s(item, "title"),
-               *desc = get_s(item, "description"), *status = get_s(item, "status"),
-               *created = get_s(item, "createdAt"), *updated = get_s(item, "updatedAt");
-    if (!id || !title || !desc || !status || !created || !updated ||
-        !tapi_uuid_valid(id, strlen(id)) || !tapi_timestamp_valid(created, strlen(created)) ||
-        !tapi_timestamp_valid(updated, strlen(updated)) ||
-        !tapi_status_parse(status, strlen(status), &out->status) ||
-        !get_n(item, "version", &out->version)) {
-        tapi_log(TAPI_LOG_ERROR, "dynamodb: malformed task item %.36s", id ? id : "(no id)");
+    if (!f->id || !f->title || !f->description || !f->status || !f->created || !f->updated ||
+        !tapi_uuid_valid(f->id, strlen(f->id)) || !tapi_timestamp_valid(f->created, strlen(f->created)) ||
+        !tapi_timestamp_valid(f->updated, strlen(f->updated)) ||
+        !tapi_status_parse(f->status, strlen(f->status), &out->status) || f->version_bad ||
+        (f->version && !parse_n(f->version, &out->version))) {
+        tapi_log(TAPI_LOG_ERROR, "dynamodb: malformed task item %.36s", f->id ? f->id : "(no id)");
         return TAPI_EUNAVAILABLE;
     }
-    memcpy(out->id, id, TAPI_ID_LEN + 1);
-    memcpy(out->created_at, created, TAPI_TIMESTAMP_LEN + 1);
-    memcpy(out->updated_at, updated, TAPI_TIMESTAMP_LEN + 1);
-    out->title = strdup(title);
-    out->description = strdup(desc);
+    memcpy(out->id, f->id, TAPI_ID_LEN + 1);
+    memcpy(out->created_at, f->created, TAPI_TIMESTAMP_LEN + 1);
+    memcpy(out->updated_at, f->updated, TAPI_TIMESTAMP_LEN + 1);
+    out->title = strdup(f->title);
+    out->description = strdup(f->description);
     if (!out->title || !out->description) {
         tapi_task_clear(out);
         return TAPI_ENOMEM;
     }
     return TAPI_OK;
+}
+
+static tapi_err item_to_task(const cJSON *item, tapi_task *out)
+{
+    task_fields f = {.id = get_s(item, "id"),
+                     .title = get_s(item, "title"),
+                     .description = get_s(item, "description"),
+                     .status = get_s(item, "status"),
+                     .created = get_s(item, "createdAt"),
+                     .updated = get_s(item, "updatedAt")};
+    const cJSON *version = cJSON_GetObjectItemCaseSensitive(item, "version");
+    if (version) {
+        const cJSON *n = cJSON_IsObject(version) ? cJSON_GetObjectItemCaseSensitive(version, "N") : NULL;
+        f.version = cJSON_IsString(n) ? n->valuestring : NULL;
+        f.version_bad = !f.version;
+    }
+    return fields_to_task(&f, out);
 }
 
 /* Parses a successful reply body (consumed) strictly; *root is freed by the caller. */
@@ -200,15 +227,16 @@ static tapi_err parse_reply(tapi_ddb_reply *reply, const char *op, cJSON **root)
 }
 
 /* Sends the n requests in bs (each consumed) at once and parses each reply: errs[i] and
- * roots[i] (freed by the caller) are what call() gives for bs[i]. reqs and scs are the
- * caller's scratch space, n of each. */
+ * roots[i] (freed by the caller) are what call() gives for bs[i]. With roots NULL the
+ * replies are not parsed: each replies[i].body set on TAPI_OK is the caller's to free.
+ * reqs and scs are the caller's scratch space, n of each. */
 static void call_many(ddb_store *s, const char *op, size_t n, tapi_buf *bs, int64_t deadline_ms,
                       cJSON **roots, tapi_ddb_reply *replies, tapi_err *errs,
                       tapi_ddb_request *reqs, tapi_store_call *scs)
 {
     bool taken = true;
     for (size_t i = 0; i < n; i++) {
-        roots[i] = NULL;
+        if (roots) roots[i] = NULL;
         memset(&replies[i], 0, sizeof replies[i]);
         tapi_buf_append(&bs[i], "}", 1);
         char *json = NULL;
@@ -243,7 +271,7 @@ static void call_many(ddb_store *s, const char *op, size_t n, tapi_buf *bs, int6
             sc->fault = errs[i] != TAPI_OK && !sc->error;
             obs->end(obs->ctx, sc);
         }
-        if (errs[i] == TAPI_OK) errs[i] = parse_reply(&replies[i], op, &roots[i]);
+        if (errs[i] == TAPI_OK && roots) errs[i] = parse_reply(&replies[i], op, &roots[i]);
     }
 }
 
@@ -732,30 +760,44 @@ static void build_query(ddb_store *s, const partition *part, const char *sk, tap
     }
 }
 
-/* Takes a Query's items into the partition; it is done for this round unless DynamoDB
- * stopped early (1 MB read) before the round's target. */
-static tapi_err absorb_query(partition *part, const cJSON *root)
+static tapi_err take_item(void *ctx, const tapi_qr_item *it)
 {
+    partition *part = ctx;
+    if (part->view.count == part->target) return TAPI_OK; /* read on only to check the rest */
+    task_fields f = {.id = it->values[0], .title = it->values[1], .description = it->values[2],
+                     .status = it->values[3], .created = it->values[4], .updated = it->values[5],
+                     .version = it->values[6], .version_bad = it->wrong_type[6]};
+    tapi_err err = fields_to_task(&f, &part->view.items[part->view.count]);
+    if (err == TAPI_OK) part->view.count++;
+    return err;
+}
+
+/* Takes a Query reply's items (the body, consumed) into the partition; it is done for
+ * this round unless DynamoDB stopped early (1 MB read) before the round's target. The
+ * reply is read without a tree (query_reply.c): lists are most of the parsing. */
+static tapi_err absorb_query(partition *part, tapi_ddb_reply *reply)
+{
+    static const char *const names[] = {"id", "title", "description", "status",
+                                        "createdAt", "updatedAt", "version"};
+    static const tapi_qr_want want = {.names = names, .types = "SSSSSSN", .count = 7};
     free(part->start_key);
     part->start_key = NULL;
     part->done = true;
-    const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "Items");
-    if (!cJSON_IsArray(items)) return TAPI_EUNAVAILABLE;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, items) {
-        if (part->view.count == part->target) break;
-        tapi_err err = item_to_task(it, &part->view.items[part->view.count]);
-        if (err != TAPI_OK) return err;
-        part->view.count++;
-    }
-    const cJSON *last = cJSON_GetObjectItemCaseSensitive(root, "LastEvaluatedKey");
-    part->exhausted = !cJSON_IsObject(last);
-    if (!part->exhausted) {
-        part->start_key = cJSON_PrintUnformatted(last);
-        if (!part->start_key) return TAPI_ENOMEM;
+    const char *last = NULL;
+    size_t last_len = 0;
+    tapi_err err = TAPI_EINVAL;
+    if (tapi_utf8_valid(reply->body, reply->body_len, NULL))
+        err = tapi_query_reply_scan(reply->body, reply->body_len, &want, take_item, part, &last, &last_len);
+    if (err == TAPI_EINVAL) tapi_log(TAPI_LOG_ERROR, "dynamodb Query: response is not a Query reply");
+    part->exhausted = !last;
+    if (err == TAPI_OK && last) {
+        part->start_key = strndup(last, last_len);
+        err = part->start_key ? TAPI_OK : TAPI_ENOMEM;
         part->done = part->view.count == part->target;
     }
-    return TAPI_OK;
+    free(reply->body);
+    reply->body = NULL;
+    return err == TAPI_EINVAL ? TAPI_EUNAVAILABLE : err;
 }
 
 /* What a partition reads first: its even share of the page plus twice the square root of
@@ -804,7 +846,6 @@ static bool extend_cut_partitions(partition *parts, unsigned n, size_t want, con
 /* Per round of a list: one request, reply and parse per partition still reading. */
 typedef struct round_space {
     tapi_buf *bufs;
-    cJSON **roots;
     tapi_ddb_reply *replies;
     tapi_err *errs;
     tapi_ddb_request *reqs;
@@ -829,12 +870,11 @@ static tapi_err read_partitions(ddb_store *s, int64_t deadline_ms, partition *pa
         }
         if (m == 0 && !extend_cut_partitions(parts, n, parts[0].want, r->refs)) return TAPI_OK;
         if (m == 0) continue;
-        call_many(s, "Query", m, r->bufs, deadline_ms, r->roots, r->replies, r->errs, r->reqs, r->scs);
+        call_many(s, "Query", m, r->bufs, deadline_ms, NULL, r->replies, r->errs, r->reqs, r->scs);
         tapi_err err = TAPI_OK;
         for (unsigned j = 0; j < m; j++) {
             tapi_err e = unavailable_if_invalid(r->errs[j]);
-            if (e == TAPI_OK) e = absorb_query(&parts[r->which[j]], r->roots[j]);
-            cJSON_Delete(r->roots[j]);
+            if (r->errs[j] == TAPI_OK) e = absorb_query(&parts[r->which[j]], &r->replies[j]);
             if (err == TAPI_OK) err = e;
         }
         if (err != TAPI_OK) return err;
@@ -857,7 +897,6 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
     out->items = calloc(n * (limit + 1), sizeof *out->items);
     partition *parts = calloc(n, sizeof *parts);
     round_space r = {.bufs = calloc(n, sizeof *r.bufs),
-                     .roots = calloc(n, sizeof *r.roots),
                      .replies = calloc(n, sizeof *r.replies),
                      .errs = calloc(n, sizeof *r.errs),
                      .reqs = calloc(n, sizeof *r.reqs),
@@ -865,7 +904,7 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
                      .which = calloc(n, sizeof *r.which),
                      .refs = calloc(n * (limit + 1), sizeof *r.refs)};
     tapi_err err = TAPI_ENOMEM;
-    if (out->items && parts && r.bufs && r.roots && r.replies && r.errs && r.reqs && r.scs &&
+    if (out->items && parts && r.bufs && r.replies && r.errs && r.reqs && r.scs &&
         r.which && r.refs) {
         size_t first = first_target(limit + 1, n);
         unsigned k = 0;
@@ -895,7 +934,6 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
     }
     free(parts);
     free(r.bufs);
-    free(r.roots);
     free(r.replies);
     free(r.errs);
     free(r.reqs);
