@@ -2,11 +2,11 @@
  * partition key in DynamoDB) and carries no control or separator characters. */
 #include "owner.h"
 
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hex.h"
+#include "sha256.h"
 
 static bool printable(const char *s, size_t len, size_t max)
 {
@@ -26,8 +26,8 @@ tapi_err tapi_owner_from_identity(const char *iss, size_t iss_len, const char *s
     memcpy(text, iss, iss_len);
     text[iss_len] = '\n';
     memcpy(text + iss_len + 1, sub, sub_len);
-    uint8_t digest[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)text, iss_len + 1 + sub_len, digest);
+    uint8_t digest[TAPI_SHA256_BYTES];
+    if (!tapi_sha256(&(tapi_bytes){text, iss_len + 1 + sub_len}, 1, digest)) return TAPI_ENOMEM;
     out->key[0] = 'u';
     tapi_hex_encode(digest, (TAPI_OWNER_KEY_LEN - 1) / 2, out->key + 1);
     return TAPI_OK;

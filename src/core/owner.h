@@ -25,7 +25,8 @@ typedef struct tapi_owner {
 
 /* The key of user (iss, sub): "u" + the first 128 bits of SHA-256(iss "\n" sub) in hex.
  * Fixed size whatever the issuer's length, and the same on both doors for the same user.
- * TAPI_EINVAL when either is empty, too long, or holds a control character. */
+ * TAPI_EINVAL when either is empty, too long, or holds a control character; TAPI_ENOMEM
+ * when hashing fails (a caller refuses the request either way). */
 tapi_err tapi_owner_from_identity(const char *iss, size_t iss_len, const char *sub,
                                   size_t sub_len, tapi_owner *out);
 

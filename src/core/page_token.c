@@ -6,11 +6,10 @@
 #include "page_token.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string.h>
 
 #include "owner.h"
+#include "sha256.h"
 #include "timestamp.h"
 #include "uuid.h"
 
@@ -35,9 +34,8 @@ static void mac(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const uint8_t *data, si
     memcpy(msg, data, len);
     msg[len] = (uint8_t)filter;
     if (owner_len) memcpy(msg + len + 1, owner, owner_len);
-    uint8_t full[EVP_MAX_MD_SIZE];
-    unsigned full_len = 0;
-    HMAC(EVP_sha256(), key, TAPI_TOKEN_KEY_BYTES, msg, len + 1 + owner_len, full, &full_len);
+    uint8_t full[TAPI_SHA256_BYTES];
+    tapi_hmac_sha256(key, TAPI_TOKEN_KEY_BYTES, msg, len + 1 + owner_len, full);
     memcpy(out, full, MAC_BYTES);
 }
 

@@ -1,13 +1,11 @@
 /* Idempotency keys: syntax, record names and fingerprints. */
 #include "idempotency.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../core/hex.h"
+#include "../core/sha256.h"
 
 static bool visible(const char *s, size_t len, bool quoted)
 {
@@ -35,8 +33,7 @@ void tapi_idempotency_prepare(const uint8_t token_key[TAPI_TOKEN_KEY_BYTES], con
                               const char *key, const tapi_task *task, int64_t now_s,
                               tapi_idempotency *out)
 {
-    uint8_t digest[EVP_MAX_MD_SIZE];
-    unsigned digest_len = 0;
+    uint8_t digest[TAPI_SHA256_BYTES];
     /* name: HMAC(token key, owner "\n" "POST /tasks" "\n" key) */
     char scope[TAPI_OWNER_KEY_LEN + 16 + TAPI_IDEMPOTENCY_KEY_MAX + 2];
     size_t n = 0, owner_len = strlen(owner), key_len = strlen(key);
@@ -46,21 +43,17 @@ void tapi_idempotency_prepare(const uint8_t token_key[TAPI_TOKEN_KEY_BYTES], con
     n += 13;
     memcpy(scope + n, key, key_len);
     n += key_len;
-    HMAC(EVP_sha256(), token_key, TAPI_TOKEN_KEY_BYTES, (const unsigned char *)scope, n, digest,
-         &digest_len);
+    tapi_hmac_sha256(token_key, TAPI_TOKEN_KEY_BYTES, scope, n, digest);
     tapi_hex_encode(digest, 32, out->key_id);
     /* fingerprint: the validated input, NUL-separated (no field can hold a NUL) */
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     const char *status = tapi_status_name(task->status);
-    unsigned fp_len = 0;
-    if (ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
-        EVP_DigestUpdate(ctx, task->title, strlen(task->title) + 1) &&
-        EVP_DigestUpdate(ctx, task->description, strlen(task->description) + 1) &&
-        EVP_DigestUpdate(ctx, status, strlen(status)) && EVP_DigestFinal_ex(ctx, digest, &fp_len))
+    const tapi_bytes input[] = {{task->title, strlen(task->title) + 1},
+                                {task->description, strlen(task->description) + 1},
+                                {status, strlen(status)}};
+    if (tapi_sha256(input, 3, digest))
         tapi_hex_encode(digest, 32, out->fingerprint);
     else /* out of memory: a fingerprint no request has, so nothing is wrongly replayed */
         snprintf(out->fingerprint, sizeof out->fingerprint, "unavailable");
-    EVP_MD_CTX_free(ctx);
     out->now_s = now_s;
     out->window_s = TAPI_IDEMPOTENCY_WINDOW_S;
 }

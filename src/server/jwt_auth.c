@@ -18,7 +18,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <jansson.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include <strings.h>
 
 #include "../core/log.h"
+#include "../core/sha256.h"
 
 typedef struct jwt_key {
     char *kid;
@@ -36,7 +36,7 @@ typedef struct jwt_key {
 enum { CACHE_SLOTS = 2048, CACHE_STRIPES = 16 };
 
 typedef struct cached_token {
-    uint8_t digest[SHA256_DIGEST_LENGTH]; /* of the token; all zero: empty slot */
+    uint8_t digest[TAPI_SHA256_BYTES]; /* of the token; all zero: empty slot */
     int64_t valid_from;                   /* Unix seconds, leeway applied */
     int64_t valid_until;
     tapi_owner owner;
@@ -287,28 +287,28 @@ static tapi_auth_result check_claims(const tapi_jwt_verifier *v, const cJSON *cl
 }
 
 /* A remembered token's owner, if it is cached and valid at now_s. */
-static bool cache_lookup(tapi_jwt_verifier *v, const uint8_t digest[SHA256_DIGEST_LENGTH],
+static bool cache_lookup(tapi_jwt_verifier *v, const uint8_t digest[TAPI_SHA256_BYTES],
                          int64_t now_s, tapi_owner *owner)
 {
     size_t slot = ((size_t)digest[0] << 8 | digest[1]) % CACHE_SLOTS;
     pthread_mutex_t *mu = &v->stripe[slot % CACHE_STRIPES];
     pthread_mutex_lock(mu);
     const cached_token *c = &v->cache[slot];
-    bool hit = memcmp(c->digest, digest, SHA256_DIGEST_LENGTH) == 0 && now_s >= c->valid_from &&
+    bool hit = memcmp(c->digest, digest, TAPI_SHA256_BYTES) == 0 && now_s >= c->valid_from &&
                now_s <= c->valid_until;
     if (hit) *owner = c->owner;
     pthread_mutex_unlock(mu);
     return hit;
 }
 
-static void cache_store(tapi_jwt_verifier *v, const uint8_t digest[SHA256_DIGEST_LENGTH],
+static void cache_store(tapi_jwt_verifier *v, const uint8_t digest[TAPI_SHA256_BYTES],
                         const cached_token *window, const tapi_owner *owner)
 {
     size_t slot = ((size_t)digest[0] << 8 | digest[1]) % CACHE_SLOTS;
     pthread_mutex_t *mu = &v->stripe[slot % CACHE_STRIPES];
     pthread_mutex_lock(mu);
     cached_token *c = &v->cache[slot];
-    memcpy(c->digest, digest, SHA256_DIGEST_LENGTH);
+    memcpy(c->digest, digest, TAPI_SHA256_BYTES);
     c->valid_from = window->valid_from;
     c->valid_until = window->valid_until;
     c->owner = *owner;
@@ -322,8 +322,8 @@ tapi_auth_result tapi_jwt_authenticate(tapi_jwt_verifier *v, const char *authori
     size_t len = 0;
     tapi_auth_result r = bearer_token(authorization, &token, &len, reason);
     if (r != TAPI_AUTH_OK) return r;
-    uint8_t digest[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)token, len, digest);
+    uint8_t digest[TAPI_SHA256_BYTES];
+    tapi_sha256(&(tapi_bytes){token, len}, 1, digest);
     if (cache_lookup(v, digest, now_s, owner)) return TAPI_AUTH_OK;
     cached_token window;
     cjose_err err;

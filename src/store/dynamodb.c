@@ -4,7 +4,6 @@
 #include "dynamodb.h"
 
 #include <cjson/cJSON.h>
-#include <openssl/sha.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "../core/hex.h"
 #include "../core/json_writer.h"
 #include "../core/log.h"
+#include "../core/sha256.h"
 #include "../core/task_json.h"
 #include "../core/timestamp.h"
 #include "../core/utf8.h"
@@ -612,9 +612,9 @@ enum { KEY_GENERATIONS = 4 };
 static void keyed_id(const char *key_id, unsigned g, char out[TAPI_ID_LEN + 1])
 {
     char text[80];
-    uint8_t d[SHA256_DIGEST_LENGTH];
+    uint8_t d[TAPI_SHA256_BYTES];
     int n = snprintf(text, sizeof text, "%s:%u", key_id, g);
-    SHA256((const unsigned char *)text, (size_t)n, d);
+    tapi_sha256(&(tapi_bytes){text, (size_t)n}, 1, d);
     d[6] = (uint8_t)((d[6] & 0x0f) | 0x40); /* the shape of a v4 UUID */
     d[8] = (uint8_t)((d[8] & 0x3f) | 0x80);
     char hex[33];

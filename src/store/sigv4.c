@@ -5,9 +5,6 @@
 #include "sigv4.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +12,7 @@
 
 #include "../core/hex.h"
 #include "../core/json_writer.h"
+#include "../core/sha256.h"
 
 enum { FIELD_MAX = 256 };
 
@@ -25,7 +23,7 @@ struct tapi_sigv4 {
     char secret_key[FIELD_MAX + 4]; /* "AWS4" + secret: the first HMAC's key */
     pthread_mutex_t mu;
     char key_date[9]; /* YYYYMMDD of the cached key; "" before the first request */
-    uint8_t signing_key[SHA256_DIGEST_LENGTH];
+    uint8_t signing_key[TAPI_SHA256_BYTES];
 };
 
 tapi_err tapi_sigv4_new(const char *access_key, const char *secret, const char *region,
@@ -55,18 +53,17 @@ void tapi_sigv4_free(tapi_sigv4 *s)
 }
 
 static void hmac(const uint8_t *key, size_t key_len, const char *data, size_t len,
-                 uint8_t out[SHA256_DIGEST_LENGTH])
+                 uint8_t out[TAPI_SHA256_BYTES])
 {
-    unsigned out_len = 0;
-    HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)data, len, out, &out_len);
+    tapi_hmac_sha256(key, key_len, data, len, out);
 }
 
 /* The signing key of date (YYYYMMDD), derived at most once a day. */
-static void signing_key(tapi_sigv4 *s, const char *date, uint8_t out[SHA256_DIGEST_LENGTH])
+static void signing_key(tapi_sigv4 *s, const char *date, uint8_t out[TAPI_SHA256_BYTES])
 {
     pthread_mutex_lock(&s->mu);
     if (strncmp(s->key_date, date, 8) != 0) {
-        uint8_t k[SHA256_DIGEST_LENGTH];
+        uint8_t k[TAPI_SHA256_BYTES];
         hmac((const uint8_t *)s->secret_key, strlen(s->secret_key), date, 8, k);
         hmac(k, sizeof k, s->region, strlen(s->region), k);
         hmac(k, sizeof k, s->service, strlen(s->service), k);
@@ -75,7 +72,7 @@ static void signing_key(tapi_sigv4 *s, const char *date, uint8_t out[SHA256_DIGE
         s->key_date[8] = '\0';
         OPENSSL_cleanse(k, sizeof k);
     }
-    memcpy(out, s->signing_key, SHA256_DIGEST_LENGTH);
+    memcpy(out, s->signing_key, TAPI_SHA256_BYTES);
     pthread_mutex_unlock(&s->mu);
 }
 
@@ -106,9 +103,9 @@ tapi_err tapi_sigv4_sign(tapi_sigv4 *s, const char *method, const char *path, co
     tapi_sigv4_header sorted[TAPI_SIGV4_MAX_HEADERS];
     memcpy(sorted, headers, count * sizeof *headers);
     qsort(sorted, count, sizeof *sorted, by_name);
-    uint8_t digest[SHA256_DIGEST_LENGTH];
-    char payload_hex[2 * SHA256_DIGEST_LENGTH + 1], request_hex[2 * SHA256_DIGEST_LENGTH + 1];
-    SHA256((const unsigned char *)(payload ? payload : ""), payload_len, digest);
+    uint8_t digest[TAPI_SHA256_BYTES];
+    char payload_hex[2 * TAPI_SHA256_BYTES + 1], request_hex[2 * TAPI_SHA256_BYTES + 1];
+    tapi_sha256(&(tapi_bytes){payload, payload_len}, 1, digest);
     tapi_hex_encode(digest, sizeof digest, payload_hex);
     /* canonical request; the signed-header list is built beside it */
     tapi_buf b, names;
@@ -141,18 +138,18 @@ tapi_err tapi_sigv4_sign(tapi_sigv4 *s, const char *method, const char *path, co
         free(signed_names);
         return TAPI_ENOMEM;
     }
-    SHA256((const unsigned char *)canonical, canonical_len, digest);
+    tapi_sha256(&(tapi_bytes){canonical, canonical_len}, 1, digest);
     tapi_hex_encode(digest, sizeof digest, request_hex);
     free(canonical);
     char scope[160], to_sign[320];
     snprintf(scope, sizeof scope, "%.8s/%s/%s/aws4_request", amz_date, s->region, s->service);
     int n = snprintf(to_sign, sizeof to_sign, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amz_date, scope,
                      request_hex);
-    uint8_t key[SHA256_DIGEST_LENGTH];
+    uint8_t key[TAPI_SHA256_BYTES];
     signing_key(s, amz_date, key);
     hmac(key, sizeof key, to_sign, (size_t)n, digest);
     OPENSSL_cleanse(key, sizeof key);
-    char signature[2 * SHA256_DIGEST_LENGTH + 1];
+    char signature[2 * TAPI_SHA256_BYTES + 1];
     tapi_hex_encode(digest, sizeof digest, signature);
     n = snprintf(authorization, TAPI_SIGV4_AUTH_MAX,
                  "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
