@@ -802,7 +802,7 @@ static tapi_err absorb_query(partition *part, tapi_ddb_reply *reply)
 
 /* What a partition reads first: its even share of the page plus twice the square root of
  * that share. Tasks fall into shards at random, so a share rarely runs past that margin
- * (about one list in 25 at 50 per page over 4 shards); reading limit+1 from every
+ * (about one list in 40 at 50 per page over 4 shards); reading limit+1 from every
  * partition, as a plain merge must, read 4 times what a page shows. */
 static size_t first_target(size_t want, unsigned n)
 {
