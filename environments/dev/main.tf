@@ -15,12 +15,13 @@ provider "aws" {
 }
 
 locals {
-  name = "${var.name_prefix}-${var.environment}"
-  # the zip `make package` (or scripts/package-in-container.sh) builds for this architecture
+  name             = "${var.name_prefix}-${var.environment}"
   create_user_pool = var.auth == "cognito" && var.cognito_user_pool_arn == null
   user_pool_arns = var.auth != "cognito" ? [] : (
     local.create_user_pool ? [module.cognito[0].user_pool_arn] : [var.cognito_user_pool_arn]
   )
+  # the zip `make package [ARCH=arm64]` (or scripts/package-in-container.sh) builds for
+  # this architecture
   package_path = coalesce(var.package_path, var.architecture == "arm64" ? "${path.root}/../../build/lambda-arm64.zip" : "${path.root}/../../build/lambda.zip")
 }
 

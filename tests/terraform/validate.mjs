@@ -557,6 +557,27 @@ function checkAuth(problems, rel, parsed) {
   }
 }
 
+// The zip deployed must be the one built for the function's architecture: the function
+// runs on var.architecture, and an environment passes its own and picks
+// build/lambda-arm64.zip for arm64, build/lambda.zip otherwise (a mismatch fails every
+// invocation with Runtime.InvalidEntrypoint).
+function checkArchitecture(problems, rel, parsed) {
+  const p = (msg) => problems.push(`${rel}: ${msg}`);
+  const fn = (parsed.resource.aws_lambda_function || {}).this;
+  if (fn && parsed.variable.architecture && JSON.stringify(fn.body.architectures) !== JSON.stringify(['${var.architecture}'])) {
+    p('the function must run on var.architecture (architectures = [var.architecture])');
+  }
+  for (const [name, { body }] of Object.entries(parsed.module)) {
+    if (!String(body.source).endsWith('/lambda')) continue;
+    if (body.architecture !== '${var.architecture}') p(`module ${name} must get the environment's architecture`);
+    const local = /^\$\{local\.(\w+)\}$/.exec(String(body.package_path));
+    const zip = String(local ? parsed.locals[local[1]] : body.package_path);
+    if (!/var\.architecture == "arm64" \? "[^"]*\/build\/lambda-arm64\.zip" : "[^"]*\/build\/lambda\.zip"/.test(zip)) {
+      p(`module ${name}: the zip must follow the architecture (build/lambda-arm64.zip for arm64, build/lambda.zip otherwise)`);
+    }
+  }
+}
+
 /** Validates every module and environment under root; returns a list of problems. */
 export async function validateTree(root) {
   const problems = [];
@@ -597,6 +618,7 @@ export async function validateTree(root) {
     checkMonitoring(problems, rel, parsed);
     checkAlias(problems, rel, parsed);
     checkAuth(problems, rel, parsed);
+    checkArchitecture(problems, rel, parsed);
   }
   // each environment keeps its own state
   const keys = new Map();

@@ -140,6 +140,13 @@ const CASES = [
     /cors_expose_headers .* differs from the function's/],
   ['a preflight that does not allow If-Match', 'modules/api-gateway/main.tf', ',If-Match,If-None-Match', ',If-None-Match',
     /the CORS preflight must allow If-Match/],
+  // architecture
+  ['a function pinned to x86_64', 'modules/lambda/main.tf', 'architectures                  = [var.architecture]', 'architectures                  = ["x86_64"]',
+    /the function must run on var\.architecture/],
+  ['an arm64 environment that deploys the x86_64 zip', 'environments/dev/main.tf', 'build/lambda-arm64.zip', 'build/lambda.zip',
+    /module lambda: the zip must follow the architecture/],
+  ['an environment that does not pass its architecture', 'environments/prod/main.tf', '  architecture         = var.architecture\n', '',
+    /module lambda must get the environment's architecture/],
   ['a table without TTL on the idempotency tombstones', 'modules/dynamodb/main.tf', 'attribute_name = "expiresAt"', 'attribute_name = "ttl"',
     /needs ttl \{ attribute_name = "expiresAt"/],
 ];
