@@ -134,6 +134,34 @@ static void pages_stay_exact_when_one_shard_holds_the_newest(void **state)
     tapi_store_close(s);
 }
 
+/* Many partitions: 32 shards x 2 statuses = 64 queries, more than the client runs at
+ * once (32); the rest start as those finish, and the pages stay exact. */
+static void lists_over_more_partitions_than_run_at_once(void **state)
+{
+    (void)state;
+    enum { N = 60 };
+    tapi_store *s = open_table("many-partitions", 32, true);
+    tapi_task *all = calloc(N, sizeof *all);
+    for (int i = 0; i < N; i++) {
+        char ts[48];
+        snprintf(ts, sizeof ts, "2026-04-01T00:%02d:%02d.000Z", i / 60, i % 60);
+        make_task(&all[i], "wide", ts);
+        all[i].status = (tapi_status)(i % 3);
+        assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &all[i]), TAPI_OK);
+    }
+    qsort(all, N, sizeof *all, compare_newest_first);
+    tapi_task *two = calloc(N, sizeof *two);
+    size_t n_two = 0;
+    for (int i = 0; i < N; i++)
+        if (all[i].status != TAPI_STATUS_IN_PROGRESS) two[n_two++] = all[i];
+    assert_pages_equal(s, TAPI_STATUS_BIT(TAPI_STATUS_TODO) | TAPI_STATUS_BIT(TAPI_STATUS_DONE), 7, two, n_two);
+    assert_pages_equal(s, 0, 25, all, N);
+    for (int i = 0; i < N; i++) tapi_task_clear(&all[i]);
+    free(all);
+    free(two);
+    tapi_store_close(s);
+}
+
 /* Every instance of the service on one table must accept the others' tokens. */
 static void instances_share_the_token_key(void **state)
 {
@@ -236,6 +264,7 @@ int main(void)
         STORE_CONFORMANCE_TESTS,
         cmocka_unit_test(pages_thousands_of_tasks_across_shards),
         cmocka_unit_test(pages_stay_exact_when_one_shard_holds_the_newest),
+        cmocka_unit_test(lists_over_more_partitions_than_run_at_once),
         cmocka_unit_test(instances_share_the_token_key),
         cmocka_unit_test(missing_table_fails_to_open_with_a_reason),
         cmocka_unit_test(create_table_is_idempotent),
