@@ -237,7 +237,6 @@ static void call_many(ddb_store *s, const char *op, size_t n, tapi_buf *bs, int6
     bool taken = true;
     for (size_t i = 0; i < n; i++) {
         if (roots) roots[i] = NULL;
-        memset(&replies[i], 0, sizeof replies[i]);
         tapi_buf_append(&bs[i], "}", 1);
         char *json = NULL;
         size_t len = 0;
@@ -247,6 +246,7 @@ static void call_many(ddb_store *s, const char *op, size_t n, tapi_buf *bs, int6
     if (!taken) {
         for (size_t i = 0; i < n; i++) {
             free((char *)reqs[i].json);
+            memset(&replies[i], 0, sizeof replies[i]);
             errs[i] = TAPI_ENOMEM;
         }
         return;

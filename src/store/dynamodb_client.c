@@ -583,22 +583,17 @@ static void end_attempt(tapi_ddb_client *c, xfer *x, CURLcode rc, int64_t deadli
     x->not_before_ms = now + wait;
 }
 
-/* Starts every attempt that is due and has a free handle; says when the next waiting one
- * is due (INT64_MAX if none waits). */
-static int64_t start_due(tapi_ddb_client *c, conn_set *set, xfer *xs, size_t n, int64_t deadline_ms)
+/* Starts every attempt that is due and has a free handle. */
+static void start_due(tapi_ddb_client *c, conn_set *set, xfer *xs, size_t n, int64_t deadline_ms)
 {
     bool busy[MAX_PARALLEL] = {false};
     for (size_t i = 0; i < n; i++)
         if (xs[i].h) busy[xs[i].handle] = true;
-    int64_t now = tapi_now_ms(), next = INT64_MAX;
+    int64_t now = tapi_now_ms();
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         xfer *x = &xs[i];
-        if (x->finished || x->h) continue;
-        if (x->not_before_ms > now) {
-            if (x->not_before_ms < next) next = x->not_before_ms;
-            continue;
-        }
+        if (x->finished || x->h || x->not_before_ms > now) continue;
         while (k < MAX_PARALLEL && busy[k]) k++;
         if (k == MAX_PARALLEL) break; /* the rest start as handles come free */
         if (!set->easy[k] && !(set->easy[k] = curl_easy_init())) {
@@ -608,7 +603,6 @@ static int64_t start_due(tapi_ddb_client *c, conn_set *set, xfer *xs, size_t n, 
         start_attempt(c, set->multi, set->easy[k], k, x, deadline_ms);
         if (x->h) busy[k] = true;
     }
-    return next;
 }
 
 void tapi_ddb_call_many(tapi_ddb_client *c, size_t n, const tapi_ddb_request *reqs,
@@ -624,7 +618,7 @@ void tapi_ddb_call_many(tapi_ddb_client *c, size_t n, const tapi_ddb_request *re
     size_t slot = tapi_slot_pool_acquire(&c->pool);
     conn_set *set = &c->sets[slot];
     for (;;) {
-        int64_t next = start_due(c, set, xs, n, deadline_ms);
+        start_due(c, set, xs, n, deadline_ms);
         int running = 0;
         curl_multi_perform(set->multi, &running);
         CURLMsg *m;
@@ -638,17 +632,17 @@ void tapi_ddb_call_many(tapi_ddb_client *c, size_t n, const tapi_ddb_request *re
             curl_multi_remove_handle(set->multi, h); /* m is gone from here on */
             if (x) end_attempt(c, x, rc, deadline_ms);
         }
+        /* wait for the connections, or until the next backoff ends (a retry finished
+         * above may already be due: then not at all) */
         size_t open = 0, in_flight = 0;
+        int64_t next = INT64_MAX;
         for (size_t i = 0; i < n; i++) {
             open += !xs[i].finished;
             in_flight += xs[i].h != NULL;
+            if (!xs[i].finished && !xs[i].h && xs[i].not_before_ms < next) next = xs[i].not_before_ms;
         }
         if (!open) break;
-        /* wait for the connections, or until the next backoff ends (a retry finished
-         * above may already be due: then not at all) */
         int64_t now = tapi_now_ms();
-        for (size_t i = 0; i < n; i++)
-            if (!xs[i].finished && !xs[i].h && xs[i].not_before_ms < next) next = xs[i].not_before_ms;
         long wait_ms = next == INT64_MAX ? 1000 : next <= now ? 0 : (long)(next - now);
         if (wait_ms > 1000 || (wait_ms == 0 && in_flight == MAX_PARALLEL)) wait_ms = 1000;
         if (wait_ms > 0 || in_flight) curl_multi_poll(set->multi, NULL, 0, (int)wait_ms, NULL);

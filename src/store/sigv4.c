@@ -52,22 +52,16 @@ void tapi_sigv4_free(tapi_sigv4 *s)
     free(s);
 }
 
-static void hmac(const uint8_t *key, size_t key_len, const char *data, size_t len,
-                 uint8_t out[TAPI_SHA256_BYTES])
-{
-    tapi_hmac_sha256(key, key_len, data, len, out);
-}
-
 /* The signing key of date (YYYYMMDD), derived at most once a day. */
 static void signing_key(tapi_sigv4 *s, const char *date, uint8_t out[TAPI_SHA256_BYTES])
 {
     pthread_mutex_lock(&s->mu);
     if (strncmp(s->key_date, date, 8) != 0) {
         uint8_t k[TAPI_SHA256_BYTES];
-        hmac((const uint8_t *)s->secret_key, strlen(s->secret_key), date, 8, k);
-        hmac(k, sizeof k, s->region, strlen(s->region), k);
-        hmac(k, sizeof k, s->service, strlen(s->service), k);
-        hmac(k, sizeof k, "aws4_request", 12, s->signing_key);
+        tapi_hmac_sha256((const uint8_t *)s->secret_key, strlen(s->secret_key), date, 8, k);
+        tapi_hmac_sha256(k, sizeof k, s->region, strlen(s->region), k);
+        tapi_hmac_sha256(k, sizeof k, s->service, strlen(s->service), k);
+        tapi_hmac_sha256(k, sizeof k, "aws4_request", 12, s->signing_key);
         memcpy(s->key_date, date, 8);
         s->key_date[8] = '\0';
         OPENSSL_cleanse(k, sizeof k);
@@ -147,7 +141,7 @@ tapi_err tapi_sigv4_sign(tapi_sigv4 *s, const char *method, const char *path, co
                      request_hex);
     uint8_t key[TAPI_SHA256_BYTES];
     signing_key(s, amz_date, key);
-    hmac(key, sizeof key, to_sign, (size_t)n, digest);
+    tapi_hmac_sha256(key, sizeof key, to_sign, (size_t)n, digest);
     OPENSSL_cleanse(key, sizeof key);
     char signature[2 * TAPI_SHA256_BYTES + 1];
     tapi_hex_encode(digest, sizeof digest, signature);
