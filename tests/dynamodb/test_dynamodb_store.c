@@ -37,42 +37,6 @@ static tapi_store *open_fresh_store(void)
     return open_table(name, 4, true);
 }
 
-/* Thousands of tasks over 8 shards with colliding timestamps: every task exactly once,
- * globally ordered, whatever the page size. */
-static void pages_thousands_of_tasks_across_shards(void **state)
-{
-    (void)state;
-    enum { N = 2000 };
-    tapi_store *s = open_table("scale-test", 8, true);
-    tapi_task *all = calloc(N, sizeof *all);
-    for (int i = 0; i < N; i++) {
-        char ts[48];
-        snprintf(ts, sizeof ts, "2026-03-01T00:%02d:%02d.000Z", (i / 60) % 60, i % 13);
-        make_task(&all[i], "scale", ts);
-        assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &all[i]), TAPI_OK);
-    }
-    qsort(all, N, sizeof *all, compare_newest_first);
-    size_t seen = 0;
-    tapi_cursor cur;
-    bool first = true, more = true;
-    while (more) {
-        tapi_task_page page;
-        assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, 0, first ? NULL : &cur, 100, &page), TAPI_OK);
-        for (size_t i = 0; i < page.count; i++, seen++) {
-            assert_true(seen < N);
-            assert_string_equal(page.items[i].id, all[seen].id);
-        }
-        more = page.has_more;
-        if (more) cur = page.next;
-        tapi_task_page_clear(&page);
-        first = false;
-    }
-    assert_int_equal(seen, N);
-    for (int i = 0; i < N; i++) tapi_task_clear(&all[i]);
-    free(all);
-    tapi_store_close(s);
-}
-
 /* Reads every page of owner's list (status_mask 0: all) and checks it is exactly
  * expected[0..n), newest first. */
 static void assert_pages_equal(tapi_store *s, unsigned status_mask, size_t limit,
@@ -98,6 +62,48 @@ static void assert_pages_equal(tapi_store *s, unsigned status_mask, size_t limit
     assert_int_equal(seen, n);
 }
 
+/* Stores tasks[0..n) and sorts them as a list orders them. */
+static void create_all_sorted(tapi_store *s, tapi_task *tasks, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &tasks[i]), TAPI_OK);
+    qsort(tasks, n, sizeof *tasks, compare_newest_first);
+}
+
+/* The tasks of all[0..n) whose status is in mask, in order, into out (shallow copies). */
+static size_t with_status(const tapi_task *all, size_t n, unsigned mask, tapi_task *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (mask & TAPI_STATUS_BIT(all[i].status)) out[k++] = all[i];
+    return k;
+}
+
+static void free_tasks(tapi_task *tasks, size_t n)
+{
+    for (size_t i = 0; i < n; i++) tapi_task_clear(&tasks[i]);
+    free(tasks);
+}
+
+/* Thousands of tasks over 8 shards with colliding timestamps: every task exactly once,
+ * globally ordered, whatever the page size. */
+static void pages_thousands_of_tasks_across_shards(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    tapi_store *s = open_table("scale-test", 8, true);
+    tapi_task *all = calloc(N, sizeof *all);
+    for (int i = 0; i < N; i++) {
+        char ts[48];
+        snprintf(ts, sizeof ts, "2026-03-01T00:%02d:%02d.000Z", (i / 60) % 60, i % 13);
+        make_task(&all[i], "scale", ts);
+    }
+    create_all_sorted(s, all, N);
+    assert_pages_equal(s, 0, 100, all, N);
+    free_tasks(all, N);
+    tapi_store_close(s);
+}
+
 /* A list first reads each shard's share of a page plus a margin. When one shard holds
  * all the newest tasks, that share falls short and the list must read that shard on:
  * here the 40 newest tasks are all in shard 0 (ids chosen so), and every page, plain and
@@ -108,7 +114,6 @@ static void pages_stay_exact_when_one_shard_holds_the_newest(void **state)
     enum { N = 100, SKEWED = 40 };
     tapi_store *s = open_table("skewed-shards", 4, true);
     tapi_task *all = calloc(N, sizeof *all), *done = calloc(N, sizeof *done);
-    size_t n_done = 0;
     for (int i = 0; i < N; i++) {
         char ts[48];
         snprintf(ts, sizeof ts, "2026-03-01T%02d:%02d:00.000Z", i / 60, i % 60);
@@ -119,17 +124,14 @@ static void pages_stay_exact_when_one_shard_holds_the_newest(void **state)
         snprintf(lead, sizeof lead, "%02x", i >= N - SKEWED ? 0 : 1 + i % 3);
         memcpy(all[i].id, lead, 2);
         all[i].status = i % 2 ? TAPI_STATUS_DONE : TAPI_STATUS_TODO;
-        assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &all[i]), TAPI_OK);
     }
-    qsort(all, N, sizeof *all, compare_newest_first);
-    for (int i = 0; i < N; i++)
-        if (all[i].status == TAPI_STATUS_DONE) done[n_done++] = all[i];
+    create_all_sorted(s, all, N);
+    size_t n_done = with_status(all, N, TAPI_STATUS_BIT(TAPI_STATUS_DONE), done);
     for (size_t limit = 5; limit <= 60; limit += 11) assert_pages_equal(s, 0, limit, all, N);
     assert_pages_equal(s, TAPI_STATUS_BIT(TAPI_STATUS_DONE), 20, done, n_done);
     assert_pages_equal(s, TAPI_STATUS_BIT(TAPI_STATUS_DONE) | TAPI_STATUS_BIT(TAPI_STATUS_TODO), 50,
                        all, N);
-    for (int i = 0; i < N; i++) tapi_task_clear(&all[i]);
-    free(all);
+    free_tasks(all, N);
     free(done);
     tapi_store_close(s);
 }
@@ -147,17 +149,14 @@ static void lists_over_more_partitions_than_run_at_once(void **state)
         snprintf(ts, sizeof ts, "2026-04-01T00:%02d:%02d.000Z", i / 60, i % 60);
         make_task(&all[i], "wide", ts);
         all[i].status = (tapi_status)(i % 3);
-        assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &all[i]), TAPI_OK);
     }
-    qsort(all, N, sizeof *all, compare_newest_first);
+    create_all_sorted(s, all, N);
+    unsigned two_statuses = TAPI_STATUS_BIT(TAPI_STATUS_TODO) | TAPI_STATUS_BIT(TAPI_STATUS_DONE);
     tapi_task *two = calloc(N, sizeof *two);
-    size_t n_two = 0;
-    for (int i = 0; i < N; i++)
-        if (all[i].status != TAPI_STATUS_IN_PROGRESS) two[n_two++] = all[i];
-    assert_pages_equal(s, TAPI_STATUS_BIT(TAPI_STATUS_TODO) | TAPI_STATUS_BIT(TAPI_STATUS_DONE), 7, two, n_two);
+    size_t n_two = with_status(all, N, two_statuses, two);
+    assert_pages_equal(s, two_statuses, 7, two, n_two);
     assert_pages_equal(s, 0, 25, all, N);
-    for (int i = 0; i < N; i++) tapi_task_clear(&all[i]);
-    free(all);
+    free_tasks(all, N);
     free(two);
     tapi_store_close(s);
 }
