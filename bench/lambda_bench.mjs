@@ -68,13 +68,13 @@ async function cycle(emu, latencies, i = 0) {
   await timed(event('POST', '/tasks', '{"title": '));
 }
 
-async function measure(name, spawnOpts, env) {
+async function measure(name, spawnOpts, env, cycles = CYCLES) {
   const emu = await startEmulator({ ...spawnOpts, env });
   const latencies = [];
   await cycle(emu, []); // warm-up (first DynamoDB connection, lazy imports)
   const cpu0 = cpuMs(emu.process.pid);
   const split0 = cpuSplitMs(emu.process.pid);
-  for (let i = 0; i < CYCLES; i++) await cycle(emu, latencies, i);
+  for (let i = 0; i < cycles; i++) await cycle(emu, latencies, i);
   const cpu1 = cpuMs(emu.process.pid);
   const split1 = cpuSplitMs(emu.process.pid);
   const result = {
@@ -100,21 +100,14 @@ const QUOTA_CYCLES = QUICK ? 10 : 40;
 async function underQuota(name, spawnOpts, env) {
   const q = cpuQuota(`tasks-api-bench-${process.pid}-${name}`, 128 / 1769);
   if (!q) return null;
-  const emu = await startEmulator({ ...q.wrap(spawnOpts.command || spawnOpts.bootstrap, spawnOpts.args || []), env });
-  const latencies = [];
-  await cycle(emu, []);
-  const cpu0 = cpuMs(emu.process.pid);
-  for (let i = 0; i < QUOTA_CYCLES; i++) await cycle(emu, latencies, i);
-  const cpu1 = cpuMs(emu.process.pid);
-  await emu.close();
+  const m = await measure(name, q.wrap(spawnOpts.command || spawnOpts.bootstrap, spawnOpts.args || []), env, QUOTA_CYCLES);
   q.remove();
-  const cpuPerInvocationMs = (cpu1 - cpu0) / latencies.length;
   return {
     quota: `${q.quotaUs} µs per ${q.periodUs} µs`,
-    invocations: latencies.length,
-    cpuPerInvocationMs,
-    modelDurationMs: cpuPerInvocationMs * 1769 / 128,
-    durationMeanMs: latencies.reduce((a, b) => a + b, 0) / latencies.length,
+    invocations: m.invocations,
+    cpuPerInvocationMs: m.cpuPerInvocationMs,
+    modelDurationMs: m.cpuPerInvocationMs * 1769 / 128,
+    durationMeanMs: m.latencyMeanMs,
   };
 }
 
