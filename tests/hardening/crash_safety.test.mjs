@@ -9,30 +9,41 @@ import { startServer, stop, tempDir, request } from './lib.mjs';
 
 const BIN = process.env.TASKS_API_BIN || 'build/tasks-api';
 
+/**
+ * One round: the server on db, 8 writers each calling write(url, writer, i) for i = 0, 1,
+ * ... until the server is gone, SIGKILL after 300 ms plus up to spreadMs, then the file
+ * must pass PRAGMA integrity_check.
+ */
+async function killUnderLoad(db, spreadMs, write) {
+  const server = await startServer(BIN, ['--db', db, '--no-access-log']);
+  let running = true;
+  const writer = async (w) => {
+    for (let i = 0; running; i++) {
+      try {
+        await write(server.url, w, i);
+      } catch {
+        return; // the server is gone
+      }
+    }
+  };
+  const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+  await new Promise((r) => setTimeout(r, 300 + Math.random() * spreadMs));
+  server.proc.kill('SIGKILL');
+  running = false;
+  await server.exited;
+  await Promise.all(writers);
+  assert.equal(execFileSync('sqlite3', [db, 'PRAGMA integrity_check;'], { encoding: 'utf8' }).trim(), 'ok');
+}
+
 test('kill -9 under write load loses no acknowledged write and corrupts nothing', async () => {
   const db = path.join(tempDir('crash-'), 'tasks.db');
   const acknowledged = new Map();
   for (let round = 0; round < 5; round++) {
-    const server = await startServer(BIN, ['--db', db, '--no-access-log']);
-    let running = true;
-    const writer = async (w) => {
-      for (let i = 0; running; i++) {
-        const title = `r${round} w${w} #${i}`;
-        try {
-          const res = await request(`${server.url}/tasks`, 'POST', { title, description: 'd'.repeat(i % 300) });
-          if (res.status === 201) acknowledged.set(res.json.id, title);
-        } catch {
-          return; // the server is gone
-        }
-      }
-    };
-    const writers = Array.from({ length: 8 }, (_, w) => writer(w));
-    await new Promise((r) => setTimeout(r, 300 + Math.random() * 1200));
-    server.proc.kill('SIGKILL');
-    running = false;
-    await server.exited;
-    await Promise.all(writers);
-    assert.equal(execFileSync('sqlite3', [db, 'PRAGMA integrity_check;'], { encoding: 'utf8' }).trim(), 'ok');
+    await killUnderLoad(db, 1200, async (url, w, i) => {
+      const title = `r${round} w${w} #${i}`;
+      const res = await request(`${url}/tasks`, 'POST', { title, description: 'd'.repeat(i % 300) });
+      if (res.status === 201) acknowledged.set(res.json.id, title);
+    });
 
     const again = await startServer(BIN, ['--db', db, '--no-access-log']);
     for (const [id, title] of acknowledged) {
@@ -52,27 +63,12 @@ test('kill -9 during keyed creates: every replay names an existing task, none tw
   const db = path.join(tempDir('crash-keyed-'), 'tasks.db');
   const sent = new Map(); // key -> title
   for (let round = 0; round < 3; round++) {
-    const server = await startServer(BIN, ['--db', db, '--no-access-log']);
-    let running = true;
-    const writer = async (w) => {
-      for (let i = 0; running; i++) {
-        const key = `k-${round}-${w}-${i}`;
-        const title = `keyed r${round} w${w} #${i}`;
-        sent.set(key, title);
-        try {
-          await request(`${server.url}/tasks`, 'POST', { title }, { 'Idempotency-Key': key });
-        } catch {
-          return;
-        }
-      }
-    };
-    const writers = Array.from({ length: 8 }, (_, w) => writer(w));
-    await new Promise((r) => setTimeout(r, 300 + Math.random() * 900));
-    server.proc.kill('SIGKILL');
-    running = false;
-    await server.exited;
-    await Promise.all(writers);
-    assert.equal(execFileSync('sqlite3', [db, 'PRAGMA integrity_check;'], { encoding: 'utf8' }).trim(), 'ok');
+    await killUnderLoad(db, 900, async (url, w, i) => {
+      const key = `k-${round}-${w}-${i}`;
+      const title = `keyed r${round} w${w} #${i}`;
+      sent.set(key, title); // sent, whether or not an answer comes
+      await request(`${url}/tasks`, 'POST', { title }, { 'Idempotency-Key': key });
+    });
   }
   const again = await startServer(BIN, ['--db', db, '--no-access-log']);
   const ids = new Map();
