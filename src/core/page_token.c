@@ -5,6 +5,8 @@
  * filter, are refused: a client starts its list again.) */
 #include "page_token.h"
 
+#include <stdbool.h>
+
 #include <openssl/crypto.h>
 #include <string.h>
 
@@ -25,7 +27,8 @@ _Static_assert((int)TEXT_LEN < (int)TAPI_TOKEN_TEXT_MAX, "token buffer too small
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-static void mac(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const uint8_t *data, size_t len,
+/* False when the HMAC could not be computed (no memory): no MAC is then usable. */
+static bool mac(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const uint8_t *data, size_t len,
                 unsigned filter, const char *owner, uint8_t out[MAC_BYTES])
 {
     uint8_t msg[PAYLOAD_BYTES + 1 + TAPI_OWNER_KEY_LEN];
@@ -35,8 +38,9 @@ static void mac(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const uint8_t *data, si
     msg[len] = (uint8_t)filter;
     if (owner_len) memcpy(msg + len + 1, owner, owner_len);
     uint8_t full[TAPI_SHA256_BYTES];
-    tapi_hmac_sha256(key, TAPI_TOKEN_KEY_BYTES, msg, len + 1 + owner_len, full);
+    if (!tapi_hmac_sha256(key, TAPI_TOKEN_KEY_BYTES, msg, len + 1 + owner_len, full)) return false;
     memcpy(out, full, MAC_BYTES);
+    return true;
 }
 
 static void b64_encode(const uint8_t *in, size_t len, char *out)
@@ -81,16 +85,18 @@ static tapi_err b64_decode(const char *text, uint8_t out[RAW_BYTES])
     return (o == RAW_BYTES && acc == 0) ? TAPI_OK : TAPI_EINVAL;
 }
 
-void tapi_page_token_encode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
-                            unsigned filter, const tapi_cursor *cursor,
-                            char out[TAPI_TOKEN_TEXT_MAX])
+tapi_err tapi_page_token_encode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
+                                unsigned filter, const tapi_cursor *cursor,
+                                char out[TAPI_TOKEN_TEXT_MAX])
 {
+    out[0] = '\0';
     uint8_t raw[RAW_BYTES];
     raw[0] = VERSION;
     memcpy(raw + 1, cursor->created_at, TAPI_TIMESTAMP_LEN);
     memcpy(raw + 1 + TAPI_TIMESTAMP_LEN, cursor->id, TAPI_ID_LEN);
-    mac(key, raw, PAYLOAD_BYTES, filter, owner, raw + PAYLOAD_BYTES);
+    if (!mac(key, raw, PAYLOAD_BYTES, filter, owner, raw + PAYLOAD_BYTES)) return TAPI_EUNAVAILABLE;
     b64_encode(raw, RAW_BYTES, out);
+    return TAPI_OK;
 }
 
 tapi_err tapi_page_token_decode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
@@ -100,7 +106,7 @@ tapi_err tapi_page_token_decode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const c
     uint8_t raw[RAW_BYTES];
     if (len != TEXT_LEN || b64_decode(text, raw) != TAPI_OK) return TAPI_EINVAL;
     uint8_t expect[MAC_BYTES];
-    mac(key, raw, PAYLOAD_BYTES, filter, owner, expect);
+    if (!mac(key, raw, PAYLOAD_BYTES, filter, owner, expect)) return TAPI_EUNAVAILABLE;
     if (CRYPTO_memcmp(expect, raw + PAYLOAD_BYTES, MAC_BYTES) != 0) return TAPI_EINVAL;
     const char *ts = (const char *)raw + 1;
     const char *id = ts + TAPI_TIMESTAMP_LEN;

@@ -18,13 +18,14 @@ enum {
 
 /* Writes the token for cursor in one list, owner's (an owner key, see owner.h; NULL is
  * the shared owner) with a status filter (a tapi_status_mask, 0 = unfiltered), into out,
- * NUL-terminated. */
-void tapi_page_token_encode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
-                            unsigned filter, const tapi_cursor *cursor,
-                            char out[TAPI_TOKEN_TEXT_MAX]);
+ * NUL-terminated. TAPI_EUNAVAILABLE (out is "") when the MAC cannot be computed. */
+tapi_err tapi_page_token_encode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
+                                unsigned filter, const tapi_cursor *cursor,
+                                char out[TAPI_TOKEN_TEXT_MAX]);
 
 /* Decodes and authenticates text[0..len) for that one list. TAPI_EINVAL if it is
- * malformed, was altered, was made under another key, for another owner or filter. */
+ * malformed, was altered, was made under another key, for another owner or filter;
+ * TAPI_EUNAVAILABLE when the MAC cannot be computed (nothing is decided then). */
 tapi_err tapi_page_token_decode(const uint8_t key[TAPI_TOKEN_KEY_BYTES], const char *owner,
                                 unsigned filter, const char *text, size_t len,
                                 tapi_cursor *out);

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "../core/log.h"
+#include "../router/idempotency.h"
 #include "../router/router.h"
 #include "../core/timestamp.h"
 #include "../store/dynamodb.h"
@@ -105,6 +106,7 @@ typedef struct door_config {
     const char *metrics_ns;       /* TASKS_METRICS_NAMESPACE; NULL when TASKS_METRICS=off */
     const char *service;          /* AWS_LAMBDA_FUNCTION_NAME: the Service dimension */
     bool auth_cognito;            /* TASKS_AUTH=cognito: the owner comes from the claims */
+    int64_t idempotency_window_s; /* TASKS_IDEMPOTENCY_WINDOW_S */
 } door_config;
 
 /* The trace id stays in inv->trace_id and is never put in the environment: glibc keeps
@@ -195,6 +197,9 @@ static const char *read_door_config(door_config *d)
     d->auth_cognito = auth && strcmp(auth, "cognito") == 0;
     if (auth && *auth && !d->auth_cognito && strcmp(auth, "none") != 0)
         return "TASKS_AUTH must be cognito (API Gateway's Cognito authorizer), none or unset";
+    if (tapi_idempotency_window_parse(getenv("TASKS_IDEMPOTENCY_WINDOW_S"),
+                                      &d->idempotency_window_s) != TAPI_OK)
+        return "TASKS_IDEMPOTENCY_WINDOW_S must be a number of seconds from 1 to 604800";
     if (d->metrics_ns && (!tapi_metrics_name_valid(d->metrics_ns) || !tapi_metrics_name_valid(d->service)))
         return "TASKS_METRICS_NAMESPACE and the function name must be 1-255 printable ASCII characters";
     return NULL;
@@ -236,7 +241,7 @@ int main(void)
     if (daemon && *daemon && tapi_xray_open(daemon, &watch.xray) != TAPI_OK)
         tapi_log(TAPI_LOG_WARN, "AWS_XRAY_DAEMON_ADDRESS is unusable; no X-Ray subsegments");
     store->observer = (tapi_store_observer){.begin = watch_begin, .end = watch_end, .ctx = &watch};
-    const tapi_app app = {.store = store};
+    const tapi_app app = {.store = store, .idempotency_window_s = door.idempotency_window_s};
     for (bool cold = true;; cold = false) {
         tapi_invocation inv;
         if (tapi_runtime_next(rt, &inv) != TAPI_OK) break;

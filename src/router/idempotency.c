@@ -29,31 +29,40 @@ tapi_err tapi_idempotency_key_parse(const char *value, char out[TAPI_IDEMPOTENCY
     return TAPI_OK;
 }
 
-void tapi_idempotency_prepare(const uint8_t token_key[TAPI_TOKEN_KEY_BYTES], const char *owner,
-                              const char *key, const tapi_task *task, int64_t now_s,
-                              tapi_idempotency *out)
+tapi_err tapi_idempotency_window_parse(const char *text, int64_t *out)
+{
+    *out = TAPI_IDEMPOTENCY_WINDOW_S;
+    if (!text || !*text) return TAPI_OK;
+    int64_t v = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9' || v > TAPI_IDEMPOTENCY_WINDOW_MAX_S) return TAPI_EINVAL;
+        v = v * 10 + (*p - '0');
+    }
+    if (v < 1 || v > TAPI_IDEMPOTENCY_WINDOW_MAX_S) return TAPI_EINVAL;
+    *out = v;
+    return TAPI_OK;
+}
+
+tapi_err tapi_idempotency_prepare(const char *owner, const char *key, const tapi_task *task,
+                                  int64_t now_s, int64_t window_s, tapi_idempotency *out)
 {
     uint8_t digest[TAPI_SHA256_BYTES];
-    /* name: HMAC(token key, owner "\n" "POST /tasks" "\n" key) */
-    char scope[TAPI_OWNER_KEY_LEN + 16 + TAPI_IDEMPOTENCY_KEY_MAX + 2];
-    size_t n = 0, owner_len = strlen(owner), key_len = strlen(key);
-    memcpy(scope + n, owner, owner_len);
-    n += owner_len;
-    memcpy(scope + n, "\nPOST /tasks\n", 13);
-    n += 13;
-    memcpy(scope + n, key, key_len);
-    n += key_len;
-    tapi_hmac_sha256(token_key, TAPI_TOKEN_KEY_BYTES, scope, n, digest);
+    memset(out, 0, sizeof *out);
+    /* name: SHA-256("tasks-api idempotency\n" owner "\n" "POST /tasks" "\n" key); the
+     * key is visible ASCII, so the parts cannot run into each other */
+    static const char domain[] = "tasks-api idempotency\n";
+    const tapi_bytes scope[] = {{domain, sizeof domain - 1}, {owner, strlen(owner)},
+                                {"\nPOST /tasks\n", 13}, {key, strlen(key)}};
+    if (!tapi_sha256(scope, 4, digest)) return TAPI_EUNAVAILABLE;
     tapi_hex_encode(digest, 32, out->key_id);
     /* fingerprint: the validated input, NUL-separated (no field can hold a NUL) */
     const char *status = tapi_status_name(task->status);
     const tapi_bytes input[] = {{task->title, strlen(task->title) + 1},
                                 {task->description, strlen(task->description) + 1},
                                 {status, strlen(status)}};
-    if (tapi_sha256(input, 3, digest))
-        tapi_hex_encode(digest, 32, out->fingerprint);
-    else /* out of memory: a fingerprint no request has, so nothing is wrongly replayed */
-        snprintf(out->fingerprint, sizeof out->fingerprint, "unavailable");
+    if (!tapi_sha256(input, 3, digest)) return TAPI_EUNAVAILABLE;
+    tapi_hex_encode(digest, 32, out->fingerprint);
     out->now_s = now_s;
-    out->window_s = TAPI_IDEMPOTENCY_WINDOW_S;
+    out->window_s = window_s;
+    return TAPI_OK;
 }

@@ -15,9 +15,14 @@
 #include "../store/store.h"
 
 enum {
-    TAPI_IDEMPOTENCY_KEY_MAX = 255,      /* characters */
-    TAPI_IDEMPOTENCY_WINDOW_S = 24 * 3600, /* how long a key answers */
+    TAPI_IDEMPOTENCY_KEY_MAX = 255,        /* characters */
+    TAPI_IDEMPOTENCY_WINDOW_S = 24 * 3600, /* how long a key answers, unless configured */
 };
+
+/* TASKS_IDEMPOTENCY_WINDOW_S as a door reads it: whole seconds from 1 to
+ * TAPI_IDEMPOTENCY_WINDOW_MAX_S (7 days). NULL or "" gives the default. TAPI_EINVAL
+ * otherwise. */
+tapi_err tapi_idempotency_window_parse(const char *text, int64_t *out);
 
 /* Parses an Idempotency-Key value: 1..255 visible ASCII characters, or the draft's
  * sf-string form of them in double quotes (without '"' or '\' inside), which names the
@@ -25,10 +30,11 @@ enum {
 tapi_err tapi_idempotency_key_parse(const char *value, char out[TAPI_IDEMPOTENCY_KEY_MAX + 1]);
 
 /* Fills *out for owner's create of task (its title, description and status are the
- * validated input) under key, at now_s. token_key (the store's) keys the record name,
- * so names cannot be computed from outside. */
-void tapi_idempotency_prepare(const uint8_t token_key[TAPI_TOKEN_KEY_BYTES], const char *owner,
-                              const char *key, const tapi_task *task, int64_t now_s,
-                              tapi_idempotency *out);
+ * validated input) under key, at now_s, for window_s seconds. The record name is a plain
+ * SHA-256 of owner, method, path and key: no secret goes into it, so rotating the
+ * page-token key leaves every live record where retries look for it. TAPI_EUNAVAILABLE
+ * when hashing fails (nothing usable is in *out). */
+tapi_err tapi_idempotency_prepare(const char *owner, const char *key, const tapi_task *task,
+                                  int64_t now_s, int64_t window_s, tapi_idempotency *out);
 
 #endif

@@ -46,6 +46,11 @@ static void set_unavailable(tapi_response *resp)
     resp->retry_after = 1;
 }
 
+void tapi_response_unavailable(tapi_response *resp)
+{
+    set_unavailable(resp);
+}
+
 /* Moves a finished buffer into the response, or degrades to a static 503. */
 static void set_body(tapi_response *resp, int status, tapi_buf *b)
 {
@@ -296,22 +301,36 @@ static void handle_list(const tapi_app *app, const tapi_request *req, tapi_respo
         return;
     }
     tapi_cursor after;
-    if (q.token && (q.token->value_len > TAPI_MAX_TOKEN_CHARS ||
-                    tapi_page_token_decode(app->store->token_key, owner_of(req), q.status_mask, q.token->value, q.token->value_len,
-                                           &after) != TAPI_OK)) {
+    tapi_err err = TAPI_OK;
+    if (q.token)
+        err = q.token->value_len > TAPI_MAX_TOKEN_CHARS
+                  ? TAPI_EINVAL
+                  : tapi_page_token_decode(app->store->token_key, owner_of(req), q.status_mask,
+                                           q.token->value, q.token->value_len, &after);
+    if (err == TAPI_EUNAVAILABLE) {
+        set_unavailable(resp);
+        return;
+    }
+    if (err != TAPI_OK) {
         tapi_response_error(resp, 400, "invalid_page_token",
                             "Query parameter 'nextToken' is not a token this API issued for "
                             "this list (the same user and status filter).");
         return;
     }
     tapi_task_page page;
-    tapi_err err = app->store->ops->list(app->store, req->deadline_ms, owner_of(req), q.status_mask, q.token ? &after : NULL, q.limit, &page);
+    err = app->store->ops->list(app->store, req->deadline_ms, owner_of(req), q.status_mask, q.token ? &after : NULL, q.limit, &page);
     if (err != TAPI_OK) {
         respond_error(resp, err);
         return;
     }
     char token[TAPI_TOKEN_TEXT_MAX];
-    if (page.has_more) tapi_page_token_encode(app->store->token_key, owner_of(req), q.status_mask, &page.next, token);
+    if (page.has_more &&
+        tapi_page_token_encode(app->store->token_key, owner_of(req), q.status_mask, &page.next,
+                               token) != TAPI_OK) {
+        tapi_task_page_clear(&page);
+        set_unavailable(resp);
+        return;
+    }
     tapi_buf b;
     tapi_buf_init(&b);
     tapi_page_json_write(&b, &page, page.has_more ? token : NULL);
@@ -366,10 +385,12 @@ static void create_once(const tapi_app *app, const tapi_request *req, tapi_task 
         return;
     }
     tapi_idempotency idem;
-    tapi_idempotency_prepare(app->store->token_key, owner_of(req), key, task,
-                             tapi_now_ms() / 1000, &idem);
     tapi_idem_result out = {0};
-    tapi_err err = tapi_uuid_v4(task->id);
+    int64_t window = app->idempotency_window_s ? app->idempotency_window_s
+                                               : TAPI_IDEMPOTENCY_WINDOW_S;
+    tapi_err err = tapi_idempotency_prepare(owner_of(req), key, task, tapi_now_ms() / 1000,
+                                            window, &idem);
+    if (err == TAPI_OK) err = tapi_uuid_v4(task->id);
     if (err == TAPI_OK)
         err = app->store->ops->create_once(app->store, req->deadline_ms, owner_of(req), task,
                                            &idem, &out);

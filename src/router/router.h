@@ -82,6 +82,8 @@ typedef struct tapi_response {
 
 typedef struct tapi_app {
     tapi_store *store; /* borrowed; its token_key authenticates page tokens */
+    /* How long an Idempotency-Key answers (seconds); 0: TAPI_IDEMPOTENCY_WINDOW_S. */
+    int64_t idempotency_window_s;
 } tapi_app;
 
 /* Handles one request. Always fills *resp (on internal failure with a static 503); the
@@ -103,6 +105,10 @@ const char *tapi_route_name(const tapi_request *req);
 /* Fills *resp with an error in the API's shape; used by doors for errors they detect
  * before the core can run (e.g. a request that cannot be read). */
 void tapi_response_error(tapi_response *resp, int status, const char *code, const char *message);
+
+/* Fills *resp with the API's 503 (Retry-After: 1): a door could not check the request
+ * now; retrying later may succeed. */
+void tapi_response_unavailable(tapi_response *resp);
 
 /* Fills *resp with 401 unauthorized and its WWW-Authenticate challenge (RFC 6750):
  * "Bearer" when no credentials came, with error="invalid_token" when a token came and

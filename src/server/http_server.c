@@ -194,8 +194,13 @@ static bool authenticate(tapi_jwt_verifier *auth, struct MHD_Connection *conn,
                                   MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
                                   tapi_now_ms() / 1000, owner, &reason);
     if (r == TAPI_AUTH_OK) return true;
-    tapi_log(TAPI_LOG_INFO, "unauthorized: %s", reason);
     memset(resp, 0, sizeof *resp);
+    if (r == TAPI_AUTH_UNAVAILABLE) {
+        tapi_log(TAPI_LOG_ERROR, "authentication unavailable: %s", reason);
+        tapi_response_unavailable(resp);
+        return false;
+    }
+    tapi_log(TAPI_LOG_INFO, "unauthorized: %s", reason);
     tapi_response_unauthorized(resp, r == TAPI_AUTH_INVALID, reason);
     return false;
 }

@@ -323,7 +323,11 @@ tapi_auth_result tapi_jwt_authenticate(tapi_jwt_verifier *v, const char *authori
     tapi_auth_result r = bearer_token(authorization, &token, &len, reason);
     if (r != TAPI_AUTH_OK) return r;
     uint8_t digest[TAPI_SHA256_BYTES];
-    tapi_sha256(&(tapi_bytes){token, len}, 1, digest);
+    /* the digest names the token in the cache: without one, no answer can be trusted */
+    if (!tapi_sha256(&(tapi_bytes){token, len}, 1, digest)) {
+        *reason = "The token could not be checked now.";
+        return TAPI_AUTH_UNAVAILABLE;
+    }
     if (cache_lookup(v, digest, now_s, owner)) return TAPI_AUTH_OK;
     cached_token window;
     cjose_err err;

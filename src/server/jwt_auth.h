@@ -41,6 +41,7 @@ typedef enum tapi_auth_result {
     TAPI_AUTH_OK,       /* *owner is the caller */
     TAPI_AUTH_MISSING,  /* no bearer token: no Authorization header, or another scheme */
     TAPI_AUTH_INVALID,  /* a bearer token that is malformed, forged, expired, or not for us */
+    TAPI_AUTH_UNAVAILABLE, /* the token could not be hashed (no memory): answer 503 */
 } tapi_auth_result;
 
 /* Authenticates an Authorization header value (NULL when absent) at time now_s (Unix

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../core/log.h"
+#include "../router/idempotency.h"
 #include "../router/router.h"
 #include "../store/dynamodb.h"
 #include "../store/sqlite.h"
@@ -32,6 +33,7 @@ typedef struct config {
     unsigned max_connections;
     int access_log;
     tapi_jwt_config auth; /* all three set: authentication on; none: off */
+    int64_t idempotency_window_s;
 } config;
 
 static const char USAGE[] =
@@ -67,6 +69,8 @@ static const char USAGE[] =
     "Environment:\n"
     "  TASKS_STORE     sqlite (default) or dynamodb\n"
     "  LOG_LEVEL       debug, info (default), warn or error\n"
+    "  TASKS_IDEMPOTENCY_WINDOW_S  how long an Idempotency-Key answers, 1..604800\n"
+    "                  seconds (default 86400)\n"
     "DynamoDB store (and create-table):\n"
     "  TABLE_NAME                 table name (required)\n"
     "  AWS_REGION                 region (required)\n"
@@ -118,6 +122,10 @@ static int load_env(config *cfg)
     if ((v = getenv("TASKS_AUTH_AUDIENCE")) && *v) cfg->auth.audience = v;
     if ((v = getenv("TASKS_THREADS")) && parse_uint(v, 1, 256, &cfg->threads))
         return usage_error("TASKS_THREADS must be a number from 1 to 256 (got '%s').", v);
+    if (tapi_idempotency_window_parse(getenv("TASKS_IDEMPOTENCY_WINDOW_S"),
+                                      &cfg->idempotency_window_s) != TAPI_OK)
+        return usage_error("TASKS_IDEMPOTENCY_WINDOW_S must be a number of seconds from 1 to "
+                           "604800 (got '%s').", getenv("TASKS_IDEMPOTENCY_WINDOW_S"));
     tapi_log_level level = TAPI_LOG_INFO;
     if ((v = getenv("LOG_LEVEL")) && *v && !tapi_log_level_parse(v, &level))
         return usage_error("LOG_LEVEL must be debug, info, warn or error (got '%s').", v);
@@ -244,7 +252,7 @@ static int serve(const config *cfg)
         tapi_jwt_verifier_close(auth);
         return rc;
     }
-    const tapi_app app = {.store = store};
+    const tapi_app app = {.store = store, .idempotency_window_s = cfg->idempotency_window_s};
     tapi_server_config scfg = {.host = cfg->host,
                                .port = cfg->port,
                                .threads = cfg->threads,

@@ -27,6 +27,8 @@ enum {
     SK_LEN = TAPI_TIMESTAMP_LEN + 1 + TAPI_ID_LEN,
     INIT_BUDGET_MS = 10000,
     PARTITION_KEY_MAX = TAPI_OWNER_KEY_LEN + 32, /* owner#in_progress#31 */
+    WRITE_ID_LEN = 16,                            /* hex of 64 random bits */
+    RECORD_ID_MAX = 6 + 64 + 1,                   /* "#idem:" + a key's id */
 };
 
 typedef struct ddb_store {
@@ -232,7 +234,7 @@ static tapi_err parse_reply(tapi_ddb_reply *reply, const char *op, cJSON **root)
  * reqs and scs are the caller's scratch space, n of each. */
 static void call_many(ddb_store *s, const char *op, size_t n, tapi_buf *bs, int64_t deadline_ms,
                       cJSON **roots, tapi_ddb_reply *replies, tapi_err *errs,
-                      tapi_ddb_request *reqs, tapi_store_call *scs)
+                      tapi_ddb_request *reqs, tapi_store_call *scs, bool once)
 {
     bool taken = true;
     for (size_t i = 0; i < n; i++) {
@@ -241,7 +243,7 @@ static void call_many(ddb_store *s, const char *op, size_t n, tapi_buf *bs, int6
         char *json = NULL;
         size_t len = 0;
         if (tapi_buf_take(&bs[i], &json, &len) != TAPI_OK) taken = false;
-        reqs[i] = (tapi_ddb_request){.op = op, .json = json, .len = len};
+        reqs[i] = (tapi_ddb_request){.op = op, .json = json, .len = len, .once = once};
     }
     if (!taken) {
         for (size_t i = 0; i < n; i++) {
@@ -275,15 +277,21 @@ static void call_many(ddb_store *s, const char *op, size_t n, tapi_buf *bs, int6
     }
 }
 
-/* Sends the request in b (consumed) and parses the reply. */
-static tapi_err call(ddb_store *s, const char *op, tapi_buf *b, int64_t deadline_ms,
-                     cJSON **root, tapi_ddb_reply *reply)
+/* Sends the request in b (consumed) and parses the reply; once as tapi_ddb_request's. */
+static tapi_err call_opt(ddb_store *s, const char *op, tapi_buf *b, int64_t deadline_ms,
+                         cJSON **root, tapi_ddb_reply *reply, bool once)
 {
     tapi_ddb_request req;
     tapi_store_call sc;
     tapi_err err;
-    call_many(s, op, 1, b, deadline_ms, root, reply, &err, &req, &sc);
+    call_many(s, op, 1, b, deadline_ms, root, reply, &err, &req, &sc, once);
     return err;
+}
+
+static tapi_err call(ddb_store *s, const char *op, tapi_buf *b, int64_t deadline_ms,
+                     cJSON **root, tapi_ddb_reply *reply)
+{
+    return call_opt(s, op, b, deadline_ms, root, reply, false);
 }
 
 /* Maps a non-retryable client error that is not a condition failure: our request was
@@ -320,12 +328,6 @@ static tapi_err op_get(tapi_store *base, int64_t deadline_ms, const char *owner,
     return err;
 }
 
-static bool same_task(const tapi_task *a, const tapi_task *b)
-{
-    return strcmp(a->created_at, b->created_at) == 0 && strcmp(a->title, b->title) == 0 &&
-           strcmp(a->description, b->description) == 0 && a->status == b->status;
-}
-
 /* Writes the attributes of a new task item (inside "Item":{...}). */
 static void put_task_item(tapi_buf *b, const ddb_store *s, const char *owner, const tapi_task *t)
 {
@@ -356,31 +358,69 @@ static void put_task_item(tapi_buf *b, const ddb_store *s, const char *owner, co
     put_s(b, "sk", sk);
 }
 
-static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *owner,
-                          const tapi_task *t)
+/* A random 64-bit mark, in hex, that a write leaves in the item it changes, so that after
+ * a lost reply a read tells whether that write was applied. */
+static tapi_err new_write_id(char out[WRITE_ID_LEN + 1])
 {
-    ddb_store *s = (ddb_store *)base;
+    uint8_t raw[WRITE_ID_LEN / 2];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) return TAPI_EUNAVAILABLE;
+    tapi_hex_encode(raw, sizeof raw, out);
+    return TAPI_OK;
+}
+
+/* Whether item's string attribute name holds exactly value. */
+static bool attr_is(const cJSON *item, const char *name, const char *value)
+{
+    const char *v = get_s(item, name);
+    return v && strcmp(v, value) == 0;
+}
+
+/* Puts a new task item (its id not taken yet), marked with creator. A reply lost after
+ * the write was applied makes the retry fail its condition; the item is then read: only
+ * this call can have written an item under its fresh random id with its creator mark,
+ * so finding the mark means the write was applied. A read that fails leaves the outcome
+ * unknown (TAPI_EUNAVAILABLE): never TAPI_ECONFLICT, which would have the caller create
+ * the task again under another id. */
+static tapi_err put_new_task(ddb_store *s, int64_t deadline_ms, const char *owner,
+                             const tapi_task *t, const char *creator, const char *idem_record)
+{
     tapi_buf b;
     begin_request(&b, s);
     tapi_buf_puts(&b, ",\"Item\":{");
     put_task_item(&b, s, owner, t);
+    tapi_buf_append(&b, ",", 1);
+    put_s(&b, "creator", creator);
+    if (idem_record) {
+        tapi_buf_append(&b, ",", 1);
+        put_s(&b, "idemRecord", idem_record);
+    }
     tapi_buf_puts(&b, "},\"ConditionExpression\":\"attribute_not_exists(id)\"");
     cJSON *root;
     tapi_ddb_reply reply;
     tapi_err err = call(s, "PutItem", &b, deadline_ms, &root, &reply);
     cJSON_Delete(root);
-    if (err == TAPI_ECONFLICT) {
-        /* An earlier attempt may have written it and lost the response — ours, or one
-         * libcurl repeated itself on a dead kept-alive connection, which we cannot see.
-         * Ids are random v4 UUIDs, so an item with this id and identical content is
-         * ours: that write succeeded. (op_get finds only the owner's.) */
-        tapi_task existing;
-        if (op_get(base, deadline_ms, owner, t->id, &existing) == TAPI_OK) {
-            if (same_task(&existing, t)) err = TAPI_OK;
-            tapi_task_clear(&existing);
-        }
-    }
-    return unavailable_if_invalid(err);
+    if (err != TAPI_ECONFLICT) return unavailable_if_invalid(err);
+    err = get_item(s, deadline_ms, t->id, &root);
+    if (err != TAPI_OK) return TAPI_EUNAVAILABLE;
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
+    if (!cJSON_IsObject(item))
+        err = TAPI_EUNAVAILABLE; /* taken, then gone: cannot say whose it was */
+    else if (attr_is(item, "creator", creator) ||
+             (idem_record && attr_is(item, "idemRecord", idem_record)))
+        err = TAPI_OK; /* ours (live, or since deleted: then a tombstone) */
+    else
+        err = TAPI_ECONFLICT; /* another item holds the id: ours was never written */
+    cJSON_Delete(root);
+    return err;
+}
+
+static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *owner,
+                          const tapi_task *t)
+{
+    char creator[WRITE_ID_LEN + 1];
+    tapi_err err = new_write_id(creator);
+    return err == TAPI_OK ? put_new_task((ddb_store *)base, deadline_ms, owner, t, creator, NULL)
+                          : err;
 }
 
 /* The version part of a condition (If-Match), with "#v" naming "version" and ":v<i>" its
@@ -418,209 +458,292 @@ static void put_version_values(tapi_buf *b, const tapi_version_set *set)
     }
 }
 
-/* After a write failed its condition: reads the item to tell what failed. *state says
- * whether it is absent, another owner's, or the owner's (then *ours says whether the
- * given write id is in it, and *item_out, when not NULL, gets the task). */
+/* After a write failed or its outcome is unknown: reads the item to tell what happened.
+ * *state says whether it is absent (or deleted), another owner's, or the owner's; *ours
+ * whether mark_attr holds write_id (the write was applied); *item_out, when not NULL,
+ * gets the owner's task. */
 typedef enum item_state { ITEM_ABSENT, ITEM_OTHER_OWNER, ITEM_OWNED } item_state;
 
 static tapi_err read_back(ddb_store *s, int64_t deadline_ms, const char *owner, const char *id,
-                          const char *write_id, item_state *state, bool *ours,
-                          int64_t *keyed_until, tapi_task *item_out)
+                          const char *mark_attr, const char *write_id, item_state *state,
+                          bool *ours, tapi_task *item_out)
 {
     cJSON *root;
     *ours = false;
     tapi_err err = get_item(s, deadline_ms, id, &root);
     if (err != TAPI_OK) return err;
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
+    *ours = cJSON_IsObject(item) && owned_by(item, owner) && attr_is(item, mark_attr, write_id);
     *state = !cJSON_IsObject(item) || is_tombstone(item) ? ITEM_ABSENT
              : owned_by(item, owner)                     ? ITEM_OWNED
                                                          : ITEM_OTHER_OWNER;
-    if (*state == ITEM_OWNED && keyed_until) {
-        uint64_t until;
-        *keyed_until = get_n(item, "idemUntil", &until) ? (int64_t)until : 0;
-    }
-    if (*state == ITEM_OWNED) {
-        const char *w = get_s(item, "writeId");
-        *ours = write_id && w && strcmp(w, write_id) == 0;
-        if (item_out) err = item_to_task(item, item_out);
-    }
+    if (*state == ITEM_OWNED && item_out) err = item_to_task(item, item_out);
     cJSON_Delete(root);
     return err;
 }
 
+/* How often a write whose condition failed for a reason gone by the time it is read back
+ * is tried again before the caller gets 503. */
+enum { WRITE_ROUNDS = 3 };
+
+static void build_update(ddb_store *s, const char *owner, const char *id,
+                         const tapi_version_set *if_match, const tapi_task_patch *p,
+                         const char *updated_at, const char *write_id, tapi_buf *b)
+{
+    begin_request(b, s);
+    put_id_key(b, id);
+    tapi_buf_puts(b, ",\"UpdateExpression\":\"SET #u = :u, #w = :w");
+    if (p->title) tapi_buf_puts(b, ", #t = :t");
+    if (p->description) tapi_buf_puts(b, ", #d = :d");
+    if (p->has_status) tapi_buf_puts(b, ", #s = :s, #ss = :ss"); /* moves it in by-status */
+    tapi_buf_puts(b, " ADD #v :one\",\"ConditionExpression\":\"attribute_exists(#id) AND ");
+    tapi_buf_puts(b, owner_condition(owner));
+    tapi_buf_puts(b, " AND attribute_not_exists(#tomb)");
+    put_version_condition(b, if_match);
+    tapi_buf_puts(b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#u\":\"updatedAt\","
+                     "\"#o\":\"owner\",\"#w\":\"writeId\",\"#v\":\"version\",\"#tomb\":\"tomb\"");
+    if (p->title) tapi_buf_puts(b, ",\"#t\":\"title\"");
+    if (p->description) tapi_buf_puts(b, ",\"#d\":\"description\"");
+    if (p->has_status) tapi_buf_puts(b, ",\"#s\":\"status\",\"#ss\":\"statusShard\"");
+    tapi_buf_puts(b, "},\"ExpressionAttributeValues\":{");
+    put_s(b, ":u", updated_at);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, ":o", owner);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, ":w", write_id);
+    if (p->has_status) {
+        char status_shard[PARTITION_KEY_MAX];
+        status_shard_key(owner, p->status, shard_of(s, id), status_shard);
+        tapi_buf_append(b, ",", 1);
+        put_s(b, ":ss", status_shard);
+    }
+    tapi_buf_append(b, ",", 1);
+    put_n(b, ":one", 1);
+    put_version_values(b, if_match);
+    if (p->title) {
+        tapi_buf_append(b, ",", 1);
+        put_s(b, ":t", p->title);
+    }
+    if (p->description) {
+        tapi_buf_append(b, ",", 1);
+        put_s(b, ":d", p->description);
+    }
+    if (p->has_status) {
+        tapi_buf_append(b, ",", 1);
+        put_s(b, ":s", tapi_status_name(p->status));
+    }
+    tapi_buf_puts(b, "},\"ReturnValues\":\"ALL_NEW\"");
+}
+
+/* A PATCH adds 1 to the version, so a second delivery of one applied request would add 2:
+ * it is sent `once` (never again after an attempt whose outcome is unknown). Then the
+ * item is read: our write id in it means applied, and nobody wrote since (every write
+ * replaces the id), so the item is exactly our result; anything else leaves the outcome
+ * unknown (TAPI_EUNAVAILABLE: 503), since another write may have replaced ours. */
 static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *owner,
                           const char *id, const tapi_version_set *if_match,
                           const tapi_task_patch *p, const char *updated_at, tapi_task *out)
 {
     ddb_store *s = (ddb_store *)base;
-    /* A random id for this write: a retry whose first attempt applied finds it in the
-     * item (the condition then fails on purpose), so it neither adds 1 to the version
-     * twice nor turns into a false 412. */
-    uint8_t raw[8];
-    char write_id[2 * sizeof raw + 1];
-    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) return TAPI_EUNAVAILABLE;
-    tapi_hex_encode(raw, sizeof raw, write_id);
-    tapi_buf b;
-    begin_request(&b, s);
-    put_id_key(&b, id);
-    tapi_buf_puts(&b, ",\"UpdateExpression\":\"SET #u = :u, #w = :w");
-    if (p->title) tapi_buf_puts(&b, ", #t = :t");
-    if (p->description) tapi_buf_puts(&b, ", #d = :d");
-    if (p->has_status) tapi_buf_puts(&b, ", #s = :s, #ss = :ss"); /* moves it in by-status */
-    tapi_buf_puts(&b, " ADD #v :one\",\"ConditionExpression\":\"attribute_exists(#id) AND ");
-    tapi_buf_puts(&b, owner_condition(owner));
-    tapi_buf_puts(&b, " AND (attribute_not_exists(#w) OR #w <> :w) AND attribute_not_exists(#tomb)");
-    put_version_condition(&b, if_match);
-    tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#u\":\"updatedAt\","
-                      "\"#o\":\"owner\",\"#w\":\"writeId\",\"#v\":\"version\",\"#tomb\":\"tomb\"");
-    if (p->title) tapi_buf_puts(&b, ",\"#t\":\"title\"");
-    if (p->description) tapi_buf_puts(&b, ",\"#d\":\"description\"");
-    if (p->has_status) tapi_buf_puts(&b, ",\"#s\":\"status\",\"#ss\":\"statusShard\"");
-    tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
-    put_s(&b, ":u", updated_at);
-    tapi_buf_append(&b, ",", 1);
-    put_s(&b, ":o", owner);
-    tapi_buf_append(&b, ",", 1);
-    put_s(&b, ":w", write_id);
-    if (p->has_status) {
-        char status_shard[PARTITION_KEY_MAX];
-        status_shard_key(owner, p->status, shard_of(s, id), status_shard);
-        tapi_buf_append(&b, ",", 1);
-        put_s(&b, ":ss", status_shard);
-    }
-    tapi_buf_append(&b, ",", 1);
-    put_n(&b, ":one", 1);
-    put_version_values(&b, if_match);
-    if (p->title) {
-        tapi_buf_append(&b, ",", 1);
-        put_s(&b, ":t", p->title);
-    }
-    if (p->description) {
-        tapi_buf_append(&b, ",", 1);
-        put_s(&b, ":d", p->description);
-    }
-    if (p->has_status) {
-        tapi_buf_append(&b, ",", 1);
-        put_s(&b, ":s", tapi_status_name(p->status));
-    }
-    tapi_buf_puts(&b, "},\"ReturnValues\":\"ALL_NEW\"");
-    cJSON *root;
-    tapi_ddb_reply reply;
-    tapi_err err = call(s, "UpdateItem", &b, deadline_ms, &root, &reply);
-    if (err == TAPI_ECONFLICT) {
-        /* missing, another owner's, another version, or our own earlier attempt */
+    memset(out, 0, sizeof *out);
+    for (int round = 0; round < WRITE_ROUNDS; round++) {
+        char write_id[WRITE_ID_LEN + 1];
+        tapi_err err = new_write_id(write_id);
+        if (err != TAPI_OK) return err;
+        tapi_buf b;
+        build_update(s, owner, id, if_match, p, updated_at, write_id, &b);
+        cJSON *root;
+        tapi_ddb_reply reply;
+        err = call_opt(s, "UpdateItem", &b, deadline_ms, &root, &reply, true);
+        if (err == TAPI_OK) {
+            const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(root, "Attributes");
+            err = cJSON_IsObject(attrs) ? item_to_task(attrs, out) : TAPI_EUNAVAILABLE;
+            cJSON_Delete(root);
+            return err;
+        }
+        bool unknown = err == TAPI_EUNAVAILABLE && reply.maybe_applied;
+        if (err != TAPI_ECONFLICT && !unknown) return unavailable_if_invalid(err);
         item_state state;
         bool ours;
-        err = read_back(s, deadline_ms, owner, id, write_id, &state, &ours, NULL, out);
-        if (err != TAPI_OK) return err;
-        if (state != ITEM_OWNED) return TAPI_ENOTFOUND;
+        tapi_err rerr = read_back(s, deadline_ms, owner, id, "writeId", write_id, &state, &ours, out);
+        if (rerr != TAPI_OK) return TAPI_EUNAVAILABLE;
         if (ours) return TAPI_OK;
+        bool owned = state == ITEM_OWNED;
+        uint64_t now_version = owned ? out->version : 0;
         tapi_task_clear(out);
-        return if_match ? TAPI_EPRECONDITION : TAPI_ENOTFOUND;
+        if (state == ITEM_OTHER_OWNER) return TAPI_ENOTFOUND; /* never ours to change */
+        if (unknown) return TAPI_EUNAVAILABLE;
+        /* the condition failed, so this write was not applied: tell why, as of now */
+        if (!owned) return TAPI_ENOTFOUND;
+        if (if_match && !tapi_version_set_has(if_match, now_version)) return TAPI_EPRECONDITION;
+        /* it failed for a reason gone by now (a version moved into the set): again */
     }
-    if (err != TAPI_OK) return unavailable_if_invalid(err);
-    const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(root, "Attributes");
-    err = cJSON_IsObject(attrs) ? item_to_task(attrs, out) : TAPI_EUNAVAILABLE;
-    cJSON_Delete(root);
-    return err;
+    return TAPI_EUNAVAILABLE;
 }
 
-/* Turns a deleted keyed task into a tombstone: no task attributes, out of both
- * indexes, invisible to every read, and removed by DynamoDB's TTL (expiresAt) when its
- * key's window ends; until then the key replays its original 201. */
-static tapi_err entomb(ddb_store *s, int64_t deadline_ms, const char *owner, const char *id,
-                       const tapi_version_set *if_match, tapi_ddb_reply *reply)
-{
-    tapi_buf b;
-    begin_request(&b, s);
-    put_id_key(&b, id);
-    tapi_buf_puts(&b, ",\"UpdateExpression\":\"REMOVE #ti, #de, #s, #sh, #ss, #sk, #w"
-                      " SET #tomb = :t, #e = #iu\","
-                      "\"ConditionExpression\":\"attribute_exists(#id) AND attribute_not_exists(#tomb) AND ");
-    tapi_buf_puts(&b, owner_condition(owner));
-    put_version_condition(&b, if_match);
-    tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#o\":\"owner\",\"#s\":\"status\","
-                      "\"#tomb\":\"tomb\",\"#ti\":\"title\",\"#de\":\"description\",\"#sh\":\"shard\","
-                      "\"#ss\":\"statusShard\",\"#sk\":\"sk\",\"#w\":\"writeId\",\"#e\":\"expiresAt\","
-                      "\"#iu\":\"idemUntil\"");
-    put_version_name(&b, if_match);
-    tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
-    put_s(&b, ":o", owner);
-    tapi_buf_append(&b, ",", 1);
-    put_n(&b, ":t", 1);
-    put_version_values(&b, if_match);
-    tapi_buf_append(&b, "}", 1);
-    cJSON *root;
-    tapi_err err = call(s, "UpdateItem", &b, deadline_ms, &root, reply);
-    cJSON_Delete(root);
-    return err;
-}
+/* A tombstone outlives every retry of the request that made it and every window of an
+ * Idempotency-Key (at most TAPI_IDEMPOTENCY_WINDOW_MAX_S), so neither a retried DELETE
+ * nor a keyed create's retry can mistake a deleted task for one never written. */
+enum { TOMB_TTL_S = TAPI_IDEMPOTENCY_WINDOW_MAX_S + 24 * 3600 };
 
+/* A DELETE turns the task into a tombstone naming the deleting write: no title,
+ * description or status, out of both indexes, invisible to every read, and removed by
+ * DynamoDB's TTL (expiresAt). A retry after a lost reply (or a second delivery) finds its
+ * own write id in the tombstone: 204; another's: 404. Nothing can change a tombstone, so
+ * the answer is exact whatever ran in between. */
 static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *owner,
                           const char *id, const tapi_version_set *if_match)
 {
     ddb_store *s = (ddb_store *)base;
-    int64_t now_s = tapi_now_ms() / 1000;
-    tapi_buf b;
-    begin_request(&b, s);
-    put_id_key(&b, id);
-    /* a keyed task within its key's window is entombed instead (below) */
-    tapi_buf_puts(&b, ",\"ConditionExpression\":\"attribute_exists(#id) AND attribute_not_exists(#tomb)"
-                      " AND (attribute_not_exists(#iu) OR #iu <= :now) AND ");
-    tapi_buf_puts(&b, owner_condition(owner));
-    put_version_condition(&b, if_match);
-    tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#o\":\"owner\","
-                      "\"#tomb\":\"tomb\",\"#iu\":\"idemUntil\"");
-    put_version_name(&b, if_match);
-    tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
-    put_s(&b, ":o", owner);
-    tapi_buf_append(&b, ",", 1);
-    put_n(&b, ":now", (uint64_t)now_s);
-    put_version_values(&b, if_match);
-    tapi_buf_append(&b, "}", 1);
-    cJSON *root;
-    tapi_ddb_reply reply;
-    tapi_err err = call(s, "DeleteItem", &b, deadline_ms, &root, &reply);
-    cJSON_Delete(root);
-    if (err != TAPI_ECONFLICT) return unavailable_if_invalid(err);
-    /* Gone after an attempt that may have deleted it: that attempt did. Still there: it
-     * is another owner's (404), at another version (412), or a keyed task to entomb. */
-    item_state state;
-    bool ours;
-    int64_t keyed_until = 0;
-    err = read_back(s, deadline_ms, owner, id, NULL, &state, &ours, &keyed_until, NULL);
-    if (err != TAPI_OK) return err;
-    if (state == ITEM_ABSENT) return reply.maybe_applied ? TAPI_OK : TAPI_ENOTFOUND;
-    if (state != ITEM_OWNED) return TAPI_ENOTFOUND;
-    if (keyed_until <= now_s) return if_match ? TAPI_EPRECONDITION : TAPI_ENOTFOUND;
-    tapi_ddb_reply treply;
-    err = entomb(s, deadline_ms, owner, id, if_match, &treply);
-    if (err != TAPI_ECONFLICT) return unavailable_if_invalid(err);
-    err = read_back(s, deadline_ms, owner, id, NULL, &state, &ours, NULL, NULL);
-    if (err != TAPI_OK) return err;
-    if (state == ITEM_ABSENT) return treply.maybe_applied ? TAPI_OK : TAPI_ENOTFOUND;
-    return state == ITEM_OWNED && if_match ? TAPI_EPRECONDITION : TAPI_ENOTFOUND;
+    for (int round = 0; round < WRITE_ROUNDS; round++) {
+        char write_id[WRITE_ID_LEN + 1];
+        tapi_err err = new_write_id(write_id);
+        if (err != TAPI_OK) return err;
+        tapi_buf b;
+        begin_request(&b, s);
+        put_id_key(&b, id);
+        tapi_buf_puts(&b, ",\"UpdateExpression\":\"REMOVE #ti, #de, #s, #sh, #ss, #sk, #w, #ib, #ik, #if"
+                          " SET #tomb = :w, #e = :e\",\"ConditionExpression\":\"attribute_exists(#id)"
+                          " AND attribute_not_exists(#tomb) AND ");
+        tapi_buf_puts(&b, owner_condition(owner));
+        put_version_condition(&b, if_match);
+        tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#o\":\"owner\",\"#s\":\"status\","
+                          "\"#tomb\":\"tomb\",\"#ti\":\"title\",\"#de\":\"description\",\"#sh\":\"shard\","
+                          "\"#ss\":\"statusShard\",\"#sk\":\"sk\",\"#w\":\"writeId\",\"#e\":\"expiresAt\","
+                          "\"#ib\":\"idemBody\",\"#ik\":\"idemKey\",\"#if\":\"idemFp\"");
+        put_version_name(&b, if_match);
+        tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
+        put_s(&b, ":o", owner);
+        tapi_buf_append(&b, ",", 1);
+        put_s(&b, ":w", write_id);
+        tapi_buf_append(&b, ",", 1);
+        put_n(&b, ":e", (uint64_t)(tapi_now_ms() / 1000 + TOMB_TTL_S));
+        put_version_values(&b, if_match);
+        tapi_buf_append(&b, "}", 1);
+        cJSON *root;
+        tapi_ddb_reply reply;
+        err = call(s, "UpdateItem", &b, deadline_ms, &root, &reply);
+        cJSON_Delete(root);
+        if (err != TAPI_ECONFLICT) return unavailable_if_invalid(err);
+        item_state state;
+        bool ours;
+        tapi_task now;
+        err = read_back(s, deadline_ms, owner, id, "tomb", write_id, &state, &ours, &now);
+        if (err != TAPI_OK) return TAPI_EUNAVAILABLE;
+        if (ours) return TAPI_OK;
+        bool owned = state == ITEM_OWNED;
+        uint64_t now_version = owned ? now.version : 0;
+        if (owned) tapi_task_clear(&now);
+        if (!owned) return TAPI_ENOTFOUND; /* absent, deleted by another, another owner's */
+        if (if_match && !tapi_version_set_has(if_match, now_version)) return TAPI_EPRECONDITION;
+    }
+    return TAPI_EUNAVAILABLE;
 }
 
 /* ---- keyed creates ---- */
 
-enum { KEY_GENERATIONS = 4 };
-
-/* The id a key's create uses in generation g: derived from the record name, so every
- * retry with the key writes (or finds) the same item. A key reused after its window
- * over a task that still exists moves to the next generation. */
-static void keyed_id(const char *key_id, unsigned g, char out[TAPI_ID_LEN + 1])
+/* A keyed create is one record item per owner and key ("#idem:" + the key's id), written
+ * first and conditionally (absent, or its window over), naming the task it creates under
+ * a fresh random id; then the task item, if absent. The record decides: every request
+ * with the key inside its window finds it and answers with its task, whatever happened
+ * to earlier uses of the key or to the task since (a deleted task is a tombstone, so a
+ * retry never writes it again). A crash between the two writes leaves a record whose
+ * task the next retry writes. */
+static void record_id(const char *key_id, char out[RECORD_ID_MAX])
 {
-    char text[80];
-    uint8_t d[TAPI_SHA256_BYTES];
-    int n = snprintf(text, sizeof text, "%s:%u", key_id, g);
-    tapi_sha256(&(tapi_bytes){text, (size_t)n}, 1, d);
-    d[6] = (uint8_t)((d[6] & 0x0f) | 0x40); /* the shape of a v4 UUID */
-    d[8] = (uint8_t)((d[8] & 0x3f) | 0x80);
-    char hex[33];
-    tapi_hex_encode(d, 16, hex);
-    snprintf(out, TAPI_ID_LEN + 1, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
-             hex + 20);
+    snprintf(out, RECORD_ID_MAX, "#idem:%s", key_id);
+}
+
+/* The task a record's 201 body describes (what the key's create wrote, or will). */
+static tapi_err body_to_task(const char *body, tapi_task *out)
+{
+    cJSON *root = cJSON_Parse(body);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
+    char version[24] = "";
+    if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15)
+        snprintf(version, sizeof version, "%.0f", v->valuedouble);
+    task_fields f = {.version = version[0] ? version : NULL, .version_bad = !version[0]};
+    static const char *const names[] = {"id", "title", "description", "status", "createdAt",
+                                        "updatedAt"};
+    const char **slots[] = {&f.id, &f.title, &f.description, &f.status, &f.created, &f.updated};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, names[i]);
+        *slots[i] = cJSON_IsString(s) ? s->valuestring : NULL;
+    }
+    tapi_err err = fields_to_task(&f, out);
+    cJSON_Delete(root);
+    return err;
+}
+
+static void build_record(ddb_store *s, const char *owner, const char *rid, const tapi_task *t,
+                         const tapi_idempotency *idem, const char *writer, const char *body,
+                         size_t body_len, tapi_buf *b)
+{
+    uint64_t until = (uint64_t)(idem->now_s + idem->window_s);
+    begin_request(b, s);
+    tapi_buf_puts(b, ",\"Item\":{");
+    put_s(b, "id", rid);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, "owner", owner);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, "taskId", t->id);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, "idemFp", idem->fingerprint);
+    tapi_buf_append(b, ",", 1);
+    put_s(b, "idemWriter", writer);
+    tapi_buf_append(b, ",", 1);
+    put_n(b, "idemUntil", until);
+    tapi_buf_append(b, ",", 1);
+    put_n(b, "expiresAt", until);
+    tapi_buf_append(b, ",", 1);
+    put_key(b, "idemBody");
+    tapi_buf_puts(b, "{\"S\":");
+    tapi_buf_json_string(b, body, body_len);
+    tapi_buf_puts(b, "}},\"ConditionExpression\":\"attribute_not_exists(#id) OR #iu <= :now\","
+                     "\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#iu\":\"idemUntil\"},"
+                     "\"ExpressionAttributeValues\":{");
+    put_n(b, ":now", (uint64_t)idem->now_s);
+    tapi_buf_append(b, "}", 1);
+}
+
+/* What a record read back says. */
+typedef enum record_state { RECORD_GONE, RECORD_EXPIRED, RECORD_OTHER, RECORD_SAME } record_state;
+
+static tapi_err read_record(ddb_store *s, int64_t deadline_ms, const char *rid,
+                            const tapi_idempotency *idem, const char *writer,
+                            record_state *state, tapi_idem_result *out, tapi_task *task)
+{
+    cJSON *root;
+    tapi_err err = get_item(s, deadline_ms, rid, &root);
+    if (err != TAPI_OK) return TAPI_EUNAVAILABLE;
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
+    uint64_t until = 0;
+    const char *fp = get_s(item, "idemFp"), *body = get_s(item, "idemBody"),
+               *task_id = get_s(item, "taskId");
+    if (!cJSON_IsObject(item)) {
+        *state = RECORD_GONE;
+    } else if (!get_n(item, "idemUntil", &until) || !fp || !body || !task_id ||
+               !tapi_uuid_valid(task_id, strlen(task_id))) {
+        tapi_log(TAPI_LOG_ERROR, "dynamodb: malformed idempotency record");
+        err = TAPI_EUNAVAILABLE;
+    } else if ((int64_t)until <= idem->now_s) {
+        *state = RECORD_EXPIRED;
+    } else if (strcmp(fp, idem->fingerprint) != 0) {
+        *state = RECORD_OTHER;
+    } else {
+        *state = RECORD_SAME;
+        out->replayed = !attr_is(item, "idemWriter", writer); /* ours: a lost reply */
+        free(out->body);
+        out->body = strdup(body);
+        out->body_len = out->body ? strlen(out->body) : 0;
+        err = out->body ? body_to_task(body, task) : TAPI_ENOMEM;
+        if (err == TAPI_OK && strcmp(task->id, task_id) != 0) {
+            tapi_task_clear(task);
+            err = TAPI_EUNAVAILABLE;
+        }
+    }
+    cJSON_Delete(root);
+    return err;
 }
 
 static tapi_err op_create_once(tapi_store *base, int64_t deadline_ms, const char *owner,
@@ -629,87 +752,52 @@ static tapi_err op_create_once(tapi_store *base, int64_t deadline_ms, const char
 {
     ddb_store *s = (ddb_store *)base;
     memset(out, 0, sizeof *out);
-    tapi_task t = *task; /* borrows the strings; only the id changes */
-    /* this call's mark in the item: finding it after a lost reply means we wrote it */
-    uint8_t raw[8];
-    char writer[2 * sizeof raw + 1];
-    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) return TAPI_EUNAVAILABLE;
-    tapi_hex_encode(raw, sizeof raw, writer);
-    tapi_err err = TAPI_EKEYREUSED;
-    for (unsigned g = 0, tries = 0; g < KEY_GENERATIONS && tries < 2 * KEY_GENERATIONS; tries++) {
-        keyed_id(idem->key_id, g, t.id);
-        free(out->body);
-        out->body = NULL;
-        tapi_buf body;
-        tapi_buf_init(&body);
-        tapi_task_json_write(&body, &t);
-        if (tapi_buf_take(&body, &out->body, &out->body_len) != TAPI_OK) return TAPI_ENOMEM;
+    char writer[WRITE_ID_LEN + 1], rid[RECORD_ID_MAX];
+    tapi_err err = new_write_id(writer);
+    if (err != TAPI_OK) return err;
+    record_id(idem->key_id, rid);
+    tapi_buf body;
+    tapi_buf_init(&body);
+    tapi_task_json_write(&body, task);
+    if (tapi_buf_take(&body, &out->body, &out->body_len) != TAPI_OK) return TAPI_ENOMEM;
+    tapi_task named = {0}; /* the task the record names, when another request wrote it */
+    const tapi_task *t = task;
+    err = TAPI_EUNAVAILABLE;
+    for (int round = 0; round < WRITE_ROUNDS; round++) {
         tapi_buf b;
-        begin_request(&b, s);
-        tapi_buf_puts(&b, ",\"Item\":{");
-        put_task_item(&b, s, owner, &t);
-        tapi_buf_append(&b, ",", 1);
-        put_s(&b, "idemKey", idem->key_id);
-        tapi_buf_append(&b, ",", 1);
-        put_s(&b, "idemFp", idem->fingerprint);
-        tapi_buf_append(&b, ",", 1);
-        put_s(&b, "idemWriter", writer);
-        tapi_buf_append(&b, ",", 1);
-        put_n(&b, "idemUntil", (uint64_t)(idem->now_s + idem->window_s));
-        tapi_buf_append(&b, ",", 1);
-        put_key(&b, "idemBody");
-        tapi_buf_puts(&b, "{\"S\":");
-        tapi_buf_json_string(&b, out->body, out->body_len);
-        /* a new item, or the tombstone of this key's expired earlier use */
-        tapi_buf_puts(&b, "}},\"ConditionExpression\":\"attribute_not_exists(#id) OR "
-                          "(attribute_exists(#tomb) AND #iu <= :now)\","
-                          "\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#tomb\":\"tomb\","
-                          "\"#iu\":\"idemUntil\"},\"ExpressionAttributeValues\":{");
-        put_n(&b, ":now", (uint64_t)idem->now_s);
-        tapi_buf_append(&b, "}", 1);
+        build_record(s, owner, rid, task, idem, writer, out->body, out->body_len, &b);
         cJSON *root;
         tapi_ddb_reply reply;
         err = call(s, "PutItem", &b, deadline_ms, &root, &reply);
         cJSON_Delete(root);
-        if (err == TAPI_OK) break;
         if (err != TAPI_ECONFLICT) {
             err = unavailable_if_invalid(err);
             break;
         }
-        /* the key's item exists: ours (a lost reply), a replay, a reuse, or expired */
-        err = get_item(s, deadline_ms, t.id, &root);
+        /* a live record for the key: ours (a lost reply), a retry's, or another request's */
+        record_state state;
+        err = read_record(s, deadline_ms, rid, idem, writer, &state, out, &named);
         if (err != TAPI_OK) break;
-        const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
-        const char *key = get_s(item, "idemKey"), *fp = get_s(item, "idemFp"),
-                   *stored = get_s(item, "idemBody"), *by = get_s(item, "idemWriter");
-        uint64_t until_n;
-        int64_t until = get_n(item, "idemUntil", &until_n) ? (int64_t)until_n : 0;
-        bool expired = until <= idem->now_s;
-        err = TAPI_EKEYREUSED;
-        if (!cJSON_IsObject(item)) {
-            err = TAPI_ECONFLICT; /* deleted meanwhile: write it again */
-        } else if (!key || strcmp(key, idem->key_id) != 0 || !owned_by(item, owner) || expired) {
-            /* an expired tombstone of this key is overwritten by the next try; a live task
-             * (or any other use of the id) moves the key to its next generation */
-            if (!(is_tombstone(item) && expired)) g++;
-            err = TAPI_ECONFLICT;
-        } else if (fp && stored && strcmp(fp, idem->fingerprint) == 0) {
-            out->replayed = !by || strcmp(by, writer) != 0; /* ours: a lost reply */
-            free(out->body);
-            out->body = strdup(stored);
-            out->body_len = out->body ? strlen(out->body) : 0;
-            err = out->body ? TAPI_OK : TAPI_ENOMEM;
+        if (state == RECORD_OTHER) {
+            err = TAPI_EKEYREUSED;
+            break;
         }
-        cJSON_Delete(root);
-        if (err != TAPI_ECONFLICT) break;
-        err = TAPI_EKEYREUSED;
+        if (state == RECORD_SAME) {
+            t = &named;
+            break;
+        }
+        err = TAPI_EUNAVAILABLE; /* gone or expired meanwhile: write it again */
     }
+    /* the record names the task: write it unless it is there (or deleted) already */
+    if (err == TAPI_OK) err = put_new_task(s, deadline_ms, owner, t, writer, rid);
+    if (err == TAPI_ECONFLICT) err = TAPI_EUNAVAILABLE; /* its id is another item's */
     if (err == TAPI_OK) {
-        memcpy(out->id, t.id, sizeof out->id);
+        memcpy(out->id, t->id, sizeof out->id);
     } else {
         free(out->body);
         memset(out, 0, sizeof *out);
     }
+    tapi_task_clear(&named);
     return err;
 }
 
@@ -870,7 +958,7 @@ static tapi_err read_partitions(ddb_store *s, int64_t deadline_ms, partition *pa
         }
         if (m == 0 && !extend_cut_partitions(parts, n, parts[0].want, r->refs)) return TAPI_OK;
         if (m == 0) continue;
-        call_many(s, "Query", m, r->bufs, deadline_ms, NULL, r->replies, r->errs, r->reqs, r->scs);
+        call_many(s, "Query", m, r->bufs, deadline_ms, NULL, r->replies, r->errs, r->reqs, r->scs, false);
         tapi_err err = TAPI_OK;
         for (unsigned j = 0; j < m; j++) {
             tapi_err e = unavailable_if_invalid(r->errs[j]);

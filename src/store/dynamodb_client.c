@@ -377,6 +377,7 @@ typedef struct xfer {
     struct curl_slist *headers; /* that attempt's headers, freed when it ends */
     sink body;
     unsigned started;           /* attempts started */
+    unsigned sends;             /* requests libcurl began to send in this attempt */
     int64_t not_before_ms;      /* backoff: the next attempt starts no earlier */
     bool finished;
 } xfer;
@@ -395,6 +396,19 @@ static bool is_tls_verification_error(CURLcode rc)
 {
     return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
            rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
+}
+
+/* Called by libcurl before it sends the request. libcurl resends a request by itself
+ * when a kept-alive connection dies before any answer came; the first request may have
+ * been applied all the same, and we could not tell. So a second send in one attempt is
+ * stopped here: the attempt ends as one whose outcome is unknown, and the retry policy
+ * (and a write's `once`) decides what happens next, in sight. */
+static int on_prereq(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+                     int local_port)
+{
+    (void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
+    xfer *x = clientp;
+    return ++x->sends > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
 /* Signs x's request and sets it up on h (SigV4 in sigv4.c: what is signed is exactly what
@@ -455,6 +469,8 @@ static bool prepare(tapi_ddb_client *c, CURL *h, xfer *x, long timeout_ms)
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, (void *)x);
     if (c->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
     curl_easy_setopt(h, CURLOPT_PROXY, c->proxy);
     if (c->tunnel) curl_easy_setopt(h, CURLOPT_HTTPPROXYTUNNEL, 1L);
@@ -469,7 +485,7 @@ static outcome classify(xfer *x, CURLcode rc, long *status, bool *reached_server
     if (rc != CURLE_OK) {
         /* Only a request that left us can have been applied: a connect timeout or a
          * failed TLS handshake sent nothing, so its outcome is known (not applied). */
-        if (request_was_sent(x->h)) *reached_server = true;
+        if (request_was_sent(x->h) || x->sends > 1) *reached_server = true;
         if (is_tls_verification_error(rc)) {
             snprintf(reply->failure, sizeof reply->failure,
                      "TLS certificate verification failed (%s); check the endpoint's "
@@ -522,6 +538,7 @@ static void start_attempt(tapi_ddb_client *c, CURLM *multi, CURL *h, size_t hand
     x->reply->error_type[0] = '\0';
     x->reply->failure[0] = '\0';
     x->reply->attempts = ++x->started;
+    x->sends = 0;
     x->body = (sink){0};
     if (!prepare(c, h, x, timeout)) {
         finish(x, TAPI_EUNAVAILABLE);
@@ -569,7 +586,7 @@ static void end_attempt(tapi_ddb_client *c, xfer *x, CURLcode rc, int64_t deadli
         return;
     }
     if (reached) reply->maybe_applied = true;
-    if (x->started >= c->max_attempts) {
+    if (x->started >= c->max_attempts || (reached && x->req->once)) {
         finish(x, TAPI_EUNAVAILABLE);
         return;
     }

@@ -2,7 +2,9 @@
  * kept), kept-alive connections per pool slot, calls of one batch run at once on one
  * thread (curl multi), per-attempt timeouts clipped to the caller's deadline, and retries
  * with exponential backoff and full jitter on throttling, 5xx and network errors.
- * Conditional-check failures and validation errors are never retried. */
+ * Conditional-check failures and validation errors are never retried. Every resend is
+ * one of ours: libcurl's own silent resend on a dead kept-alive connection is stopped,
+ * so maybe_applied is true whenever a request may have reached DynamoDB more than once. */
 #ifndef TAPI_DYNAMODB_CLIENT_H
 #define TAPI_DYNAMODB_CLIENT_H
 
@@ -52,6 +54,12 @@ typedef struct tapi_ddb_request {
     const char *json;         /* the request body; read until the call returns */
     size_t len;
     const char *trace_header; /* sent as X-Amzn-Trace-Id (X-Ray), or NULL */
+    /* Never sent again after an attempt whose outcome is unknown (no answer after the
+     * request left, or a 5xx): the call then ends TAPI_EUNAVAILABLE with maybe_applied
+     * set, and the caller finds out what happened. For a write that a second delivery
+     * could apply twice. Attempts known not to have been applied (throttled, refused
+     * connection) are retried as usual. */
+    bool once;
 } tapi_ddb_request;
 
 /* Opens a client (copies what it needs from cfg). TAPI_ECONFIG / TAPI_ENOMEM. */

@@ -52,22 +52,29 @@ void tapi_sigv4_free(tapi_sigv4 *s)
     free(s);
 }
 
-/* The signing key of date (YYYYMMDD), derived at most once a day. */
-static void signing_key(tapi_sigv4 *s, const char *date, uint8_t out[TAPI_SHA256_BYTES])
+/* The signing key of date (YYYYMMDD), derived at most once a day. False when an HMAC
+ * failed: nothing is kept then, so a failure is never cached as the day's key. */
+static bool signing_key(tapi_sigv4 *s, const char *date, uint8_t out[TAPI_SHA256_BYTES])
 {
+    bool ok = true;
     pthread_mutex_lock(&s->mu);
     if (strncmp(s->key_date, date, 8) != 0) {
         uint8_t k[TAPI_SHA256_BYTES];
-        tapi_hmac_sha256((const uint8_t *)s->secret_key, strlen(s->secret_key), date, 8, k);
-        tapi_hmac_sha256(k, sizeof k, s->region, strlen(s->region), k);
-        tapi_hmac_sha256(k, sizeof k, s->service, strlen(s->service), k);
-        tapi_hmac_sha256(k, sizeof k, "aws4_request", 12, s->signing_key);
-        memcpy(s->key_date, date, 8);
-        s->key_date[8] = '\0';
+        ok = tapi_hmac_sha256((const uint8_t *)s->secret_key, strlen(s->secret_key), date, 8, k) &&
+             tapi_hmac_sha256(k, sizeof k, s->region, strlen(s->region), k) &&
+             tapi_hmac_sha256(k, sizeof k, s->service, strlen(s->service), k) &&
+             tapi_hmac_sha256(k, sizeof k, "aws4_request", 12, s->signing_key);
+        if (ok) {
+            memcpy(s->key_date, date, 8);
+            s->key_date[8] = '\0';
+        } else {
+            s->key_date[0] = '\0';
+        }
         OPENSSL_cleanse(k, sizeof k);
     }
-    memcpy(out, s->signing_key, TAPI_SHA256_BYTES);
+    if (ok) memcpy(out, s->signing_key, TAPI_SHA256_BYTES);
     pthread_mutex_unlock(&s->mu);
+    return ok;
 }
 
 /* A header value as SigV4 canonicalises it: outer whitespace trimmed, inner runs of
@@ -99,7 +106,7 @@ tapi_err tapi_sigv4_sign(tapi_sigv4 *s, const char *method, const char *path, co
     qsort(sorted, count, sizeof *sorted, by_name);
     uint8_t digest[TAPI_SHA256_BYTES];
     char payload_hex[2 * TAPI_SHA256_BYTES + 1], request_hex[2 * TAPI_SHA256_BYTES + 1];
-    tapi_sha256(&(tapi_bytes){payload, payload_len}, 1, digest);
+    if (!tapi_sha256(&(tapi_bytes){payload, payload_len}, 1, digest)) return TAPI_EUNAVAILABLE;
     tapi_hex_encode(digest, sizeof digest, payload_hex);
     /* canonical request; the signed-header list is built beside it */
     tapi_buf b, names;
@@ -132,17 +139,25 @@ tapi_err tapi_sigv4_sign(tapi_sigv4 *s, const char *method, const char *path, co
         free(signed_names);
         return TAPI_ENOMEM;
     }
-    tapi_sha256(&(tapi_bytes){canonical, canonical_len}, 1, digest);
-    tapi_hex_encode(digest, sizeof digest, request_hex);
+    bool hashed = tapi_sha256(&(tapi_bytes){canonical, canonical_len}, 1, digest);
     free(canonical);
+    if (!hashed) {
+        free(signed_names);
+        return TAPI_EUNAVAILABLE;
+    }
+    tapi_hex_encode(digest, sizeof digest, request_hex);
     char scope[160], to_sign[320];
     snprintf(scope, sizeof scope, "%.8s/%s/%s/aws4_request", amz_date, s->region, s->service);
     int n = snprintf(to_sign, sizeof to_sign, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amz_date, scope,
                      request_hex);
     uint8_t key[TAPI_SHA256_BYTES];
-    signing_key(s, amz_date, key);
-    tapi_hmac_sha256(key, sizeof key, to_sign, (size_t)n, digest);
+    hashed = signing_key(s, amz_date, key) &&
+             tapi_hmac_sha256(key, sizeof key, to_sign, (size_t)n, digest);
     OPENSSL_cleanse(key, sizeof key);
+    if (!hashed) {
+        free(signed_names);
+        return TAPI_EUNAVAILABLE;
+    }
     char signature[2 * TAPI_SHA256_BYTES + 1];
     tapi_hex_encode(digest, sizeof digest, signature);
     n = snprintf(authorization, TAPI_SIGV4_AUTH_MAX,

@@ -33,7 +33,8 @@ void tapi_sigv4_free(tapi_sigv4 *s);
 /* Signs a request and writes the Authorization header's value into authorization.
  * amz_date is "YYYYMMDDTHHMMSSZ" and must also be among headers as x-amz-date; path and
  * query are in canonical form already ("/" and "" for DynamoDB); every header given is
- * signed. Thread-safe. */
+ * signed. Thread-safe. TAPI_EUNAVAILABLE when hashing fails (nothing is signed, and no
+ * signing key is kept from the failure). */
 tapi_err tapi_sigv4_sign(tapi_sigv4 *s, const char *method, const char *path, const char *query,
                          const tapi_sigv4_header *headers, size_t count, const void *payload,
                          size_t payload_len, const char *amz_date,

@@ -61,12 +61,15 @@ typedef struct tapi_store_observer {
     void *ctx;
 } tapi_store_observer;
 
+/* The longest window an Idempotency-Key's record may be given (window_s below). */
+enum { TAPI_IDEMPOTENCY_WINDOW_MAX_S = 7 * 24 * 3600 };
+
 /* What an Idempotency-Key asks of a create (router/idempotency.h makes it). */
 typedef struct tapi_idempotency {
-    char key_id[65];      /* hex; names the record: HMAC of owner, method, path and key */
+    char key_id[65];      /* hex; names the record: SHA-256 of owner, method, path and key */
     char fingerprint[65]; /* hex SHA-256 of the validated input */
     int64_t now_s;        /* Unix seconds */
-    int64_t window_s;     /* how long the record answers for the key */
+    int64_t window_s;     /* how long the record answers for the key (<= the max above) */
 } tapi_idempotency;
 
 /* What a keyed create did. */
@@ -79,7 +82,9 @@ typedef struct tapi_idem_result {
 
 typedef struct tapi_store_ops {
     /* Inserts task (all fields set) unless its id exists. Atomic: after a crash the task
-     * is either fully present or absent. */
+     * is either fully present or absent. TAPI_ECONFLICT only when the id is certainly
+     * another task's (the caller may try a new id); TAPI_EUNAVAILABLE when whether the
+     * write was applied is unknown (never TAPI_ECONFLICT then). */
     tapi_err (*create)(tapi_store *store, int64_t deadline_ms, const char *owner,
                        const tapi_task *task);
     /* create, done once per idempotency key within its window: the task and the key's
@@ -87,8 +92,11 @@ typedef struct tapi_store_ops {
      * leaves both or neither. A key already recorded (and within its window) with the
      * same fingerprint replays: nothing is written and out holds the original body; with
      * another fingerprint it is TAPI_EKEYREUSED. Concurrent calls with one key create
-     * one task; the others replay it. The store may choose the task's id (out->id says
-     * which); task->id is a fresh random one it may use. */
+     * one task; the others replay it. Every call within the window of the record that
+     * answers it (the window starts when the record is written) replays that record's
+     * task, whatever happened to earlier uses of the key or to the task since. The store
+     * may choose the task's id (out->id says which); task->id is a fresh random one it
+     * may use. TAPI_EUNAVAILABLE when the outcome is unknown (a retry settles it). */
     tapi_err (*create_once)(tapi_store *store, int64_t deadline_ms, const char *owner,
                             const tapi_task *task, const tapi_idempotency *idem,
                             tapi_idem_result *out);
@@ -96,11 +104,14 @@ typedef struct tapi_store_ops {
     tapi_err (*get)(tapi_store *store, int64_t deadline_ms, const char *owner, const char *id,
                     tapi_task *out);
     /* Applies patch, sets updated_at and adds 1 to the version atomically; the new task
-     * goes to *out. */
+     * goes to *out. Applied at most once per call: when the backend's answer is lost and
+     * the store cannot tell whether the write was applied, TAPI_EUNAVAILABLE (never a
+     * second application, nor a 412/404 that may be false). */
     tapi_err (*update)(tapi_store *store, int64_t deadline_ms, const char *owner,
                        const char *id, const tapi_version_set *if_match,
                        const tapi_task_patch *patch, const char *updated_at, tapi_task *out);
-    /* Deletes one task. */
+    /* Deletes one task; applied at most once per call, and TAPI_OK only for the call
+     * that deleted it. */
     tapi_err (*remove)(tapi_store *store, int64_t deadline_ms, const char *owner,
                        const char *id, const tapi_version_set *if_match);
     /* Up to limit of owner's tasks strictly after *after (NULL: from the newest), newest

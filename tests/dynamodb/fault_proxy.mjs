@@ -10,10 +10,16 @@ import http from 'node:http';
  * 'apply-then-reset' (forwarded, then the connection dies with no answer: libcurl itself
  * may resend on a new connection), 'apply-then-partial' (forwarded, then half an answer:
  * the store sees a failed attempt), 'gate' (held, unanswered, until openGate() forwards
- * every held request). Returns {port, close, attempts, gated, openGate} where attempts
- * counts requests by op and gated lists the ops of the requests held now.
+ * every held request), 'apply-then-hold' (forwarded, then no answer until the store's
+ * attempt has timed out: the connection is closed after holdMs), 'apply-then-500'
+ * (forwarded, then a 500 InternalServerError: applied, reported as failed). An action may
+ * also be {act, then}: then() (async) runs after the request was forwarded and before
+ * the act's answer (before the refusal, for an act that does not forward), e.g. another
+ * client's write landing in between.
+ * Returns {port, close, attempts, gated, openGate} where attempts counts requests by op
+ * and gated lists the ops of the requests held now.
  */
-export function startFaultProxy(upstreamPort, plan, slowMs = 1500) {
+export function startFaultProxy(upstreamPort, plan, slowMs = 1500, holdMs = 1000) {
   const attempts = {};
   const held = []; // [op, forward now]
   const server = http.createServer((req, res) => {
@@ -23,20 +29,34 @@ export function startFaultProxy(upstreamPort, plan, slowMs = 1500) {
       const body = Buffer.concat(chunks);
       const op = String(req.headers['x-amz-target'] || '').split('.').pop();
       attempts[op] = (attempts[op] || 0) + 1;
-      const action = plan(op);
-      if (action === 'throttle') {
-        return reply(res, 400, { __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Rate exceeded' });
-      }
-      if (action === 'http500') {
-        return reply(res, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'boom' });
-      }
-      if (action === 'validation') {
-        return reply(res, 400, { __type: 'com.amazon.coral.validate#ValidationException', message: 'bad' });
-      }
-      if (action === 'reset') return req.socket.destroy();
-      const pass = (act) => forward(upstreamPort, req, body, (status, headers, data) => {
-        if (act === 'apply-then-reset') return req.socket.destroy();
-        if (act === 'apply-then-partial') {
+      const planned = plan(op, body);
+      const action = planned && typeof planned === 'object' ? planned.act : planned;
+      const then = planned && typeof planned === 'object' ? planned.then : undefined;
+      const act = () => {
+        if (action === 'throttle') {
+          return reply(res, 400, { __type: 'com.amazonaws.dynamodb.v20120810#ThrottlingException', message: 'Rate exceeded' });
+        }
+        if (action === 'throughput') {
+          return reply(res, 400, { __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException', message: 'exceeded' });
+        }
+        if (action === 'http500') {
+          return reply(res, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'boom' });
+        }
+        if (action === 'validation') {
+          return reply(res, 400, { __type: 'com.amazon.coral.validate#ValidationException', message: 'bad' });
+        }
+        if (action === 'reset') return req.socket.destroy();
+        if (action === 'gate') return held.push([op, () => pass(undefined)]);
+        return pass(action);
+      };
+      const pass = (how) => forward(upstreamPort, req, body, async (status, headers, data) => {
+        if (then) await then();
+        if (how === 'apply-then-reset') return req.socket.destroy();
+        if (how === 'apply-then-hold') return setTimeout(() => req.socket.destroy(), holdMs);
+        if (how === 'apply-then-500') {
+          return reply(res, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'applied, then failed' });
+        }
+        if (how === 'apply-then-partial') {
           res.writeHead(status, { ...headers, 'content-length': data.length + 100 });
           res.write(data);
           return setTimeout(() => req.socket.destroy(), 20);
@@ -46,11 +66,15 @@ export function startFaultProxy(upstreamPort, plan, slowMs = 1500) {
           res.writeHead(status, headers);
           res.end(data);
         };
-        if (act === 'slow') setTimeout(send, slowMs);
+        if (how === 'slow') setTimeout(send, slowMs);
         else send();
       });
-      if (action === 'gate') held.push([op, () => pass(undefined)]);
-      else pass(action);
+      // not forwarded: the other client's work lands before this request is refused
+      if (then && ['throttle', 'throughput', 'http500', 'validation', 'reset'].includes(action)) {
+        then().then(act);
+      } else {
+        act();
+      }
     });
   });
   return new Promise((resolve) => {

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startFaultProxy } from './fault_proxy.mjs';
+import { ddb, scanAll } from './direct.mjs';
 import { makeKeys, tokenFor, ISSUER, AUDIENCE } from '../contract/auth_tokens.mjs';
 
 const require = createRequire(import.meta.url);
@@ -42,35 +43,47 @@ before(async () => {
   proxy = await startFaultProxy(db.address().port, plan);
   process.env.CONTRACT_AUTH_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-auth-'));
   makeKeys(process.env.CONTRACT_AUTH_DIR);
-  server = spawn(BIN, ['serve', '--port', '0', '--threads', '2', '--auth-jwks', path.join(process.env.CONTRACT_AUTH_DIR, 'jwks.json'),
-    '--auth-issuer', ISSUER, '--auth-audience', AUDIENCE], { env: env(proxy.port), stdio: ['ignore', 'ignore', 'pipe'] });
-  base = await new Promise((resolve, reject) => {
-    server.stderr.on('data', (d) => {
-      log += d;
-      const m = /listening on (http:\S+)/.exec(log);
-      if (m) resolve(m[1]);
-    });
-    server.on('exit', (code) => reject(new Error(`server exited ${code}: ${log}`)));
-  });
+  ({ server, base } = await startServer());
 });
 
-after(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server.on('exit', r));
-    server.kill('SIGTERM');
+// A server on the table through the proxy; its log is appended to `log`.
+async function startServer() {
+  const child = spawn(BIN, ['serve', '--port', '0', '--threads', '2', '--auth-jwks', path.join(process.env.CONTRACT_AUTH_DIR, 'jwks.json'),
+    '--auth-issuer', ISSUER, '--auth-audience', AUDIENCE], { env: env(proxy.port), stdio: ['ignore', 'ignore', 'pipe'] });
+  let own = '';
+  const url = await new Promise((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      log += d;
+      own += d;
+      const m = /listening on (http:\S+)/.exec(own);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${own}`)));
+  });
+  return { server: child, base: url };
+}
+
+async function stopServer(child) {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.on('exit', r));
+    child.kill('SIGTERM');
     await exited;
   }
+}
+
+after(async () => {
+  await stopServer(server);
   if (proxy) await proxy.close();
   if (db) await new Promise((r) => db.close(r));
   fs.rmSync(process.env.CONTRACT_AUTH_DIR, { recursive: true, force: true });
 });
 
-function call(method, path, body, user = 'faults-user', extra = {}) {
+function call(method, path, body, user = 'faults-user', extra = {}, at = base) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers = { Authorization: `Bearer ${tokenFor(user)}`, ...extra };
     if (data) Object.assign(headers, { 'Content-Type': 'application/json', 'Content-Length': data.length });
-    const req = http.request(`${base}${path}`, { method, headers }, (res) => {
+    const req = http.request(`${at}${path}`, { method, headers }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -132,8 +145,9 @@ test('a create applied but whose answer was cut short is reported once', async (
 
 test('a delete applied but whose answer was cut short is 204, not 404', async () => {
   const { res: created } = await createWithFaults('to-delete', []);
-  queue.DeleteItem = ['apply-then-partial'];
+  queue.UpdateItem = ['apply-then-partial']; // a delete leaves a tombstone: an UpdateItem
   const res = await call('DELETE', `/tasks/${created.json.id}`);
+  assert.deepEqual(queue.UpdateItem, []);
   assert.equal(res.status, 204);
   acknowledged.delete('to-delete');
   assert.equal((await call('GET', `/tasks/${created.json.id}`)).status, 404);
@@ -141,12 +155,12 @@ test('a delete applied but whose answer was cut short is 204, not 404', async ()
 
 test('another user\'s delete whose refusal was cut short is 404, and the task stays', async () => {
   const { res: created } = await createWithFaults('not-yours', []);
-  queue.DeleteItem = ['apply-then-partial'];
-  const before = proxy.attempts.DeleteItem || 0;
+  queue.UpdateItem = ['apply-then-partial'];
+  const before = proxy.attempts.UpdateItem || 0;
   const res = await call('DELETE', `/tasks/${created.json.id}`, undefined, 'intruder');
   assert.equal(res.status, 404);
-  assert.equal((proxy.attempts.DeleteItem || 0) - before, 2, 'the retry met the condition failure again');
-  assert.deepEqual(queue.DeleteItem, []);
+  assert.equal((proxy.attempts.UpdateItem || 0) - before, 2, 'the retry met the condition failure again');
+  assert.deepEqual(queue.UpdateItem, []);
   queue.UpdateItem = ['apply-then-partial'];
   assert.equal((await call('PATCH', `/tasks/${created.json.id}`, { title: 'taken' }, 'intruder')).status, 404);
   const mine = await call('GET', `/tasks/${created.json.id}`);
@@ -182,6 +196,84 @@ test('a keyed create applied but whose answer was lost is 201 once, and its retr
     assert.equal(again.status, 201);
     assert.equal(again.headers['idempotent-replayed'], 'true');
     assert.equal(again.json.id, res.json.id);
+  }
+});
+
+test('a create whose reply was lost and whose read-back failed is 503, never a second task', async () => {
+  queue.PutItem = ['apply-then-hold'];
+  queue.GetItem = Array(5).fill('http500');
+  const res = await call('POST', '/tasks', { title: 'read-back-failed' });
+  assert.deepEqual(queue.PutItem, []);
+  assert.deepEqual(queue.GetItem, []);
+  assert.equal(res.status, 503, 'the outcome is unknown');
+  assert.ok(Number(res.headers['retry-after']) >= 1);
+  const stored = (await scanAll(db.address().port, 'faults')).filter((it) => it.title === 'read-back-failed');
+  assert.equal(stored.length, 1, 'the lost write is there once, and no other id was tried');
+  acknowledged.set('read-back-failed', stored[0].id);
+});
+
+// Another client's write (as the API makes it) straight to the table, between our write
+// being applied and its answer being lost.
+const otherWriter = (id) => () => ddb(db.address().port, 'UpdateItem', {
+  TableName: 'faults', Key: { id: { S: id } },
+  UpdateExpression: 'SET title = :t, writeId = :w ADD version :one',
+  ExpressionAttributeValues: { ':t': { S: 'other-writer' }, ':w': { S: 'feedfacefeedface' }, ':one': { N: '1' } },
+});
+
+test('a PATCH applied, then overwritten by another writer, then its answer lost is 503: never a false 412, never applied twice', async () => {
+  for (const conditional of [true, false]) {
+    const { res: created } = await createWithFaults(`overwritten-${conditional}`, []);
+    const id = created.json.id;
+    for (const act of ['apply-then-reset', 'apply-then-hold']) {
+      const before = await call('GET', `/tasks/${id}`);
+      queue.UpdateItem = [{ act, then: otherWriter(id) }];
+      const res = await call('PATCH', `/tasks/${id}`, { description: `${act}` }, 'faults-user',
+        conditional ? { 'If-Match': before.headers.etag } : {});
+      assert.deepEqual(queue.UpdateItem, []);
+      assert.equal(res.status, 503, `${act}, If-Match ${conditional}: ${JSON.stringify(res.json)}`);
+      const after = await call('GET', `/tasks/${id}`);
+      assert.equal(after.json.version, before.json.version + 2, 'ours once and the other writer once');
+      assert.equal(after.json.description, act);
+    }
+    acknowledged.delete(`overwritten-${conditional}`);
+    assert.equal((await call('DELETE', `/tasks/${id}`)).status, 204);
+  }
+});
+
+test('a deleted task\'s tombstone recognises a retried DELETE after another client\'s: 404, not 204', async () => {
+  const { res: created } = await createWithFaults('deleted-twice', []);
+  const id = created.json.id;
+  acknowledged.delete('deleted-twice');
+  // our delete's first attempt is lost before it is applied (the connection reset), and
+  // meanwhile another client deletes the task; our retry meets the other's tombstone
+  let other;
+  queue.UpdateItem = [{ act: 'reset', then: async () => { other = await call('DELETE', `/tasks/${id}`); } }];
+  const ours = await call('DELETE', `/tasks/${id}`);
+  assert.deepEqual(queue.UpdateItem, []);
+  assert.equal(other.status, 204);
+  assert.equal(ours.status, 404, 'the task was deleted, but not by this request');
+  const [tomb] = (await scanAll(db.address().port, 'faults')).filter((it) => it.id === id);
+  assert.ok(tomb.tomb && !tomb.title && !tomb.description && !tomb.shard, 'a tombstone without the task\'s content');
+});
+
+test('rotating the page-token key keeps every live Idempotency-Key: a retry still replays', async () => {
+  const key = 'rotation-key';
+  const first = await call('POST', '/tasks', { title: key }, 'faults-user', { 'Idempotency-Key': key });
+  assert.equal(first.status, 201);
+  acknowledged.set(key, first.json.id);
+  // the documented rotation: delete the key item; an instance started afterwards makes a new one
+  const meta = { TableName: 'faults', Key: { id: { S: '#meta:page-token-key' } } };
+  const old = (await ddb(db.address().port, 'GetItem', meta)).Item.key.S;
+  await ddb(db.address().port, 'DeleteItem', meta);
+  const fresh = await startServer();
+  try {
+    assert.notEqual((await ddb(db.address().port, 'GetItem', meta)).Item.key.S, old, 'the key was rotated');
+    const again = await call('POST', '/tasks', { title: key }, 'faults-user', { 'Idempotency-Key': key }, fresh.base);
+    assert.equal(again.status, 201);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.equal(again.json.id, first.json.id);
+  } finally {
+    await stopServer(fresh.server);
   }
 });
 

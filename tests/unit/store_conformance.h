@@ -570,6 +570,46 @@ static void keyed_creates_happen_once(void **state)
     tapi_store_close(s);
 }
 
+/* Every retry inside a record's window replays that record's task, whatever happened
+ * to older uses of the key: here the key's first task (its window over) is deleted
+ * between the second use and that use's retry. */
+static void keyed_retry_replays_whatever_older_uses_did(void **state)
+{
+    (void)state;
+    tapi_store *s = open_fresh_store();
+    const int64_t now = 1800000000;
+    tapi_task t;
+    make_task(&t, "first use", "2026-08-01T00:00:00.000Z");
+    t.version = 1;
+    tapi_idempotency idem = make_idem("key-g", "fp1", now);
+    tapi_idem_result first, second, retry;
+    assert_int_equal(s->ops->create_once(s, 0, TAPI_OWNER_SHARED, &t, &idem, &first), TAPI_OK);
+    /* the key again after its window, the first task still there */
+    tapi_idempotency reuse = make_idem("key-g", "fp2", now + 86400 + 1);
+    assert_int_equal(tapi_uuid_v4(t.id), TAPI_OK);
+    assert_int_equal(s->ops->create_once(s, 0, TAPI_OWNER_SHARED, &t, &reuse, &second), TAPI_OK);
+    assert_false(second.replayed);
+    assert_string_not_equal(second.id, first.id);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, first.id, NULL), TAPI_OK);
+    /* the second use's retry, still in its window */
+    reuse.now_s += 5;
+    assert_int_equal(tapi_uuid_v4(t.id), TAPI_OK);
+    assert_int_equal(s->ops->create_once(s, 0, TAPI_OWNER_SHARED, &t, &reuse, &retry), TAPI_OK);
+    assert_true(retry.replayed);
+    assert_string_equal(retry.id, second.id);
+    assert_string_equal(retry.body, second.body);
+    tapi_task_page page;
+    assert_int_equal(s->ops->list(s, 0, TAPI_OWNER_SHARED, 0, NULL, 10, &page), TAPI_OK);
+    assert_int_equal(page.count, 1); /* the second use's task only */
+    assert_string_equal(page.items[0].id, second.id);
+    tapi_task_page_clear(&page);
+    free(first.body);
+    free(second.body);
+    free(retry.body);
+    tapi_task_clear(&t);
+    tapi_store_close(s);
+}
+
 typedef struct keyed_arg {
     tapi_store *store;
     pthread_barrier_t *start;
@@ -637,6 +677,7 @@ static void concurrent_keyed_creates_make_one_task(void **state)
         cmocka_unit_test(racing_conditional_writers_one_wins),                               \
         cmocka_unit_test(filtered_lists_page_by_status),                                     \
         cmocka_unit_test(keyed_creates_happen_once),                                         \
+        cmocka_unit_test(keyed_retry_replays_whatever_older_uses_did),                       \
         cmocka_unit_test(concurrent_keyed_creates_make_one_task)
 
 #endif
