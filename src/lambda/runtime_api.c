@@ -39,9 +39,6 @@ struct tapi_runtime {
     socklen_t addr_len;
     char host[208]; /* the Host header: host:port as given */
     int fd;         /* the kept-alive connection; -1 when there is none */
-    /* bytes read past the previous response (a peer may send more than one) */
-    char *spill;
-    size_t spill_len;
 };
 
 /* A parsed response. */
@@ -88,9 +85,6 @@ static void disconnect(tapi_runtime *rt)
 {
     if (rt->fd >= 0) close(rt->fd);
     rt->fd = -1;
-    free(rt->spill);
-    rt->spill = NULL;
-    rt->spill_len = 0;
 }
 
 void tapi_runtime_close(tapi_runtime *rt)
@@ -196,43 +190,113 @@ static void copy_header(const char *h, const char *end, const char *name, char *
     dst[len] = '\0';
 }
 
-/* Decodes a chunked body from in[pos..]; false while incomplete. Sets *bad on a
- * malformed or over-long body. */
+/* Reads a CRLF-terminated line starting at in[p]: *eol gets the offset of its CR. False
+ * while incomplete; *bad when a bare LF ends it. */
+static bool line_end(const tapi_buf *in, size_t p, size_t *eol, bool *bad)
+{
+    const char *lf = memchr(in->data + p, '\n', in->len - p);
+    if (!lf) return false;
+    size_t at = (size_t)(lf - in->data);
+    if (at == p || in->data[at - 1] != '\r') {
+        *bad = true;
+        return false;
+    }
+    *eol = at - 1;
+    return true;
+}
+
+/* Decodes a chunked body from in[pos..] as RFC 9112 section 7.1 frames it: chunk-size is
+ * 1*HEXDIG, then optional extensions (ignored), then CRLF; the data is followed by CRLF;
+ * the last chunk by optional trailer lines and an empty line. False while incomplete;
+ * sets *bad on anything else (signs, spaces, "0x", a bare LF, a missing CRLF) and on a
+ * body over the cap. */
 static bool dechunk(const tapi_buf *in, size_t pos, response *r, size_t *consumed, bool *bad)
 {
     tapi_buf_free(&r->body);
     tapi_buf_init(&r->body);
-    size_t p = pos;
+    size_t p = pos, eol;
     for (;;) {
-        const char *line = in->data + p;
-        const char *eol = memchr(line, '\n', in->len - p);
-        if (!eol) return false;
-        char *endp;
-        unsigned long long size = strtoull(line, &endp, 16);
-        if (endp == line) {
+        if (!line_end(in, p, &eol, bad)) return false;
+        unsigned long long size = 0;
+        size_t digits = 0;
+        for (; p + digits < eol; digits++) {
+            char c = in->data[p + digits];
+            int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (v < 0) break;
+            if (digits >= 15) { /* far past the cap: no overflow to reason about */
+                r->overflow = *bad = true;
+                return false;
+            }
+            size = size * 16 + (unsigned)v;
+        }
+        if (digits == 0 || (p + digits < eol && in->data[p + digits] != ';')) {
             *bad = true;
             return false;
         }
-        p = (size_t)(eol - in->data) + 1;
+        p = eol + 2;
         if (size > TAPI_RUNTIME_MAX_EVENT || r->body.len + size > TAPI_RUNTIME_MAX_EVENT) {
             r->overflow = *bad = true;
             return false;
         }
-        if (size == 0) { /* the last chunk; then optional trailers and an empty line */
+        if (size == 0) { /* the last chunk; then trailer lines and an empty line */
             for (;;) {
-                const char *t = memchr(in->data + p, '\n', in->len - p);
-                if (!t) return false;
-                bool empty = t == in->data + p || (t == in->data + p + 1 && in->data[p] == '\r');
-                p = (size_t)(t - in->data) + 1;
+                if (!line_end(in, p, &eol, bad)) return false;
+                bool empty = eol == p;
+                p = eol + 2;
                 if (empty) break;
             }
             *consumed = p;
             return true;
         }
         if (in->len - p < size + 2) return false;
+        if (memcmp(in->data + p + size, "\r\n", 2) != 0) {
+            *bad = true;
+            return false;
+        }
         tapi_buf_append(&r->body, in->data + p, (size_t)size);
-        p += (size_t)size + 2; /* the chunk's CRLF */
+        p += (size_t)size + 2;
     }
+}
+
+/* The framing of a response's body, from its header block [h, end) (RFC 9112 section
+ * 6): chunked when Transfer-Encoding is exactly "chunked" (no other coding is decoded
+ * here, so any other is refused), else Content-Length: 1*DIGIT, repeated only with the
+ * same value, never beside Transfer-Encoding. Absent both, the body is empty. False when
+ * the framing is not one of these. */
+static bool body_framing(const char *h, const char *end, bool *chunked, unsigned long long *length)
+{
+    *chunked = false;
+    *length = 0;
+    bool have_length = false, have_te = false;
+    for (const char *line = h; line < end;) {
+        const char *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol) eol = end;
+        const char *colon = memchr(line, ':', (size_t)(eol - line));
+        size_t nl = colon ? (size_t)(colon - line) : 0;
+        const char *v = colon ? colon + 1 : NULL, *ve = eol;
+        if (v) {
+            while (v < ve && (*v == ' ' || *v == '\t')) v++;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+        }
+        if (nl == 17 && strncasecmp(line, "Transfer-Encoding", 17) == 0) {
+            if (have_te || ve - v != 7 || strncasecmp(v, "chunked", 7) != 0) return false;
+            have_te = *chunked = true;
+        } else if (nl == 14 && strncasecmp(line, "Content-Length", 14) == 0) {
+            size_t n = (size_t)(ve - v);
+            if (n == 0 || n > 18) return false;
+            unsigned long long value = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (v[i] < '0' || v[i] > '9') return false;
+                value = value * 10 + (unsigned)(v[i] - '0');
+            }
+            if (have_length && value != *length) return false;
+            have_length = true;
+            *length = value;
+        }
+        line = eol + 1;
+    }
+    return !(have_te && have_length);
 }
 
 /* Sends one request on the kept-alive connection (connecting first if needed) and reads
@@ -262,12 +326,6 @@ static bool exchange(tapi_runtime *rt, const char *method, const char *path,
     int64_t deadline = timeout_ms ? now_ms() + timeout_ms : 0;
     tapi_buf in;
     tapi_buf_init(&in);
-    if (rt->spill_len) {
-        tapi_buf_append(&in, rt->spill, rt->spill_len);
-        free(rt->spill);
-        rt->spill = NULL;
-        rt->spill_len = 0;
-    }
     bool ok = false;
     size_t header_end = 0, scanned = 0;
     for (;;) {
@@ -276,9 +334,15 @@ static bool exchange(tapi_runtime *rt, const char *method, const char *path,
         if (header_end) break;
         if (in.len > HEADERS_MAX || !read_more(rt, &in, deadline)) goto done;
     }
-    /* status line: HTTP/1.x NNN */
-    if (in.len < 12 || strncmp(in.data, "HTTP/1.", 7) != 0) goto done;
-    r->status = atoi(in.data + 9);
+    /* status line: HTTP/1.x NNN, then a space or the line's end */
+    const char *sl = in.data;
+    if (in.len < 14 || strncmp(sl, "HTTP/1.", 7) != 0 || (sl[7] != '0' && sl[7] != '1') ||
+        sl[8] != ' ' || sl[9] < '1' || sl[9] > '5' || sl[10] < '0' || sl[10] > '9' ||
+        sl[11] < '0' || sl[11] > '9' || (sl[12] != ' ' && sl[12] != '\r')) {
+        tapi_log(TAPI_LOG_WARN, "runtime api: malformed status line");
+        goto done;
+    }
+    r->status = (sl[9] - '0') * 100 + (sl[10] - '0') * 10 + (sl[11] - '0');
     const char *h = in.data, *hend = in.data + header_end;
     size_t vlen = 0;
     const char *conn = header(h, hend, "Connection", &vlen);
@@ -290,21 +354,26 @@ static bool exchange(tapi_runtime *rt, const char *method, const char *path,
         copy_header(h, hend, "Lambda-Runtime-Deadline-Ms", d, sizeof d);
         *deadline_out = d[0] ? strtoll(d, NULL, 10) : 0;
     }
-    const char *te = header(h, hend, "Transfer-Encoding", &vlen);
+    bool chunked;
+    unsigned long long length;
+    if (!body_framing(h, hend, &chunked, &length)) {
+        tapi_log(TAPI_LOG_WARN, "runtime api: response framing refused (Transfer-Encoding other "
+                                "than chunked, or a missing, malformed or conflicting Content-Length)");
+        goto done;
+    }
     size_t consumed = 0;
-    if (te && vlen == 7 && strncasecmp(te, "chunked", 7) == 0) {
+    if (chunked) {
         /* a chunked body ends with an empty line: decode only once one may be there */
         bool bad = false;
         for (;;) {
             bool may_end = in.len - header_end >= 5 && memcmp(in.data + in.len - 4, "\r\n\r\n", 4) == 0;
             if (may_end && dechunk(&in, header_end, r, &consumed, &bad)) break;
+            if (bad) tapi_log(TAPI_LOG_WARN, "runtime api: malformed chunked body");
             if (bad || in.len - header_end > TAPI_RUNTIME_MAX_EVENT + HEADERS_MAX ||
                 !read_more(rt, &in, deadline))
                 goto done;
         }
     } else {
-        const char *cl = header(h, hend, "Content-Length", &vlen);
-        unsigned long long length = cl ? strtoull(cl, NULL, 10) : 0;
         if (length > TAPI_RUNTIME_MAX_EVENT) {
             r->overflow = true;
             goto done;
@@ -315,13 +384,14 @@ static bool exchange(tapi_runtime *rt, const char *method, const char *path,
         consumed = header_end + (size_t)length;
     }
     if (r->body.failed) goto done;
-    if (in.len > consumed) { /* keep what belongs to a later response */
-        rt->spill = malloc(in.len - consumed);
-        if (!rt->spill) goto done;
-        memcpy(rt->spill, in.data + consumed, in.len - consumed);
-        rt->spill_len = in.len - consumed;
-    }
     ok = true;
+    if (in.len > consumed) {
+        /* bytes nobody asked for: the peer is out of step, so nothing more is read from
+         * this connection (this response was whole and stands); the next call reconnects */
+        tapi_log(TAPI_LOG_WARN, "runtime api: %zu unexpected bytes after a response; reconnecting",
+                 in.len - consumed);
+        r->close = true;
+    }
 done:
     tapi_buf_free(&in);
     if (!ok || r->close) disconnect(rt);

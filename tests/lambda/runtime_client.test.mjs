@@ -51,6 +51,8 @@ const event = (id) => JSON.stringify(toApiGatewayEvent('GET', '/tasks', {}, unde
 const headers = (id, extra = '') => `HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: ${id}\r\n` +
   `Lambda-Runtime-Deadline-Ms: ${Date.now() + 30000}\r\nLambda-Runtime-Trace-Id: Root=1-00000000-000000000000000000000000;Sampled=0\r\n${extra}`;
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+// resolves 'timeout' after ms without keeping the test process alive
+const timeout = (ms) => new Promise((r) => setTimeout(r, ms, 'timeout').unref());
 
 test('framing: Content-Length, chunked in pieces, Connection: close, oversized, then a clean exit', async () => {
   const ev = event();
@@ -90,7 +92,7 @@ test('framing: Content-Length, chunked in pieces, Connection: close, oversized, 
   child.stdout.on('data', (d) => { out += d; });
   child.stderr.on('data', (d) => { out += d; });
   const exited = new Promise((r) => child.on('exit', (code) => r(code)));
-  const code = await Promise.race([exited, pause(20000).then(() => 'timeout')]);
+  const code = await Promise.race([exited, timeout(20000)]);
   assert.notEqual(code, 'timeout', `bootstrap did not exit once the API went away:\n${out}`);
   assert.equal(code, 1, 'exits non-zero so Lambda restarts the sandbox');
   const answered = api.posts.map((p) => p.url);
@@ -105,5 +107,64 @@ test('framing: Content-Length, chunked in pieces, Connection: close, oversized, 
   assert.match(out, /event too large/);
   // one connection, a second after the close, a third after the oversized answer
   assert.equal(api.connections(), 3);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+// Each answer below is framed wrongly in one way; a strict HTTP/1.1 client refuses it (no
+// invocation is made of it), drops the connection and asks again on a new one. Valid
+// answers in between keep the loop going; a chunk extension is valid and accepted.
+test('framing is strict: malformed chunk sizes, a missing CRLF, other codings, bad or conflicting Content-Length, bytes after a response', async () => {
+  const ev = event();
+  const n = Buffer.byteLength(ev);
+  const hex = n.toString(16);
+  const chunked = (id, sizeLine, after = '\r\n') =>
+    async (s) => s.write(`${headers(id)}Transfer-Encoding: chunked\r\n\r\n${sizeLine}\r\n${ev}${after}0\r\n\r\n`);
+  const valid = (id) => async (s) => s.write(`${headers(id)}Content-Length: ${n}\r\n\r\n${ev}`);
+  const bad = {
+    'bad-space': chunked('bad-space', ` ${hex}`),
+    'bad-0x': chunked('bad-0x', `0x${hex}`),
+    'bad-sign': chunked('bad-sign', `+${hex}`),
+    'bad-junk': chunked('bad-junk', `${hex}zz`),
+    'bad-lf': chunked('bad-lf', `${hex}\n`),
+    'bad-no-crlf': chunked('bad-no-crlf', hex, 'XX'),
+    'bad-gzip': async (s) => s.write(`${headers('bad-gzip')}Transfer-Encoding: gzip, chunked\r\n\r\n${hex}\r\n${ev}\r\n0\r\n\r\n`),
+    'bad-te-and-length': async (s) => s.write(`${headers('bad-te-and-length')}Transfer-Encoding: chunked\r\nContent-Length: ${n}\r\n\r\n${hex}\r\n${ev}\r\n0\r\n\r\n`),
+    'bad-length-text': async (s) => s.write(`${headers('bad-length-text')}Content-Length: ${n}abc\r\n\r\n${ev}`),
+    'bad-length-twice': async (s) => s.write(`${headers('bad-length-twice')}Content-Length: ${n}\r\nContent-Length: ${n - 1}\r\n\r\n${ev}`),
+    'bad-status': async (s) => s.write(`HTTP/1.1 2000 OK\r\nLambda-Runtime-Aws-Request-Id: bad-status\r\nContent-Length: ${n}\r\n\r\n${ev}`),
+  };
+  const script = [];
+  let k = 0;
+  for (const step of Object.values(bad)) {
+    script.push(step, valid(`ok-${k++}`));
+  }
+  script.push(chunked('ok-extension', `${hex};name=value`));
+  script.push(valid('ok-before-smuggle'));
+  // a whole answer, then bytes nobody asked for that look like the next answer
+  script.push(async (s) => s.write(`${headers('ok-first')}Content-Length: ${n}\r\n\r\n${ev}` +
+    `${headers('smuggled')}Content-Length: ${n}\r\n\r\n${ev}`));
+  script.push(valid('ok-last'));
+  const api = rawApi(script);
+  await new Promise((r) => api.server.listen(0, '127.0.0.1', r));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raw-api-'));
+  const child = spawn(BOOTSTRAP, [], {
+    env: { PATH: '/usr/bin:/bin', AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${api.server.address().port}`,
+      TASKS_STORE: 'sqlite', TASKS_DB: path.join(dir, 'tasks.db'), TASKS_METRICS: 'off', AWS_REGION: 'us-east-1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  const code = await Promise.race([exited, timeout(30000)]);
+  assert.notEqual(code, 'timeout', `bootstrap did not exit once the API went away:\n${out}`);
+  const answered = api.posts.map((p) => p.url.split('/')[4]);
+  const expected = [...Object.keys(bad).map((_, i) => `ok-${i}`), 'ok-extension', 'ok-before-smuggle', 'ok-first', 'ok-last'];
+  assert.deepEqual(answered, expected, out);
+  assert.match(out, /response framing refused/);
+  assert.match(out, /malformed chunked body/);
+  assert.match(out, /unexpected bytes after a response/);
+  // every refused answer and the smuggling cost the connection
+  assert.ok(api.connections() >= Object.keys(bad).length + 2, `connections: ${api.connections()}`);
   fs.rmSync(dir, { recursive: true, force: true });
 });
