@@ -83,7 +83,8 @@ FUZZ_SECONDS  ?= 60
         bench fuzz fuzz-quick \
         hardening soak tsan unit unit-asan contract contract-asan valgrind \
         contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults \
-        contract-lambda contract-lambda-asan lambda-runtime terraform-check openapi-lint
+        contract-lambda contract-lambda-asan lambda-runtime terraform-check openapi-lint \
+        chaos chaos-quick
 
 all: $(BUILD)/tasks-api $(BUILD)/bootstrap
 
@@ -111,7 +112,7 @@ endif
 PACKAGE_TEST_OTHER := $(if $(filter x86_64,$(HOST_ARCH)),package-test-arm64)
 test: deps-test $(NODE_TEST_DEPS)
 	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
-	    contract-dynamodb contract-dynamodb-asan dynamodb-faults \
+	    contract-dynamodb contract-dynamodb-asan dynamodb-faults chaos-quick \
 	    contract-lambda contract-lambda-asan lambda-runtime package-test $(PACKAGE_TEST_OTHER) \
 	    terraform-check openapi-lint fuzz-quick tsan hardening \
 	    valgrind contract-valgrind
@@ -213,6 +214,17 @@ dynamodb-faults: $(BUILD)/tasks-api $(BUILD)/asan/tasks-api $(NODE_TEST_DEPS)
 	@TASKS_API_BIN=$(BUILD)/asan/tasks-api node --test --test-reporter=dot $(DDB_NODE_TESTS)
 	@echo "dynamodb faults, endpoint checks, TLS and proxies: passed (normal and ASan builds)"
 	@/usr/bin/python3 tests/dynamodb/check_sigv4.py $(BUILD)/tasks-api
+
+# The randomized fault test (tests/chaos): concurrent clients through each door while a
+# seeded fault proxy loses, fails, throttles and slows DynamoDB requests; a history
+# checker proves exactly-once and linearizable answers. make test: about 25 s per door;
+# make chaos: ten minutes of fresh seeds (CHAOS_SEED=N replays one).
+chaos-quick: $(BUILD)/tasks-api $(LAMBDA_ZIP) $(NODE_TEST_DEPS)
+	@node --test --test-reporter=dot tests/chaos/checker.test.mjs
+	@tests/chaos/run.sh $(BUILD)/tasks-api $(LAMBDA_ZIP) 25
+
+chaos: deps-test $(BUILD)/tasks-api $(LAMBDA_ZIP) $(NODE_TEST_DEPS)
+	@tests/chaos/run.sh $(BUILD)/tasks-api $(LAMBDA_ZIP) 60 600
 
 # The contract suite through the Lambda door, on both stores: events as API Gateway sends
 # them on its execute-api host (stage in requestContext.path) and behind a custom domain

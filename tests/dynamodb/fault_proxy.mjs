@@ -16,10 +16,12 @@ import http from 'node:http';
  * also be {act, then}: then() (async) runs after the request was forwarded and before
  * the act's answer (before the refusal, for an act that does not forward), e.g. another
  * client's write landing in between.
+ * refuseConnection() is asked for each new connection: true closes it at once, before
+ * any request on it is read (as a refused connection, nothing can have been applied).
  * Returns {port, close, attempts, gated, openGate} where attempts counts requests by op
  * and gated lists the ops of the requests held now.
  */
-export function startFaultProxy(upstreamPort, plan, slowMs = 1500, holdMs = 1000) {
+export function startFaultProxy(upstreamPort, plan, slowMs = 1500, holdMs = 1000, refuseConnection = () => false) {
   const attempts = {};
   const held = []; // [op, forward now]
   const server = http.createServer((req, res) => {
@@ -77,6 +79,7 @@ export function startFaultProxy(upstreamPort, plan, slowMs = 1500, holdMs = 1000
       }
     });
   });
+  server.on('connection', (sock) => { if (refuseConnection()) sock.destroy(); });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => resolve({
       port: server.address().port,
