@@ -44,9 +44,10 @@ resource "aws_dynamodb_table" "this" {
     projection_type = "ALL"
   }
 
-  # Tombstones of deleted tasks that an Idempotency-Key still replays carry expiresAt
-  # (epoch seconds, the end of the key's 24 h window); live tasks never do. DynamoDB
-  # deletes expired items lazily; the store enforces the window on read.
+  # Tombstones of deleted tasks (8 days, longer than any Idempotency-Key window) and
+  # Idempotency-Key records (the end of their window) carry expiresAt (epoch seconds);
+  # live tasks never do. DynamoDB deletes expired items lazily; the store enforces the
+  # window on read.
   ttl {
     attribute_name = "expiresAt"
     enabled        = true

@@ -59,7 +59,7 @@ locals {
       metric      = "SystemErrors", threshold = var.dynamodb_system_errors_threshold
     }
   }
-  dynamodb_operations = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query"]
+  dynamodb_operations = ["GetItem", "PutItem", "UpdateItem", "Query"]
 
   all_alarms = merge(local.alarms, {
     for pair in setproduct(keys(local.dynamodb_alarms), local.dynamodb_operations) :

@@ -328,6 +328,19 @@ static tapi_err op_get(tapi_store *base, int64_t deadline_ms, const char *owner,
     return err;
 }
 
+/* Writes string attributes as name/value pairs, comma-separated. */
+typedef struct s_attr {
+    const char *name, *value;
+} s_attr;
+
+static void put_s_all(tapi_buf *b, const s_attr *attrs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i) tapi_buf_append(b, ",", 1);
+        put_s(b, attrs[i].name, attrs[i].value);
+    }
+}
+
 /* Writes the attributes of a new task item (inside "Item":{...}). */
 static void put_task_item(tapi_buf *b, const ddb_store *s, const char *owner, const tapi_task *t)
 {
@@ -335,27 +348,13 @@ static void put_task_item(tapi_buf *b, const ddb_store *s, const char *owner, co
     shard_key(owner, shard_of(s, t->id), shard);
     status_shard_key(owner, t->status, shard_of(s, t->id), status_shard);
     sort_key(t->created_at, t->id, sk);
-    put_s(b, "id", t->id);
-    tapi_buf_append(b, ",", 1);
-    put_s(b, "title", t->title);
-    tapi_buf_append(b, ",", 1);
-    put_s(b, "description", t->description);
-    tapi_buf_append(b, ",", 1);
-    put_s(b, "status", tapi_status_name(t->status));
-    tapi_buf_append(b, ",", 1);
-    put_s(b, "createdAt", t->created_at);
-    tapi_buf_append(b, ",", 1);
-    put_s(b, "updatedAt", t->updated_at);
-    tapi_buf_append(b, ",", 1);
-    put_s(b, "owner", owner);
+    const s_attr attrs[] = {{"id", t->id}, {"title", t->title}, {"description", t->description},
+                            {"status", tapi_status_name(t->status)}, {"createdAt", t->created_at},
+                            {"updatedAt", t->updated_at}, {"owner", owner}, {"shard", shard},
+                            {"statusShard", status_shard}, {"sk", sk}};
+    put_s_all(b, attrs, sizeof attrs / sizeof attrs[0]);
     tapi_buf_append(b, ",", 1);
     put_n(b, "version", t->version);
-    tapi_buf_append(b, ",", 1);
-    put_s(b, "shard", shard);
-    tapi_buf_append(b, ",", 1);
-    put_s(b, "statusShard", status_shard);
-    tapi_buf_append(b, ",", 1);
-    put_s(b, "sk", sk);
 }
 
 /* A random 64-bit mark, in hex, that a write leaves in the item it changes, so that after
@@ -486,6 +485,23 @@ static tapi_err read_back(ddb_store *s, int64_t deadline_ms, const char *owner, 
  * is tried again before the caller gets 503. */
 enum { WRITE_ROUNDS = 3 };
 
+/* What a write answers when its condition failed, or its outcome is unknown (`unknown`),
+ * from the item read back: `ours` (its write id is there) means applied. *again is set
+ * when the condition failed for a reason gone by now (a version moved into the set). */
+static tapi_err settle(item_state state, bool ours, uint64_t version,
+                       const tapi_version_set *if_match, bool unknown, bool *again)
+{
+    *again = false;
+    if (ours) return TAPI_OK;
+    if (state == ITEM_OTHER_OWNER) return TAPI_ENOTFOUND; /* never ours to change */
+    if (unknown) return TAPI_EUNAVAILABLE; /* not there: not applied, or replaced since */
+    /* the condition failed, so this write was not applied: tell why, as of now */
+    if (state != ITEM_OWNED) return TAPI_ENOTFOUND;
+    if (if_match && !tapi_version_set_has(if_match, version)) return TAPI_EPRECONDITION;
+    *again = true;
+    return TAPI_EUNAVAILABLE;
+}
+
 static void build_update(ddb_store *s, const char *owner, const char *id,
                          const tapi_version_set *if_match, const tapi_task_patch *p,
                          const char *updated_at, const char *write_id, tapi_buf *b)
@@ -564,19 +580,14 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
         bool unknown = err == TAPI_EUNAVAILABLE && reply.maybe_applied;
         if (err != TAPI_ECONFLICT && !unknown) return unavailable_if_invalid(err);
         item_state state;
-        bool ours;
-        tapi_err rerr = read_back(s, deadline_ms, owner, id, "writeId", write_id, &state, &ours, out);
-        if (rerr != TAPI_OK) return TAPI_EUNAVAILABLE;
-        if (ours) return TAPI_OK;
-        bool owned = state == ITEM_OWNED;
-        uint64_t now_version = owned ? out->version : 0;
+        bool ours, again;
+        if (read_back(s, deadline_ms, owner, id, "writeId", write_id, &state, &ours, out) != TAPI_OK)
+            return TAPI_EUNAVAILABLE;
+        if (ours) return TAPI_OK; /* out is the item: exactly our result */
+        uint64_t version = state == ITEM_OWNED ? out->version : 0;
         tapi_task_clear(out);
-        if (state == ITEM_OTHER_OWNER) return TAPI_ENOTFOUND; /* never ours to change */
-        if (unknown) return TAPI_EUNAVAILABLE;
-        /* the condition failed, so this write was not applied: tell why, as of now */
-        if (!owned) return TAPI_ENOTFOUND;
-        if (if_match && !tapi_version_set_has(if_match, now_version)) return TAPI_EPRECONDITION;
-        /* it failed for a reason gone by now (a version moved into the set): again */
+        err = settle(state, ours, version, if_match, unknown, &again);
+        if (!again) return err;
     }
     return TAPI_EUNAVAILABLE;
 }
@@ -624,18 +635,17 @@ static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *own
         tapi_ddb_reply reply;
         err = call(s, "UpdateItem", &b, deadline_ms, &root, &reply);
         cJSON_Delete(root);
-        if (err != TAPI_ECONFLICT) return unavailable_if_invalid(err);
+        bool unknown = err == TAPI_EUNAVAILABLE && reply.maybe_applied;
+        if (err != TAPI_ECONFLICT && !unknown) return unavailable_if_invalid(err);
         item_state state;
-        bool ours;
-        tapi_task now;
-        err = read_back(s, deadline_ms, owner, id, "tomb", write_id, &state, &ours, &now);
-        if (err != TAPI_OK) return TAPI_EUNAVAILABLE;
-        if (ours) return TAPI_OK;
-        bool owned = state == ITEM_OWNED;
-        uint64_t now_version = owned ? now.version : 0;
-        if (owned) tapi_task_clear(&now);
-        if (!owned) return TAPI_ENOTFOUND; /* absent, deleted by another, another owner's */
-        if (if_match && !tapi_version_set_has(if_match, now_version)) return TAPI_EPRECONDITION;
+        bool ours, again;
+        tapi_task now = {0};
+        if (read_back(s, deadline_ms, owner, id, "tomb", write_id, &state, &ours, &now) != TAPI_OK)
+            return TAPI_EUNAVAILABLE;
+        uint64_t version = state == ITEM_OWNED ? now.version : 0;
+        tapi_task_clear(&now);
+        err = settle(state, ours, version, if_match, unknown, &again);
+        if (!again) return err;
     }
     return TAPI_EUNAVAILABLE;
 }
@@ -682,15 +692,9 @@ static void build_record(ddb_store *s, const char *owner, const char *rid, const
     uint64_t until = (uint64_t)(idem->now_s + idem->window_s);
     begin_request(b, s);
     tapi_buf_puts(b, ",\"Item\":{");
-    put_s(b, "id", rid);
-    tapi_buf_append(b, ",", 1);
-    put_s(b, "owner", owner);
-    tapi_buf_append(b, ",", 1);
-    put_s(b, "taskId", t->id);
-    tapi_buf_append(b, ",", 1);
-    put_s(b, "idemFp", idem->fingerprint);
-    tapi_buf_append(b, ",", 1);
-    put_s(b, "idemWriter", writer);
+    const s_attr attrs[] = {{"id", rid}, {"owner", owner}, {"taskId", t->id},
+                            {"idemFp", idem->fingerprint}, {"idemWriter", writer}};
+    put_s_all(b, attrs, sizeof attrs / sizeof attrs[0]);
     tapi_buf_append(b, ",", 1);
     put_n(b, "idemUntil", until);
     tapi_buf_append(b, ",", 1);

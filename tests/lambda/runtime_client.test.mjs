@@ -54,6 +54,26 @@ const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 // resolves 'timeout' after ms without keeping the test process alive
 const timeout = (ms) => new Promise((r) => setTimeout(r, ms, 'timeout').unref());
 
+/** Runs the bootstrap against a raw API playing script until the script ends and the API
+ * goes away; the bootstrap must then exit. Resolves its exit code, output and the API. */
+async function runScript(script, limitMs) {
+  const api = rawApi(script);
+  await new Promise((r) => api.server.listen(0, '127.0.0.1', r));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raw-api-'));
+  const child = spawn(BOOTSTRAP, [], {
+    env: { PATH: '/usr/bin:/bin', AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${api.server.address().port}`,
+      TASKS_STORE: 'sqlite', TASKS_DB: path.join(dir, 'tasks.db'), TASKS_METRICS: 'off', AWS_REGION: 'us-east-1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  const exited = new Promise((r) => child.on('exit', (code) => r(code)));
+  const code = await Promise.race([exited, timeout(limitMs)]);
+  assert.notEqual(code, 'timeout', `bootstrap did not exit once the API went away:\n${out}`);
+  return { api, code, out, dir };
+}
+
 test('framing: Content-Length, chunked in pieces, Connection: close, oversized, then a clean exit', async () => {
   const ev = event();
   const script = [
@@ -80,20 +100,7 @@ test('framing: Content-Length, chunked in pieces, Connection: close, oversized, 
     },
     async (s) => { s.write(`${headers('id-after')}Content-Length: ${Buffer.byteLength(ev)}\r\n\r\n${ev}`); },
   ];
-  const api = rawApi(script);
-  await new Promise((r) => api.server.listen(0, '127.0.0.1', r));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raw-api-'));
-  const child = spawn(BOOTSTRAP, [], {
-    env: { PATH: '/usr/bin:/bin', AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${api.server.address().port}`,
-      TASKS_STORE: 'sqlite', TASKS_DB: path.join(dir, 'tasks.db'), TASKS_METRICS: 'off', AWS_REGION: 'us-east-1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
-  const exited = new Promise((r) => child.on('exit', (code) => r(code)));
-  const code = await Promise.race([exited, timeout(20000)]);
-  assert.notEqual(code, 'timeout', `bootstrap did not exit once the API went away:\n${out}`);
+  const { api, code, out, dir } = await runScript(script, 20000);
   assert.equal(code, 1, 'exits non-zero so Lambda restarts the sandbox');
   const answered = api.posts.map((p) => p.url);
   assert.deepEqual(answered, ['/2018-06-01/runtime/invocation/id-length/response',
@@ -144,20 +151,7 @@ test('framing is strict: malformed chunk sizes, a missing CRLF, other codings, b
   script.push(async (s) => s.write(`${headers('ok-first')}Content-Length: ${n}\r\n\r\n${ev}` +
     `${headers('smuggled')}Content-Length: ${n}\r\n\r\n${ev}`));
   script.push(valid('ok-last'));
-  const api = rawApi(script);
-  await new Promise((r) => api.server.listen(0, '127.0.0.1', r));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raw-api-'));
-  const child = spawn(BOOTSTRAP, [], {
-    env: { PATH: '/usr/bin:/bin', AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${api.server.address().port}`,
-      TASKS_STORE: 'sqlite', TASKS_DB: path.join(dir, 'tasks.db'), TASKS_METRICS: 'off', AWS_REGION: 'us-east-1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
-  const exited = new Promise((r) => child.on('exit', (code) => r(code)));
-  const code = await Promise.race([exited, timeout(30000)]);
-  assert.notEqual(code, 'timeout', `bootstrap did not exit once the API went away:\n${out}`);
+  const { api, code, out, dir } = await runScript(script, 30000);
   const answered = api.posts.map((p) => p.url.split('/')[4]);
   const expected = [...Object.keys(bad).map((_, i) => `ok-${i}`), 'ok-extension', 'ok-before-smuggle', 'ok-first', 'ok-last'];
   assert.deepEqual(answered, expected, out);

@@ -17,7 +17,7 @@ const hcl2json = require('@cdktf/hcl2json');
 const providerLib = path.join(path.dirname(require.resolve('@cdktf/provider-aws/package.json')), 'lib');
 
 // What src/store/dynamodb.c calls: the role must allow exactly this.
-export const NEEDED_DYNAMODB_ACTIONS = ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+export const NEEDED_DYNAMODB_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
 export const NEEDED_LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const CONTRACT_ROUTES = [['tasks', 'POST'], ['tasks', 'GET'], ['task', 'GET'], ['task', 'PATCH'], ['task', 'DELETE']];
 const META_ARGS = new Set(['count', 'for_each', 'depends_on', 'lifecycle', 'provider', 'provisioner', 'connection', 'dynamic']);

@@ -5,6 +5,7 @@
  * `fail` calls fail. */
 #define _GNU_SOURCE
 #include "test_support.h"
+#include "test_tokens.h"
 
 #include <cjose/cjose.h>
 #include <dlfcn.h>
@@ -142,22 +143,6 @@ static void router_answers_503(void **state)
 static cjose_jwk_t *jwk;
 static char jwks_path[300];
 
-static char *bearer(const char *claims)
-{
-    cjose_err e;
-    cjose_header_t *h = cjose_header_new(&e);
-    cjose_header_set(h, CJOSE_HDR_ALG, CJOSE_HDR_ALG_RS256, &e);
-    cjose_header_set(h, CJOSE_HDR_KID, "k1", &e);
-    cjose_jws_t *jws = cjose_jws_sign(jwk, h, (const uint8_t *)claims, strlen(claims), &e);
-    assert_non_null(jws);
-    const char *compact = NULL;
-    assert_true(cjose_jws_export(jws, &compact, &e));
-    char *out = malloc(strlen(compact) + 8);
-    sprintf(out, "Bearer %s", compact);
-    cjose_jws_release(jws);
-    cjose_header_release(h);
-    return out;
-}
 
 /* The token cache is keyed by the token's digest: a token whose digest failed must not
  * be remembered under zeros, nor another token found under them. */
@@ -179,7 +164,7 @@ static void token_cache_never_uses_a_failed_digest(void **state)
     char err[256];
     tapi_jwt_config cfg = {.jwks_path = jwks_path, .issuer = "https://i", .audience = "a"};
     assert_int_equal(tapi_jwt_verifier_open(&cfg, &v, err, sizeof err), TAPI_OK);
-    char *good = bearer("{\"iss\":\"https://i\",\"aud\":\"a\",\"sub\":\"alice\",\"exp\":1900000000}");
+    char *good = test_bearer(jwk, "{\"iss\":\"https://i\",\"aud\":\"a\",\"sub\":\"alice\",\"exp\":1900000000}");
     tapi_owner owner;
     const char *why;
     fail_after(0, 1); /* the token's digest */

@@ -2,6 +2,7 @@
  * never outlives a token's validity window, and the key set file is checked at load. The
  * refused-token cases over HTTP are in tests/contract/auth.test.mjs. Keys are made here. */
 #include "test_support.h"
+#include "test_tokens.h"
 
 #include <cjose/cjose.h>
 #include <unistd.h>
@@ -46,23 +47,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* "Bearer <RS256 token>" for claims, in a buffer the caller frees. */
-static char *bearer(const char *claims)
-{
-    cjose_err err;
-    cjose_header_t *h = cjose_header_new(&err);
-    cjose_header_set(h, CJOSE_HDR_ALG, CJOSE_HDR_ALG_RS256, &err);
-    cjose_header_set(h, CJOSE_HDR_KID, "k1", &err);
-    cjose_jws_t *jws = cjose_jws_sign(key, h, (const uint8_t *)claims, strlen(claims), &err);
-    assert_non_null(jws);
-    const char *compact = NULL;
-    assert_true(cjose_jws_export(jws, &compact, &err));
-    char *out = malloc(strlen(compact) + 8);
-    sprintf(out, "Bearer %s", compact);
-    cjose_jws_release(jws);
-    cjose_header_release(h);
-    return out;
-}
 
 static tapi_jwt_verifier *open_verifier(void)
 {
@@ -84,7 +68,7 @@ static void cached_tokens_keep_their_window(void **state)
     char claims[256];
     snprintf(claims, sizeof claims, "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"u1\",\"nbf\":%lld,\"exp\":%lld}",
              ISS, AUD, (long long)t, (long long)(t + 600));
-    char *auth = bearer(claims);
+    char *auth = test_bearer(key, claims);
     tapi_owner a, b;
     const char *why = NULL;
     assert_int_equal(tapi_jwt_authenticate(v, auth, t + 1, &a, &why), TAPI_AUTH_OK);
@@ -99,7 +83,7 @@ static void cached_tokens_keep_their_window(void **state)
     /* the same user's other token: the same owner */
     snprintf(claims, sizeof claims, "{\"iss\":\"%s\",\"aud\":\"%s\",\"sub\":\"u1\",\"exp\":%lld}", ISS, AUD,
              (long long)(t + 60));
-    char *other = bearer(claims);
+    char *other = test_bearer(key, claims);
     assert_int_equal(tapi_jwt_authenticate(v, other, t, &b, &why), TAPI_AUTH_OK);
     assert_string_equal(a.key, b.key);
     /* a changed token is not the cached one */
