@@ -238,6 +238,7 @@ async function main() {
   const proxy = await startFaultProxy(db.address().port, (op) => sched.decide(op), 100, ATTEMPT_MS + 150,
     () => sched.refuseConnection());
   const door = DOOR === 'lambda' ? await lambdaDoor(proxy.port) : await serverDoor(proxy.port);
+  sched.on();
   say(`chaos: door ${DOOR}, seed ${SEED}, ${SECONDS} s, ${CLIENTS} clients${DOOR === 'lambda' ? ` over ${INSTANCES} sandboxes` : ''}`);
   let ops;
   try {

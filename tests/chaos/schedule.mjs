@@ -34,13 +34,14 @@ const PHASES = [
   { name: 'storm', rate: 0.7 },
 ];
 
-/** A schedule: decide(op) for the proxy's plan, refuseConnection() per new connection. */
+/** A schedule: decide(op) for the proxy's plan, refuseConnection() per new connection;
+ * it injects nothing until on(). */
 export function schedule(seed) {
   const random = prng(seed);
   const counts = Object.fromEntries([...FAULTS, 'refused', 'pass'].map((f) => [f, 0]));
   let phase = PHASES[0];
   let left = 0;
-  let on = true;
+  let on = false; // on() once the doors are up: cold starts are not under test here
   const phases = [];
   const next = () => {
     if (left-- > 0) return;
@@ -51,6 +52,7 @@ export function schedule(seed) {
   return {
     counts,
     phases,
+    on() { on = true; },
     off() { on = false; },
     decide(op) {
       next();
