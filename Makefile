@@ -249,14 +249,18 @@ lambda-runtime: $(BUILD)/bootstrap $(BUILD)/asan/bootstrap $(BUILD)/tasks-api $(
 	@node tests/lambda/memory_slope.mjs $(BUILD)/bootstrap
 
 # Terraform: fmt + validate when a terraform binary exists; always the offline checks
-# (schema, wiring, policy, each shown to bite) and least privilege proven against moto.
-terraform-check: $(BUILD)/tasks-api $(BUILD)/bootstrap $(NODE_TEST_DEPS)
+# (schema, wiring, policy, each shown to bite) and least privilege proven against moto;
+# then every root applied for real against moto's server (tests/terraform/executed.py:
+# init, validate, plan, apply, a no-change plan, a read-back, destroy), skipped with the
+# reason where terraform, the provider mirror or moto is missing.
+terraform-check: $(BUILD)/tasks-api $(BUILD)/bootstrap $(LAMBDA_ZIP) $(NODE_TEST_DEPS)
 	@tests/terraform/terraform_cli.sh
 	@node tests/terraform/validate.mjs .
 	@node --test --test-reporter=dot tests/terraform/validate.test.mjs
 	@if command -v python3 >/dev/null 2>&1; then \
-	    python3 tests/terraform/moto_least_privilege.py $(BUILD)/tasks-api $(BUILD)/bootstrap; \
-	else echo "moto least-privilege test: SKIPPED, no python3 on PATH"; fi
+	    python3 tests/terraform/moto_least_privilege.py $(BUILD)/tasks-api $(BUILD)/bootstrap && \
+	    python3 tests/terraform/executed.py $(LAMBDA_ZIP); \
+	else echo "moto tests: SKIPPED, no python3 on PATH"; fi
 
 # The API description passes redocly's recommended rules (0 errors, 0 warnings); offline.
 openapi-lint: $(NODE_TEST_DEPS)

@@ -216,20 +216,28 @@ resource "aws_api_gateway_deployment" "this" {
   description = "Tasks API deployment"
 
   # Any change to what the API serves makes a new deployment, so a stage can never keep
-  # serving an old one.
+  # serving an old one. The hash covers the configuration these resources are made from
+  # and their ids, never the objects themselves: an unset collection is null when created
+  # and [] or {} when read back, which replaced the deployment on the plan after every
+  # apply (tests/terraform/executed.py's second plan guards it).
   triggers = {
-    redeployment = sha1(jsonencode([
-      aws_api_gateway_resource.tasks,
-      aws_api_gateway_resource.task,
-      aws_api_gateway_authorizer.cognito,
-      aws_api_gateway_method.route,
-      aws_api_gateway_integration.route,
-      aws_api_gateway_gateway_response.this,
-      aws_api_gateway_method.options,
-      aws_api_gateway_integration.options,
-      aws_api_gateway_method_response.options,
-      aws_api_gateway_integration_response.options,
-    ]))
+    redeployment = sha1(jsonencode({
+      config = [
+        local.routes, local.auth_enabled, var.cognito_user_pool_arns, var.cognito_authorization_scopes,
+        var.api_key_required, var.lambda_invoke_arn, var.integration_timeout_ms,
+        local.gateway_responses, local.security_headers, local.cors_origin, local.cors_allow_headers,
+      ]
+      ids = [
+        aws_api_gateway_resource.tasks.id, aws_api_gateway_resource.task.id,
+        [for a in aws_api_gateway_authorizer.cognito : a.id],
+        [for k, m in aws_api_gateway_method.route : [k, m.id, aws_api_gateway_integration.route[k].id]],
+        [for k, r in aws_api_gateway_gateway_response.this : [k, r.id]],
+        [for k, m in aws_api_gateway_method.options : [
+          k, m.id, aws_api_gateway_integration.options[k].id, aws_api_gateway_method_response.options[k].id,
+          aws_api_gateway_integration_response.options[k].id,
+        ]],
+      ]
+    }))
   }
 
   lifecycle {

@@ -15,10 +15,10 @@ output "client_id" {
 
 output "issuer" {
   description = "The tokens' issuer (iss), also what the local server's --auth-issuer takes."
-  value       = "https://cognito-idp.${data.aws_region.current.region}.amazonaws.com/${aws_cognito_user_pool.this.id}"
+  value       = "https://cognito-idp.${data.aws_region.current.id}.amazonaws.com/${aws_cognito_user_pool.this.id}"
 }
 
 output "jwks_url" {
   description = "Where the pool publishes its signing keys (a JWKS for the local server's --auth-jwks)."
-  value       = "https://cognito-idp.${data.aws_region.current.region}.amazonaws.com/${aws_cognito_user_pool.this.id}/.well-known/jwks.json"
+  value       = "https://cognito-idp.${data.aws_region.current.id}.amazonaws.com/${aws_cognito_user_pool.this.id}/.well-known/jwks.json"
 }

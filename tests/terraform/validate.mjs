@@ -356,6 +356,11 @@ function checkApiGateway(problems, rel, parsed, repoRoot) {
     for (const type of DEPLOYED_TYPES) {
       for (const name of Object.keys(parsed.resource[type] || {})) {
         if (!triggers.includes(`${type}.${name}`)) p(`the deployment's triggers leave out ${type}.${name}`);
+        // a whole object in the hash: its unset collections are null at create and [] or
+        // {} when read back, so every plan after an apply would replace the deployment
+        if (new RegExp(`${type}\\.${name}(?![\\w.\\[]|\\s*:)`).test(triggers)) { // not indexed, not iterated
+          p(`the deployment's triggers hash the whole object ${type}.${name}; hash its configuration and id`);
+        }
       }
     }
   }

@@ -1,0 +1,369 @@
+"""Terraform that is run, not only read: every root is applied for real against moto's
+server (an AWS emulator on loopback), through the offline filesystem mirror of the AWS
+provider, and then:
+
+  init, validate, plan, apply, a second plan that must show no changes, a read-back
+  through the AWS API of what the README promises, and destroy (with the documented
+  steps for what is protected).
+
+Roots: environments/account (applied first: the environments keep their state in its
+bucket, through the real s3 backend with use_lockfile), environments/dev,
+environments/prod, and "all options" (dev's wiring with authentication, CORS, API keys,
+arm64 and alarms on). It runs a copy of the tree: the version constraint is relaxed to
+the newest provider available offline (it says which), endpoints point at moto, and three
+emulator gaps are bridged, each said where it is done.
+
+Usage: python3 tests/terraform/executed.py TASKS_API_ZIP
+Prints why and exits 0 (skipped) when terraform, the provider mirror or moto is missing.
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+STATE_BUCKET = "tasks-api-tfstate-test"
+NEEDED_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}
+SERVICES = ["apigateway", "cloudwatch", "cloudwatchlogs", "cognitoidp", "dynamodb", "iam", "kms",
+            "lambda", "s3", "sns", "sts", "wafv2", "xray"]
+
+
+def say(msg):
+    print(f"terraform executed: {msg}", flush=True)
+
+
+def find_mirror():
+    """The filesystem mirror holding hashicorp/aws, and the newest version in it."""
+    candidates = [os.environ.get("TF_PROVIDER_MIRROR", ""), "/opt/tf-plugins",
+                  os.path.expanduser("~/.terraform.d/plugins"), "/usr/share/terraform/plugins",
+                  "/usr/local/share/terraform/plugins"]
+    for base in filter(None, candidates):
+        versions = glob.glob(os.path.join(base, "registry.terraform.io/hashicorp/aws/*/linux_*"))
+        if versions:
+            newest = max((os.path.basename(os.path.dirname(v)) for v in versions),
+                         key=lambda v: [int(x) for x in re.findall(r"\d+", v)])
+            return base, newest
+    return None, None
+
+
+def missing_tools():
+    missing = []
+    if not shutil.which("terraform"):
+        missing.append("terraform (no binary on PATH)")
+    if not find_mirror()[0]:
+        missing.append("a filesystem mirror of hashicorp/aws (looked in TF_PROVIDER_MIRROR, "
+                       "/opt/tf-plugins, ~/.terraform.d/plugins, /usr/share/terraform/plugins)")
+    try:
+        import moto.server  # noqa: F401
+        import boto3  # noqa: F401
+    except ImportError:
+        missing.append(f"moto with its server and boto3 for {sys.executable}")
+    return missing
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Moto:
+    def __init__(self):
+        self.port = free_port()
+        env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
+        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(self.port)],
+                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("moto's server did not start")
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self, service):
+        import boto3
+        return boto3.client(service, endpoint_url=self.url, region_name=REGION,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def stop(self):
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(timeout=10)
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def prepare_tree(work, moto, version):
+    """A copy of modules/ and environments/ made to run against moto."""
+    for d in ("modules", "environments"):
+        shutil.copytree(os.path.join(ROOT, d), os.path.join(work, d), symlinks=False,
+                        ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "backend.hcl"))
+    for vf in glob.glob(os.path.join(work, "*/*/versions.tf")):
+        text = open(vf).read()
+        write(vf, re.sub(r'version\s*=\s*"~> 6\.0"', f'version = ">= {version}"', text))
+    endpoints = "\n".join(f'    {s} = "{moto.url}"' for s in SERVICES)
+    provider = f"""# This run only: every AWS call goes to moto's server.
+provider "aws" {{
+  access_key                  = "testing"
+  secret_key                  = "testing"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  s3_use_path_style           = true
+  endpoints {{
+{endpoints}
+  }}
+}}
+"""
+    for root in glob.glob(os.path.join(work, "environments/*")):
+        write(os.path.join(root, "zz_moto_override.tf"), provider)
+    # gap 1: moto does not store a function's LoggingConfig, so every plan would show it
+    write(os.path.join(work, "modules/lambda/zz_moto_override.tf"), """# This run only: moto does not store LoggingConfig.
+resource "aws_lambda_function" "this" {
+  lifecycle {
+    ignore_changes = [logging_config]
+  }
+}
+""")
+    # gap 2: moto treats every Deny of a bucket policy as matching (conditions and
+    # principals ignored), so the TLS-only Deny would refuse the backend over plain HTTP;
+    # the real statement is checked offline by tests/terraform/validate.mjs
+    write(os.path.join(work, "environments/account/zz_moto_policy_override.tf"), """# This run only.
+data "aws_iam_policy_document" "state_tls_only" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Allow"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::%s:root"]
+    }
+  }
+}
+""" % ACCOUNT)
+    # the all-options configuration: dev's wiring with every option on
+    allopt = os.path.join(work, "environments/all-options")
+    shutil.copytree(os.path.join(work, "environments/dev"), allopt)
+    dev_values = open(os.path.join(work, "environments/dev/environment.auto.tfvars")).read()
+    options = {"environment": '"opt"', "tracing_enabled": "true", "alarms_enabled": "true",
+               "auth": '"cognito"', "cors_allowed_origins": '["https://app.example.com"]',
+               "api_key_required": "true", "architecture": '"arm64"'}
+    kept = [line for line in dev_values.splitlines() if line.split("=")[0].strip() not in options]
+    write(os.path.join(allopt, "environment.auto.tfvars"),
+          "\n".join(kept + [f"{k} = {v}" for k, v in options.items()]) + "\n")
+
+
+class Runner:
+    def __init__(self, work, mirror):
+        self.env = dict(os.environ, TF_IN_AUTOMATION="1", TF_INPUT="0",
+                        TF_CLI_CONFIG_FILE=os.path.join(work, "cli.tfrc"),
+                        TF_PLUGIN_CACHE_DIR="", CHECKPOINT_DISABLE="1")
+        write(self.env["TF_CLI_CONFIG_FILE"], f"""provider_installation {{
+  filesystem_mirror {{
+    path    = "{mirror}"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }}
+  direct {{
+    exclude = ["registry.terraform.io/hashicorp/aws"]
+  }}
+}}
+""")
+
+    def tf(self, root, *args, ok=(0,)):
+        started = time.time()
+        p = subprocess.run(["terraform", *args, "-no-color"], cwd=root, env=self.env,
+                           capture_output=True, text=True)
+        if p.returncode not in ok:
+            sys.stdout.write(p.stdout[-6000:] + p.stderr[-6000:])
+            raise AssertionError(f"terraform {args[0]} in {os.path.basename(root)} exited {p.returncode}")
+        return p, time.time() - started
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def read_back_environment(moto, name, opts):
+    """What the README promises, read through the AWS API."""
+    ddb = moto.client("dynamodb")
+    table = ddb.describe_table(TableName=name)["Table"]
+    check([k["AttributeName"] for k in table["KeySchema"]] == ["id"], f"{name}: the table's key is id")
+    gsis = {g["IndexName"]: [k["AttributeName"] for k in g["KeySchema"]] for g in table["GlobalSecondaryIndexes"]}
+    check(gsis == {"by-created": ["shard", "sk"], "by-status": ["statusShard", "sk"]}, f"{name}: indexes {gsis}")
+    ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    check(ttl.get("AttributeName") == "expiresAt" and ttl.get("TimeToLiveStatus") == "ENABLED", f"{name}: TTL {ttl}")
+    pitr = ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+    check(pitr["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED", f"{name}: PITR")
+
+    lam = moto.client("lambda")
+    fn = lam.get_function(FunctionName=name)["Configuration"]
+    check(fn["Architectures"] == [opts.get("architecture", "x86_64")], f"{name}: architecture {fn['Architectures']}")
+    check(fn["Runtime"] == "provided.al2023", f"{name}: runtime")
+    alias = lam.get_alias(FunctionName=name, Name="live")
+    role = fn["Role"].split("/")[-1]
+    iam = moto.client("iam")
+    actions = set()
+    for pname in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        doc = iam.get_role_policy(RoleName=role, PolicyName=pname)["PolicyDocument"]
+        for st in doc["Statement"]:
+            acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            actions |= {a for a in acts if a.startswith("dynamodb:")}
+            if any(a.startswith("dynamodb:") for a in acts):
+                res = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+                check(all(r.startswith(table["TableArn"]) for r in res), f"{name}: DynamoDB access beyond the table: {res}")
+    check(actions == NEEDED_ACTIONS, f"{name}: the role's DynamoDB actions are {sorted(actions)}")
+
+    apigw = moto.client("apigateway")
+    api = next(a for a in apigw.get_rest_apis()["items"] if a["name"] == name)
+    resources = {r["path"]: r for r in apigw.get_resources(restApiId=api["id"], embed=["methods"])["items"]}
+    check({"/tasks", "/tasks/{id}"} <= set(resources), f"{name}: resources {sorted(resources)}")
+    routes = {"/tasks": {"GET", "POST", "ANY"}, "/tasks/{id}": {"GET", "PATCH", "DELETE", "ANY"}}
+    for path, methods in routes.items():
+        have = set(resources[path].get("resourceMethods", {}))
+        check(methods <= have, f"{name}: {path} has methods {sorted(have)}")
+        if opts.get("cors"):
+            check("OPTIONS" in have, f"{name}: {path} has no CORS preflight")
+        for m in methods:
+            meth = apigw.get_method(restApiId=api["id"], resourceId=resources[path]["id"], httpMethod=m)
+            integ = meth["methodIntegration"]
+            check(integ["type"] == "AWS_PROXY" and integ["uri"].endswith(f"{alias['AliasArn']}/invocations"),
+                  f"{name}: {m} {path} is not proxied to the live alias: {integ.get('uri')}")
+            check(meth["authorizationType"] == ("COGNITO_USER_POOLS" if opts.get("auth") else "NONE"),
+                  f"{name}: {m} {path} authorization {meth['authorizationType']}")
+            check(meth.get("apiKeyRequired", False) == bool(opts.get("api_key")), f"{name}: {m} {path} API key")
+    authorizers = apigw.get_authorizers(restApiId=api["id"])["items"]
+    check(len(authorizers) == (1 if opts.get("auth") else 0), f"{name}: {len(authorizers)} authorizers")
+
+    logs = moto.client("logs")
+    groups = {g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]}
+    check(f"/aws/lambda/{name}" in groups, f"{name}: no function log group")
+    cw = moto.client("cloudwatch")
+    alarms = [a for a in cw.describe_alarms()["MetricAlarms"] if a["AlarmName"].startswith(name)]
+    if opts.get("alarms"):
+        check(len(alarms) > 0, f"{name}: no alarms")
+        topics = [t["TopicArn"] for t in moto.client("sns").list_topics()["Topics"] if name in t["TopicArn"]]
+        for a in alarms:
+            check(a["AlarmActions"] and set(a["AlarmActions"]) <= set(topics), f"{name}: alarm {a['AlarmName']} notifies nobody")
+    else:
+        check(alarms == [], f"{name}: alarms with alarms off: {[a['AlarmName'] for a in alarms]}")
+    return len(alarms)
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    missing = missing_tools()
+    if missing:
+        say("SKIPPED, missing: " + "; ".join(missing))
+        return 0
+    mirror, version = find_mirror()
+    say(f"provider hashicorp/aws {version} from {mirror} (the newest available offline; the "
+        f"project pins ~> 6.0, so this run relaxes the constraint in its copy)")
+    zip_path = os.path.abspath(sys.argv[1])
+    work = tempfile.mkdtemp(prefix="tapi-tf-")
+    moto = Moto()
+    try:
+        prepare_tree(work, moto, version)
+        run = Runner(work, mirror)
+        total = time.time()
+
+        account = os.path.join(work, "environments/account")
+        avars = ["-var", f"region={REGION}", "-var", f"state_bucket_name={STATE_BUCKET}"]
+        run.tf(account, "init")
+        run.tf(account, "validate")
+        run.tf(account, "plan", *avars)
+        run.tf(account, "apply", "-auto-approve", *avars)
+        p, _ = run.tf(account, "plan", "-detailed-exitcode", *avars, ok=(0, 2))
+        check(p.returncode == 0, "account: the plan after apply is not empty:\n" + p.stdout[-3000:])
+        s3 = moto.client("s3")
+        check(s3.get_bucket_versioning(Bucket=STATE_BUCKET).get("Status") == "Enabled", "state bucket versioning")
+        check(s3.get_public_access_block(Bucket=STATE_BUCKET)["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"],
+              "state bucket public access block")
+        say("account: init, validate, plan, apply, no-change plan passed")
+
+        configs = [("dev", {}), ("prod", {"alarms": True}),
+                   ("all-options", {"auth": True, "cors": True, "api_key": True, "architecture": "arm64", "alarms": True})]
+        for env_name, opts in configs:
+            root = os.path.join(work, "environments", env_name)
+            write(os.path.join(root, "backend.hcl"), f"""bucket                      = "{STATE_BUCKET}"
+key                         = "tasks-api/{env_name}.tfstate"
+region                      = "{REGION}"
+use_lockfile                = true
+access_key                  = "testing"
+secret_key                  = "testing"
+skip_credentials_validation = true
+skip_requesting_account_id  = true
+skip_metadata_api_check     = true
+use_path_style              = true
+endpoints = {{ s3 = "{moto.url}", sts = "{moto.url}", iam = "{moto.url}" }}
+""")
+            evars = ["-var", f"region={REGION}", "-var", f"package_path={zip_path}"]
+            started = time.time()
+            run.tf(root, "init", "-backend-config=backend.hcl")
+            run.tf(root, "validate")
+            run.tf(root, "plan", *evars)
+            run.tf(root, "apply", "-auto-approve", *evars)
+            p, _ = run.tf(root, "plan", "-detailed-exitcode", *evars, ok=(0, 2))
+            changes = re.findall(r"^  # (\S+).*$", p.stdout, re.M)
+            check(p.returncode == 0, f"{env_name}: the plan after apply is not empty: {changes}")
+            state = s3.list_objects_v2(Bucket=STATE_BUCKET, Prefix=f"tasks-api/{env_name}.tfstate")
+            check(state.get("KeyCount", 0) >= 1, f"{env_name}: no state in the bucket")
+            out = json.loads(run.tf(root, "output", "-json")[0].stdout)
+            name = out["function_name"]["value"]
+            alarms = read_back_environment(moto, name, opts)
+            # protected: the table refuses deletion until protection is turned off on purpose
+            prot = "deletion_protection_enabled = true" in open(os.path.join(root, "environment.auto.tfvars")).read()
+            if prot:
+                p, _ = run.tf(root, "destroy", "-auto-approve", *evars, ok=(0, 1))
+                check(p.returncode == 1, f"{env_name}: destroy went through a protected table")
+                run.tf(root, "apply", "-auto-approve", *evars, "-var", "deletion_protection_enabled=false")
+            run.tf(root, "destroy", "-auto-approve", *evars)
+            tables = moto.client("dynamodb").list_tables()["TableNames"]
+            check(name not in tables, f"{env_name}: table left after destroy")
+            say(f"{env_name}: init, validate, plan, apply, no-change plan, read-back ({alarms} alarms), "
+                f"{'protected destroy refused, then ' if prot else ''}destroy passed in {time.time() - started:.0f} s")
+
+        # the documented steps for the account root's protected bucket: empty it, lift
+        # prevent_destroy, destroy
+        versions = s3.list_object_versions(Bucket=STATE_BUCKET)
+        for v in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
+            s3.delete_object(Bucket=STATE_BUCKET, Key=v["Key"], VersionId=v["VersionId"])
+        p, _ = run.tf(account, "destroy", "-auto-approve", *avars, ok=(0, 1))
+        check(p.returncode == 1 and "prevent_destroy" in p.stdout + p.stderr, "account: the state bucket was not protected")
+        main_tf = os.path.join(account, "main.tf")
+        write(main_tf, open(main_tf).read().replace("prevent_destroy = true", "prevent_destroy = false"))
+        run.tf(account, "destroy", "-auto-approve", *avars)
+        check(STATE_BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]], "account: bucket left")
+        say(f"account: protected destroy refused, then emptied, unprotected and destroyed; all roots in {time.time() - total:.0f} s")
+        return 0
+    except AssertionError as e:
+        say(f"FAILED: {e}")
+        return 1
+    finally:
+        moto.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
