@@ -101,6 +101,10 @@ async function serverDoor(proxyPort) {
 async function lambdaDoor(proxyPort) {
   const emus = [];
   for (let i = 0; i < INSTANCES; i++) emus.push(await startEmulator({ bootstrap: BOOTSTRAP, env: storeEnv(proxyPort) }));
+  // up means initialized: each sandbox has asked for its first event
+  const until = Date.now() + 20000;
+  while (emus.some((e) => e.nextCalls === 0) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  if (emus.some((e) => e.nextCalls === 0)) throw new Error(`a sandbox did not initialize: ${emus.map((e) => e.stdout).join('')}`);
   const busy = emus.map(() => 0);
   const send = (method, path, headers, body) => {
     const k = busy.indexOf(Math.min(...busy)); // the least busy sandbox
