@@ -5,6 +5,9 @@
 
 locals {
   alarms_on = var.alarms_enabled
+  # the environment's own: a log metric filter's metric has no dimensions to tell
+  # environments apart, and one shared InitErrors would page prod for dev's failures
+  init_errors_namespace = "${var.metrics_namespace}/${var.function_name}"
 
   # Each alarm: what it watches, its threshold, and what missing data means for it. Errors,
   # throttles and faults are counts that are simply absent when nothing happens, so
@@ -42,7 +45,7 @@ locals {
     }
     init-errors = {
       description = "The bootstrap failed to start (bad configuration, missing table or permissions): every request fails."
-      namespace   = var.metrics_namespace, metric = "InitErrors", statistic = "Sum", extended = null
+      namespace   = local.init_errors_namespace, metric = "InitErrors", statistic = "Sum", extended = null
       threshold   = 1, missing = "notBreaching"
       dimensions  = {}
     }
@@ -86,15 +89,18 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = var.alarm_email # AWS sends a confirmation mail first
 }
 
-# The bootstrap logs {"level":"error","msg":"init failed: ..."} before it exits.
+# The bootstrap logs {"level":"error","msg":"init failed: ..."} before it exits. Only
+# where its alarm is: with alarms off, nothing counts or watches it.
 resource "aws_cloudwatch_log_metric_filter" "init_errors" {
+  count = local.alarms_on ? 1 : 0
+
   name           = "${var.name}-init-errors"
   log_group_name = var.function_log_group_name
   pattern        = "{ $.msg = \"init failed*\" }"
 
   metric_transformation {
     name      = "InitErrors"
-    namespace = var.metrics_namespace
+    namespace = local.init_errors_namespace
     value     = "1"
   }
 }

@@ -44,7 +44,7 @@ variable "table_name" {
 }
 
 variable "metrics_namespace" {
-  description = "Namespace of the function's EMF metrics and of InitErrors."
+  description = "Namespace of the function's EMF metrics; InitErrors go to <namespace>/<function name>."
   type        = string
   default     = "TasksApi"
 }

@@ -257,6 +257,13 @@ def read_back_environment(moto, name, opts):
     logs = moto.client("logs")
     groups = {g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]}
     check(f"/aws/lambda/{name}" in groups, f"{name}: no function log group")
+    filters = logs.describe_metric_filters(logGroupName=f"/aws/lambda/{name}")["metricFilters"]
+    spaces = {t["metricNamespace"] for f in filters for t in f["metricTransformations"]}
+    if opts.get("alarms"):
+        # its own: another environment's init failures must not page this one
+        check(spaces == {f"TasksApi/{name}"}, f"{name}: init errors counted in {spaces}")
+    else:
+        check(filters == [], f"{name}: a metric filter nobody watches: {[f['filterName'] for f in filters]}")
     cw = moto.client("cloudwatch")
     alarms = [a for a in cw.describe_alarms()["MetricAlarms"] if a["AlarmName"].startswith(name)]
     if opts.get("alarms"):
