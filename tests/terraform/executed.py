@@ -6,6 +6,9 @@ provider, and then:
   through the AWS API of what the README promises, and destroy (with the documented
   steps for what is protected).
 
+First, each module's `terraform test` suite (modules/*/tests/*.tftest.hcl) runs with a
+mocked provider: module logic, refused inputs and computed names.
+
 Roots: environments/account (applied first: the environments keep their state in its
 bucket, through the real s3 backend with use_lockfile), environments/dev,
 environments/prod, and "all options" (dev's wiring with authentication, CORS, API keys,
@@ -294,6 +297,15 @@ def main():
         prepare_tree(work, moto, version)
         run = Runner(work, mirror)
         total = time.time()
+
+        # module logic first: terraform test with a mocked provider, no emulator needed
+        for tests in sorted(glob.glob(os.path.join(work, "modules/*/tests"))):
+            module = os.path.dirname(tests)
+            run.tf(module, "init")
+            p, took = run.tf(module, "test")
+            summary = re.findall(r"(\d+) passed, (\d+) failed", p.stdout)
+            check(summary and summary[-1][1] == "0", f"terraform test in {module}:\n{p.stdout[-3000:]}")
+            say(f"modules/{os.path.basename(module)}: terraform test, {summary[-1][0]} runs passed (mock provider)")
 
         account = os.path.join(work, "environments/account")
         avars = ["-var", f"region={REGION}", "-var", f"state_bucket_name={STATE_BUCKET}"]
