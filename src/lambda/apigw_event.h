@@ -49,8 +49,9 @@ void tapi_apigw_request_free(tapi_apigw_request *r);
 
 /* The caller as API Gateway's Cognito authorizer verified it: the owner of
  * requestContext.authorizer.claims' iss and sub. TAPI_EINVAL when the event has no such
- * claims (a method without the authorizer: the caller must not get in). *token_sent
- * says whether the event carries an Authorization header. */
+ * claims (a method without the authorizer: the caller must not get in), TAPI_ENOMEM when
+ * the owner key cannot be made (hashing failed: nothing is decided). *token_sent says
+ * whether the event carries an Authorization header. */
 tapi_err tapi_apigw_owner(const tapi_apigw_request *r, tapi_owner *out, bool *token_sent);
 
 /* Serialises resp as a proxy response {"statusCode","headers","body",

@@ -133,14 +133,22 @@ static void handle_invocation(tapi_runtime *rt, const tapi_app *app, const door_
     memset(&resp, 0, sizeof resp);
     tapi_owner owner;
     bool token_sent = false;
+    tapi_err owner_err = TAPI_OK;
+    if (!r.reject_code && door->auth_cognito) owner_err = tapi_apigw_owner(&r, &owner, &token_sent);
     if (r.reject_code) {
         tapi_response_error(&resp, 400, r.reject_code, r.reject_message);
-    } else if (door->auth_cognito && tapi_apigw_owner(&r, &owner, &token_sent) != TAPI_OK) {
+    } else if (owner_err == TAPI_EINVAL) {
         /* the gateway verifies tokens; an event without claims means a method without
          * the authorizer, and that must not open the data */
         tapi_log(TAPI_LOG_WARN, "invocation %s: no authorizer claims (iss, sub) in the event; "
                  "is the Cognito authorizer on this method?", inv->request_id);
         tapi_response_unauthorized(&resp, token_sent, "Authentication required.");
+    } else if (owner_err != TAPI_OK) {
+        /* the claims are there but their owner key could not be made (hashing failed):
+         * nothing is decided about the caller, so neither 401 nor their data */
+        tapi_log(TAPI_LOG_ERROR, "invocation %s: cannot derive the owner: %s", inv->request_id,
+                 tapi_strerror(owner_err));
+        tapi_response_unavailable(&resp);
     } else {
         if (door->auth_cognito) r.req.owner = owner.key;
         r.req.deadline_ms = inv->deadline_ms ? inv->deadline_ms - RESPONSE_RESERVE_MS : 0;

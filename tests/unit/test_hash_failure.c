@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "../../src/core/page_token.h"
+#include "../../src/lambda/apigw_event.h"
 #include "../../src/router/idempotency.h"
 #include "../../src/router/router.h"
 #include "../../src/server/jwt_auth.h"
@@ -182,6 +183,29 @@ static void token_cache_never_uses_a_failed_digest(void **state)
     unlink(jwks_path);
 }
 
+/* The Lambda door's caller: claims whose owner key cannot be made are not "no claims"
+ * (401) but an answer the door turns into 503. */
+static void lambda_owner_needs_its_hash(void **state)
+{
+    (void)state;
+    static const char event[] =
+        "{\"resource\":\"/tasks\",\"path\":\"/tasks\",\"httpMethod\":\"GET\",\"headers\":null,"
+        "\"multiValueHeaders\":null,\"queryStringParameters\":null,\"multiValueQueryStringParameters\":null,"
+        "\"pathParameters\":null,\"stageVariables\":null,\"body\":null,\"isBase64Encoded\":false,"
+        "\"requestContext\":{\"resourcePath\":\"/tasks\",\"path\":\"/dev/tasks\",\"stage\":\"dev\","
+        "\"authorizer\":{\"claims\":{\"iss\":\"https://i\",\"sub\":\"alice\"}}}}";
+    tapi_apigw_request r;
+    char why[200];
+    assert_int_equal(tapi_apigw_parse(event, sizeof event - 1, &r, why, sizeof why), TAPI_OK);
+    tapi_owner owner;
+    bool token_sent;
+    fail_after(0, 1);
+    assert_int_equal(tapi_apigw_owner(&r, &owner, &token_sent), TAPI_ENOMEM);
+    fail_after(0, 0);
+    assert_int_equal(tapi_apigw_owner(&r, &owner, &token_sent), TAPI_OK);
+    tapi_apigw_request_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +214,7 @@ int main(void)
         cmocka_unit_test(idempotency_needs_its_hashes),
         cmocka_unit_test(router_answers_503),
         cmocka_unit_test(token_cache_never_uses_a_failed_digest),
+        cmocka_unit_test(lambda_owner_needs_its_hash),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
