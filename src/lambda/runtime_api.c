@@ -161,13 +161,17 @@ static bool send_all(int fd, struct iovec *iov, int count)
     return true;
 }
 
-/* The value of header name in the header block [h, end), or NULL; *len gets its length. */
-static const char *header(const char *h, const char *end, const char *name, size_t *len)
+/* The value of the next header line named name in [*at, end), or NULL; *len gets its
+ * length (outer whitespace trimmed) and *at moves past that line, so a loop visits every
+ * repeat of a header. */
+static const char *next_header(const char **at, const char *end, const char *name, size_t *len)
 {
     size_t nl = strlen(name);
-    for (const char *line = h; line < end;) {
+    while (*at < end) {
+        const char *line = *at;
         const char *eol = memchr(line, '\n', (size_t)(end - line));
         if (!eol) eol = end;
+        *at = eol + 1;
         if ((size_t)(eol - line) > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
             const char *v = line + nl + 1, *ve = eol;
             while (v < ve && (*v == ' ' || *v == '\t')) v++;
@@ -175,9 +179,14 @@ static const char *header(const char *h, const char *end, const char *name, size
             *len = (size_t)(ve - v);
             return v;
         }
-        line = eol + 1;
     }
     return NULL;
+}
+
+/* The value of header name in the header block [h, end), or NULL; *len gets its length. */
+static const char *header(const char *h, const char *end, const char *name, size_t *len)
+{
+    return next_header(&h, end, name, len);
 }
 
 static void copy_header(const char *h, const char *end, const char *name, char *dst, size_t cap)
@@ -266,37 +275,26 @@ static bool dechunk(const tapi_buf *in, size_t pos, response *r, size_t *consume
  * the framing is not one of these. */
 static bool body_framing(const char *h, const char *end, bool *chunked, unsigned long long *length)
 {
-    *chunked = false;
+    const char *at = h, *v;
+    size_t n;
+    unsigned codings = 0;
+    while ((v = next_header(&at, end, "Transfer-Encoding", &n)))
+        if (++codings > 1 || n != 7 || strncasecmp(v, "chunked", 7) != 0) return false;
+    *chunked = codings == 1;
     *length = 0;
-    bool have_length = false, have_te = false;
-    for (const char *line = h; line < end;) {
-        const char *eol = memchr(line, '\n', (size_t)(end - line));
-        if (!eol) eol = end;
-        const char *colon = memchr(line, ':', (size_t)(eol - line));
-        size_t nl = colon ? (size_t)(colon - line) : 0;
-        const char *v = colon ? colon + 1 : NULL, *ve = eol;
-        if (v) {
-            while (v < ve && (*v == ' ' || *v == '\t')) v++;
-            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+    bool have_length = false;
+    for (at = h; (v = next_header(&at, end, "Content-Length", &n));) {
+        if (n == 0 || n > 18) return false;
+        unsigned long long value = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (v[i] < '0' || v[i] > '9') return false;
+            value = value * 10 + (unsigned)(v[i] - '0');
         }
-        if (nl == 17 && strncasecmp(line, "Transfer-Encoding", 17) == 0) {
-            if (have_te || ve - v != 7 || strncasecmp(v, "chunked", 7) != 0) return false;
-            have_te = *chunked = true;
-        } else if (nl == 14 && strncasecmp(line, "Content-Length", 14) == 0) {
-            size_t n = (size_t)(ve - v);
-            if (n == 0 || n > 18) return false;
-            unsigned long long value = 0;
-            for (size_t i = 0; i < n; i++) {
-                if (v[i] < '0' || v[i] > '9') return false;
-                value = value * 10 + (unsigned)(v[i] - '0');
-            }
-            if (have_length && value != *length) return false;
-            have_length = true;
-            *length = value;
-        }
-        line = eol + 1;
+        if (have_length && value != *length) return false;
+        have_length = true;
+        *length = value;
     }
-    return !(have_te && have_length);
+    return !(*chunked && have_length);
 }
 
 /* Sends one request on the kept-alive connection (connecting first if needed) and reads
