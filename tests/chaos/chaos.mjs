@@ -11,7 +11,8 @@
 //        [--bin build/tasks-api] [--bootstrap build/bootstrap] [--dump FILE]
 //
 // Exits 0 when the history checks, 1 when it does not, 2 when the run could not be made.
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +21,7 @@ import http from 'node:http';
 import { startFaultProxy } from '../dynamodb/fault_proxy.mjs';
 import { scanAll } from '../dynamodb/direct.mjs';
 import { startEmulator } from '../lambda/emulator.mjs';
+import { startServer, stop } from '../hardening/lib.mjs';
 import { toApiGatewayEvent, fromProxyResponse } from '../contract/client.mjs';
 import { schedule, prng } from './schedule.mjs';
 import { check } from './checker.mjs';
@@ -57,17 +59,8 @@ function storeEnv(port) {
 // ---- doors: each gives send(method, path, headers, body) -> {status, headers, json} ----
 
 async function serverDoor(proxyPort) {
-  const child = spawn(BIN, ['serve', '--port', '0', '--threads', '4', '--no-access-log'],
-    { env: storeEnv(proxyPort), stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const base = await new Promise((resolve, reject) => {
-    child.stderr.on('data', (d) => {
-      log = (log + d).slice(-20000);
-      const m = /listening on (http:\S+)/.exec(log);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${log}`)));
-  });
+  const server = await startServer(BIN, ['--threads', '4', '--no-access-log'], { env: storeEnv(proxyPort) });
+  const base = server.url;
   const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS * 2 });
   const send = (method, path, headers, body) => new Promise((resolve) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -89,13 +82,9 @@ async function serverDoor(proxyPort) {
   });
   const close = async () => {
     agent.destroy();
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.on('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stop(server);
   };
-  return { send, close, log: () => log, busy: () => 0 };
+  return { send, close, busy: () => 0 };
 }
 
 async function lambdaDoor(proxyPort) {
@@ -119,7 +108,7 @@ async function lambdaDoor(proxyPort) {
     return Promise.race([done, timer]);
   };
   const close = async () => { for (const e of emus) await e.close(); };
-  return { send, close, log: () => emus.map((e) => e.stdout.slice(-5000)).join('\n'), busy: () => busy.reduce((a, b) => a + b, 0) };
+  return { send, close, busy: () => busy.reduce((a, b) => a + b, 0) };
 }
 
 // ---- clients ----
@@ -269,7 +258,7 @@ async function main() {
     `${stats.undecided ? `, ${stats.undecided} undecided (search budget)` : ''} in ${(checkMs / 1000).toFixed(1)} s; ${stats.tasks} live, ${stats.tombstones} deleted`);
   say(`chaos: outcomes ${Object.entries(stats.outcomes).sort().map(([k, n]) => `${k}: ${n}`).join(', ')}`);
   if (violations.length && args.dump) {
-    (await import('node:fs')).writeFileSync(args.dump, JSON.stringify({ seed: SEED, ops, items }, (k, v) => (v === Infinity ? 'inf' : v)));
+    fs.writeFileSync(args.dump, JSON.stringify({ seed: SEED, ops, items }, (k, v) => (v === Infinity ? 'inf' : v)));
     say(`chaos: the whole history is in ${args.dump}`);
   }
   if (violations.length) {
