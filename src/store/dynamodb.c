@@ -472,9 +472,10 @@ static tapi_err read_back(ddb_store *s, int64_t deadline_ms, const char *owner, 
     tapi_err err = get_item(s, deadline_ms, id, &root);
     if (err != TAPI_OK) return err;
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
-    *ours = cJSON_IsObject(item) && owned_by(item, owner) && attr_is(item, mark_attr, write_id);
+    bool owned = cJSON_IsObject(item) && owned_by(item, owner);
+    *ours = owned && attr_is(item, mark_attr, write_id);
     *state = !cJSON_IsObject(item) || is_tombstone(item) ? ITEM_ABSENT
-             : owned_by(item, owner)                     ? ITEM_OWNED
+             : owned                                     ? ITEM_OWNED
                                                          : ITEM_OTHER_OWNER;
     if (*state == ITEM_OWNED && item_out) err = item_to_task(item, item_out);
     cJSON_Delete(root);
