@@ -6,6 +6,10 @@
 # aws_api_gateway_account is destroyed, and logging then stops for every REST API in the
 # region).
 
+locals {
+  cloudwatch_role_name = "${var.cloudwatch_role_name}-${var.region}"
+}
+
 provider "aws" {
   region = var.region
 
@@ -35,11 +39,14 @@ data "aws_iam_policy_document" "apigw_assume" {
   }
 }
 
+# The role is global (IAM) but the setting that names it is per region, so each region's
+# account root makes its own role, named after the region: an environment looks up its
+# region's role, which exists only where this root (and so the setting) was applied.
 resource "aws_iam_role" "apigw_cloudwatch" {
-  name               = var.cloudwatch_role_name
-  description        = "API Gateway writes access and execution logs to CloudWatch (account-wide)"
+  name               = local.cloudwatch_role_name
+  description        = "API Gateway writes access and execution logs to CloudWatch (account-wide, ${var.region})"
   assume_role_policy = data.aws_iam_policy_document.apigw_assume.json
-  tags               = merge(var.tags, { Name = var.cloudwatch_role_name })
+  tags               = merge(var.tags, { Name = local.cloudwatch_role_name })
 }
 
 resource "aws_iam_role_policy_attachment" "apigw_cloudwatch" {
@@ -56,6 +63,8 @@ resource "aws_api_gateway_account" "this" {
 # ---- the Terraform state bucket of the environments ----
 
 resource "aws_s3_bucket" "state" {
+  count = var.create_shared_resources ? 1 : 0
+
   bucket = var.state_bucket_name
   tags   = merge(var.tags, { Name = var.state_bucket_name })
 
@@ -65,7 +74,9 @@ resource "aws_s3_bucket" "state" {
 }
 
 resource "aws_s3_bucket_versioning" "state" {
-  bucket = aws_s3_bucket.state.id
+  count = var.create_shared_resources ? 1 : 0
+
+  bucket = aws_s3_bucket.state[0].id
 
   versioning_configuration {
     status = "Enabled" # an overwritten or deleted state can be restored
@@ -73,7 +84,9 @@ resource "aws_s3_bucket_versioning" "state" {
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
+  count = var.create_shared_resources ? 1 : 0
+
+  bucket = aws_s3_bucket.state[0].id
 
   rule {
     apply_server_side_encryption_by_default {
@@ -84,7 +97,9 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
 }
 
 resource "aws_s3_bucket_public_access_block" "state" {
-  bucket = aws_s3_bucket.state.id
+  count = var.create_shared_resources ? 1 : 0
+
+  bucket = aws_s3_bucket.state[0].id
 
   block_public_acls       = true
   block_public_policy     = true
@@ -93,7 +108,9 @@ resource "aws_s3_bucket_public_access_block" "state" {
 }
 
 resource "aws_s3_bucket_ownership_controls" "state" {
-  bucket = aws_s3_bucket.state.id
+  count = var.create_shared_resources ? 1 : 0
+
+  bucket = aws_s3_bucket.state[0].id
 
   rule {
     object_ownership = "BucketOwnerEnforced" # no ACLs at all
@@ -101,11 +118,13 @@ resource "aws_s3_bucket_ownership_controls" "state" {
 }
 
 data "aws_iam_policy_document" "state_tls_only" {
+  count = var.create_shared_resources ? 1 : 0
+
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
     actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+    resources = [aws_s3_bucket.state[0].arn, "${aws_s3_bucket.state[0].arn}/*"]
 
     principals {
       type        = "*"
@@ -121,8 +140,41 @@ data "aws_iam_policy_document" "state_tls_only" {
 }
 
 resource "aws_s3_bucket_policy" "state" {
-  bucket = aws_s3_bucket.state.id
-  policy = data.aws_iam_policy_document.state_tls_only.json
+  count = var.create_shared_resources ? 1 : 0
+
+  bucket = aws_s3_bucket.state[0].id
+  policy = data.aws_iam_policy_document.state_tls_only[0].json
 
   depends_on = [aws_s3_bucket_public_access_block.state]
+}
+
+# the state bucket gained a count (a further region makes none): the same objects
+moved {
+  from = aws_s3_bucket.state
+  to   = aws_s3_bucket.state[0]
+}
+
+moved {
+  from = aws_s3_bucket_versioning.state
+  to   = aws_s3_bucket_versioning.state[0]
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.state
+  to   = aws_s3_bucket_server_side_encryption_configuration.state[0]
+}
+
+moved {
+  from = aws_s3_bucket_public_access_block.state
+  to   = aws_s3_bucket_public_access_block.state[0]
+}
+
+moved {
+  from = aws_s3_bucket_ownership_controls.state
+  to   = aws_s3_bucket_ownership_controls.state[0]
+}
+
+moved {
+  from = aws_s3_bucket_policy.state
+  to   = aws_s3_bucket_policy.state[0]
 }

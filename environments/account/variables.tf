@@ -19,13 +19,41 @@ variable "state_bucket_name" {
 }
 
 variable "cloudwatch_role_name" {
-  description = "Name of API Gateway's account CloudWatch role; the environments look it up by this name (account_cloudwatch_role_name of modules/api-gateway)."
+  description = "Name of API Gateway's account CloudWatch role, before the region that ends it (<name>-<region>); the environments look up their region's (account_cloudwatch_role_name of modules/api-gateway)."
   type        = string
   default     = "apigateway-cloudwatch-logs"
 
   validation {
     condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.cloudwatch_role_name))
     error_message = "cloudwatch_role_name must be an IAM role name (1-64 characters of A-Z a-z 0-9 +=,.@_-)."
+  }
+}
+
+variable "create_shared_resources" {
+  description = "true in the first region applied: it makes what exists once per account (the environments' state bucket, the deployer policies and the role boundary). false in every further region (its own workspace), which then only sets that region's API Gateway logging."
+  type        = bool
+  default     = true
+}
+
+variable "name_prefix" {
+  description = "Prefix of the environments' resource names (name_prefix of the environments): the deployer policies are scoped to <prefix>-<environment>*."
+  type        = string
+  default     = "tasks-api"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.name_prefix))
+    error_message = "name_prefix must be 2-31 characters: lowercase letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "environments" {
+  description = "The environments that get a deployer policy each (<prefix>-deployer-<environment>), scoped to their own state key and resources."
+  type        = list(string)
+  default     = ["dev", "prod"]
+
+  validation {
+    condition     = alltrue([for e in var.environments : can(regex("^[a-z0-9]{1,16}$", e))])
+    error_message = "environments must be names of 1-16 lowercase letters or digits."
   }
 }
 

@@ -1,92 +1,98 @@
-# environments/prod shares this file (a symbolic link).
+# What this environment shows its deployer: the composition's outputs, one by one, so that
+# `terraform output -raw api_invoke_url` and the like work here.
 
 output "api_invoke_url" {
   description = "Base URL of the API: curl \"$(terraform output -raw api_invoke_url)/tasks\"."
-  value       = module.api_gateway.invoke_url
+  value       = module.tasks_api.api_invoke_url
 }
 
 output "table_name" {
   description = "The tasks table."
-  value       = module.dynamodb.table_name
+  value       = module.tasks_api.table_name
 }
 
 output "function_name" {
   description = "The Lambda function."
-  value       = module.lambda.function_name
+  value       = module.tasks_api.function_name
 }
 
 output "api_key_value" {
   description = "The API key when api_key_required is true (terraform output -raw api_key_value)."
-  value       = module.api_gateway.api_key_value
+  value       = module.tasks_api.api_key_value
   sensitive   = true
 }
 
 output "access_log_group_name" {
-  description = "Log group of the API's access logs (aws logs tail <name> --follow); null without access logs."
-  value       = module.api_gateway.access_log_group_name
+  description = "Log group of the API's access logs; null without access logs."
+  value       = module.tasks_api.access_log_group_name
 }
 
 output "api_id" {
-  description = "ID of the REST API (aws apigateway get-stages --rest-api-id ...)."
-  value       = module.api_gateway.rest_api_id
+  description = "ID of the REST API."
+  value       = module.tasks_api.api_id
 }
 
 output "stage_name" {
   description = "The API's stage; the first path segment of the invoke URL."
-  value       = module.api_gateway.stage_name
+  value       = module.tasks_api.stage_name
 }
 
 output "function_log_group_name" {
   description = "The function's log group: aws logs tail <name> --follow."
-  value       = module.lambda.log_group_name
+  value       = module.tasks_api.function_log_group_name
 }
 
 output "region" {
   description = "Region of the stack."
-  value       = var.region
+  value       = module.tasks_api.region
 }
 
 output "alarm_topic_arn" {
   description = "SNS topic of the alarms: subscribe a pager or chat to it."
-  value       = module.monitoring.alarm_topic_arn
+  value       = module.tasks_api.alarm_topic_arn
 }
 
 output "dashboard_name" {
   description = "The CloudWatch dashboard."
-  value       = module.monitoring.dashboard_name
+  value       = module.tasks_api.dashboard_name
 }
 
 output "live_version" {
   description = "The function version the live alias (and so the API) serves."
-  value       = module.lambda.live_version
+  value       = module.tasks_api.live_version
 }
 
 output "latest_version" {
   description = "The newest published function version."
-  value       = module.lambda.latest_version
+  value       = module.tasks_api.latest_version
 }
 
 output "auth" {
   description = "How the API authenticates: none or cognito."
-  value       = var.auth
+  value       = module.tasks_api.auth
 }
 
 output "cognito_user_pool_id" {
-  description = "The user pool this environment created (auth = \"cognito\" without cognito_user_pool_arn); null otherwise."
-  value       = local.create_user_pool ? module.cognito[0].user_pool_id : null
+  description = "The user pool this environment created; null otherwise."
+  value       = module.tasks_api.cognito_user_pool_id
 }
 
 output "cognito_client_id" {
-  description = "The created pool's public app client: the client id for sign-in and the tokens' audience; null otherwise."
-  value       = local.create_user_pool ? module.cognito[0].client_id : null
+  description = "The created pool's public app client id; null otherwise."
+  value       = module.tasks_api.cognito_client_id
 }
 
 output "cognito_issuer" {
   description = "The created pool's token issuer (the local server's --auth-issuer); null otherwise."
-  value       = local.create_user_pool ? module.cognito[0].issuer : null
+  value       = module.tasks_api.cognito_issuer
 }
 
 output "cognito_jwks_url" {
-  description = "The created pool's signing keys (fetch for the local server's --auth-jwks); null otherwise."
-  value       = local.create_user_pool ? module.cognito[0].jwks_url : null
+  description = "The created pool's signing keys; null otherwise."
+  value       = module.tasks_api.cognito_jwks_url
+}
+
+output "domain_regional_name" {
+  description = "With a custom domain: the name its DNS record must point at; null otherwise."
+  value       = module.tasks_api.domain_regional_name
 }

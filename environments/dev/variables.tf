@@ -1,94 +1,6 @@
-# The inputs of an environment; environments/prod shares this file (a symbolic link).
-# The first group has no defaults: each environment sets them in its committed
-# environment.auto.tfvars, which is all that tells dev from prod. The second group is
-# for the person deploying (terraform.tfvars or -var).
-
-variable "environment" {
-  description = "Environment name: the stage name and a suffix of every resource name."
-  type        = string
-
-  validation {
-    condition     = can(regex("^[a-z0-9]{1,16}$", var.environment))
-    error_message = "environment must be 1-16 lowercase letters or digits."
-  }
-}
-
-variable "deletion_protection_enabled" {
-  description = "Refuse DeleteTable (turn off on purpose only, to tear the stack down)."
-  type        = bool
-}
-
-variable "lambda_memory_size" {
-  description = "Function memory in MB (CPU scales with it)."
-  type        = number
-
-  validation {
-    condition     = var.lambda_memory_size >= 128 && var.lambda_memory_size <= 10240
-    error_message = "lambda_memory_size must be 128..10240."
-  }
-}
-
-variable "lambda_timeout" {
-  description = "Function timeout in seconds (API Gateway gives up after 29)."
-  type        = number
-
-  validation {
-    condition     = var.lambda_timeout >= 1 && var.lambda_timeout <= 29
-    error_message = "lambda_timeout must be 1..29."
-  }
-}
-
-variable "lambda_reserved_concurrency" {
-  description = "Reserved concurrency: -1 unreserved, or a limit (bounds cost, protects other functions)."
-  type        = number
-
-  validation {
-    condition     = var.lambda_reserved_concurrency == -1 || var.lambda_reserved_concurrency >= 1
-    error_message = "lambda_reserved_concurrency must be -1 or at least 1."
-  }
-}
-
-variable "log_level" {
-  description = "LOG_LEVEL of the function."
-  type        = string
-
-  validation {
-    condition     = contains(["debug", "info", "warn", "error"], var.log_level)
-    error_message = "log_level must be debug, info, warn or error."
-  }
-}
-
-variable "log_retention_days" {
-  description = "Retention of the function's and the API's log groups."
-  type        = number
-
-  validation {
-    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
-  }
-}
-
-variable "tracing_enabled" {
-  description = "X-Ray tracing on the function and the stage."
-  type        = bool
-}
-
-variable "throttling_rate_limit" {
-  description = "Stage-wide requests per second."
-  type        = number
-}
-
-variable "throttling_burst_limit" {
-  description = "Stage-wide burst."
-  type        = number
-}
-
-variable "alarms_enabled" {
-  description = "Alarms to the SNS topic (the topic and the dashboard exist either way)."
-  type        = bool
-}
-
-# ---- set by the person deploying ----
+# The deployer's settings (terraform.tfvars or -var). null leaves the composition's
+# default (modules/tasks-api/variables.tf says each one). What makes this environment what
+# it is lives in main.tf, committed.
 
 variable "region" {
   description = "AWS region of the stack. No default, so nothing lands in a region by accident: set it in terraform.tfvars (copy terraform.tfvars.example) or with -var."
@@ -101,77 +13,57 @@ variable "region" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of every resource name."
+  description = "Prefix of every resource name; null: tasks-api."
   type        = string
-  default     = "tasks-api"
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.name_prefix))
-    error_message = "name_prefix must be 2-31 characters: lowercase letters, digits and '-', starting with a letter."
-  }
+  default     = null
 }
 
 variable "architecture" {
-  description = "Instruction set of the function: x86_64, or arm64 (Graviton). The zip is picked to match."
+  description = "x86_64 or arm64 (Graviton); the zip is picked to match. null: x86_64."
   type        = string
-  default     = "x86_64"
-
-  validation {
-    condition     = contains(["x86_64", "arm64"], var.architecture)
-    error_message = "architecture must be x86_64 or arm64."
-  }
+  default     = null
 }
 
 variable "package_path" {
-  description = "The Lambda zip; null picks what `make package` builds for the architecture (../../build/lambda.zip, or lambda-arm64.zip for arm64)."
+  description = "The Lambda zip; null: what `make package` builds for the architecture."
+  type        = string
+  default     = null
+}
+
+variable "live_version" {
+  description = "Pin the live alias to this published version (a rollback); null follows the newest."
   type        = string
   default     = null
 }
 
 variable "cors_allowed_origins" {
-  description = "At most one origin allowed by CORS; empty disables CORS."
+  description = "At most one origin allowed by CORS; null or empty: no CORS."
   type        = list(string)
-  default     = []
+  default     = null
 }
 
 variable "api_key_required" {
-  description = "Require an API key on every method."
+  description = "Require an API key on every method; null: false."
   type        = bool
-  default     = false
+  default     = null
 }
 
 variable "access_logs_enabled" {
-  description = "API access logs. They need the account root (environments/account) applied once per account and region; without it the plan stops and says so. false skips them."
+  description = "API access logs (they need environments/account applied); null: true."
   type        = bool
-  default     = true
-}
-
-variable "auth" {
-  description = "Authentication: \"none\" (anyone who can reach the API uses one shared task list), \"cognito\" (every request needs a token of the user pool; each user sees only their own tasks). With \"cognito\", cognito_user_pool_arn names an existing pool, or null creates one with an app client."
-  type        = string
-  default     = "none"
-
-  validation {
-    condition     = contains(["none", "cognito"], var.auth)
-    error_message = "auth must be \"none\" or \"cognito\"."
-  }
+  default     = null
 }
 
 variable "cognito_user_pool_arn" {
-  description = "With auth = \"cognito\": an existing user pool whose tokens the API accepts; null creates a pool and a public app client (modules/cognito)."
+  description = "With auth = \"cognito\": an existing user pool whose tokens the API accepts; null creates one."
   type        = string
   default     = null
-
-  validation {
-    condition     = var.cognito_user_pool_arn == null || can(regex("^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:[0-9]{12}:userpool/[a-z0-9-]+_[0-9A-Za-z]+$", var.cognito_user_pool_arn))
-    error_message = "cognito_user_pool_arn must be a user pool ARN (arn:aws:cognito-idp:<region>:<account>:userpool/<region>_<id>)."
-  }
 }
 
 variable "cognito_authorization_scopes" {
-  description = "With auth = \"cognito\": OAuth scopes every method requires. Empty: callers send ID tokens; non-empty: access tokens carrying one of these scopes (e.g. [\"aws.cognito.signin.user.admin\"])."
+  description = "With auth = \"cognito\": OAuth scopes every method requires; null or empty: ID tokens."
   type        = list(string)
-  default     = []
+  default     = null
 }
 
 variable "alarm_email" {
@@ -180,8 +72,26 @@ variable "alarm_email" {
   default     = null
 }
 
-variable "live_version" {
-  description = "Pin the live alias to this published version (a rollback); null follows the newest."
+variable "domain_name" {
+  description = "A custom domain for the API (e.g. api.example.com): TLS 1.2 at least, and the execute-api endpoint (which accepts TLS 1.0) disabled. null: the execute-api URL."
+  type        = string
+  default     = null
+}
+
+variable "certificate_arn" {
+  description = "With domain_name: its ACM certificate, in the stack's region."
+  type        = string
+  default     = null
+}
+
+variable "base_path" {
+  description = "With domain_name: the path the API is mapped at (e.g. v1); null: the domain's root."
+  type        = string
+  default     = null
+}
+
+variable "hosted_zone_id" {
+  description = "With domain_name: a Route 53 hosted zone to add its alias record to; null: point your DNS at output domain_regional_name."
   type        = string
   default     = null
 }

@@ -62,13 +62,17 @@ locals {
     DEFAULT_5XX                  = { status = null, code = "service_unavailable", retry_after = "1", message = "\"The service is temporarily unable to handle the request; retry later.\"" }
   }
 
-  # the role the account root (environments/account) gives API Gateway for access logs
+  # the role the account root (environments/account) made for this region with the
+  # region's API Gateway account setting
   account_role_found = !var.access_logs_enabled || length(try(data.aws_iam_roles.account_cloudwatch[0].names, [])) > 0
 }
 
 resource "aws_api_gateway_rest_api" "this" {
   name        = var.name
   description = "Tasks REST API"
+  # with a custom domain, its TLS 1.2 policy is the only way in: the default
+  # execute-api endpoint still accepts TLS 1.0
+  disable_execute_api_endpoint = var.domain_name != null
 
   endpoint_configuration {
     types = ["REGIONAL"]
@@ -258,15 +262,18 @@ resource "aws_cloudwatch_log_group" "access" {
   tags              = merge(var.tags, { Name = "/aws/apigateway/${var.name}/${var.stage_name}/access" })
 }
 
-# Access logs need API Gateway's account-level CloudWatch role, which belongs to the
-# account root (environments/account), never to an environment: a destroy of the
-# environment would reset the account's settings for every API in the region. This only
-# looks the role up, so that a missing one stops the plan with a clear message instead of
-# failing half-way through an apply.
+# Access logs need API Gateway's account-level CloudWatch role set in this region, which
+# belongs to the account root (environments/account), never to an environment: a destroy
+# of the environment would reset the account's settings for every API in the region. The
+# setting is per region but the provider cannot read it, so the account root names the
+# role after the region it set it in, and this looks up this region's role: a missing one
+# stops the plan with a clear message instead of failing half-way through an apply.
+data "aws_region" "current" {}
+
 data "aws_iam_roles" "account_cloudwatch" {
   count = var.access_logs_enabled ? 1 : 0
 
-  name_regex = "^${var.account_cloudwatch_role_name}$"
+  name_regex = "^${var.account_cloudwatch_role_name}-${data.aws_region.current.id}$"
 }
 
 resource "aws_api_gateway_stage" "this" {
@@ -306,9 +313,29 @@ resource "aws_api_gateway_stage" "this" {
   lifecycle {
     precondition {
       condition     = local.account_role_found
-      error_message = "Access logs need API Gateway's account CloudWatch role (IAM role \"${var.account_cloudwatch_role_name}\"), which this account does not have. Apply environments/account once per account and region first, or set access_logs_enabled = false."
+      error_message = "Access logs need API Gateway's account CloudWatch role for this region (IAM role \"${var.account_cloudwatch_role_name}-${data.aws_region.current.id}\", which environments/account makes with the region's API Gateway account setting), and this account has none. Apply environments/account for this region first (a further region: its own workspace with create_shared_resources = false), or set access_logs_enabled = false."
     }
   }
+}
+
+# With tracing on, API Gateway decides which requests are traced (the function follows its
+# decision): this rule states the rate instead of inheriting the account's default rule
+# (1 request/s plus 5%), whose traces cost real money at production rates.
+resource "aws_xray_sampling_rule" "this" {
+  count = var.xray_tracing_enabled ? 1 : 0
+
+  rule_name      = substr("${var.name}-${var.stage_name}", 0, 32)
+  priority       = 1000
+  version        = 1
+  reservoir_size = 1 # traced each second whatever the rate, so quiet hours still show traces
+  fixed_rate     = var.xray_sampling_rate
+  service_name   = "${var.name}/${var.stage_name}"
+  service_type   = "AWS::ApiGateway::Stage"
+  host           = "*"
+  http_method    = "*"
+  url_path       = "*"
+  resource_arn   = "*"
+  tags           = merge(var.tags, { Name = "${var.name}-${var.stage_name}" })
 }
 
 resource "aws_api_gateway_method_settings" "all" {
@@ -361,4 +388,50 @@ resource "aws_api_gateway_usage_plan_key" "this" {
   key_id        = aws_api_gateway_api_key.this[0].id
   key_type      = "API_KEY"
   usage_plan_id = aws_api_gateway_usage_plan.this[0].id
+}
+
+# ---- optional custom domain: TLS 1.2 at least, the stage mapped at base_path ----
+
+resource "aws_api_gateway_domain_name" "this" {
+  count = var.domain_name == null ? 0 : 1
+
+  domain_name              = var.domain_name
+  regional_certificate_arn = var.certificate_arn
+  security_policy          = "TLS_1_2"
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+
+  tags = merge(var.tags, { Name = var.domain_name })
+
+  lifecycle {
+    precondition {
+      condition     = var.certificate_arn != null
+      error_message = "domain_name needs certificate_arn: an ACM certificate for ${var.domain_name} in this region."
+    }
+  }
+}
+
+resource "aws_api_gateway_base_path_mapping" "this" {
+  count = var.domain_name == null ? 0 : 1
+
+  api_id      = aws_api_gateway_rest_api.this.id
+  stage_name  = aws_api_gateway_stage.this.stage_name
+  domain_name = aws_api_gateway_domain_name.this[0].domain_name
+  base_path   = var.base_path # null: the API at the domain's root
+}
+
+resource "aws_route53_record" "this" {
+  count = var.domain_name != null && var.hosted_zone_id != null ? 1 : 0
+
+  zone_id = var.hosted_zone_id
+  name    = var.domain_name
+  type    = "A"
+
+  alias {
+    name                   = aws_api_gateway_domain_name.this[0].regional_domain_name
+    zone_id                = aws_api_gateway_domain_name.this[0].regional_zone_id
+    evaluate_target_health = false
+  }
 }

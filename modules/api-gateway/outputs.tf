@@ -13,6 +13,16 @@ output "stage_name" {
   value       = aws_api_gateway_stage.this.stage_name
 }
 
+output "url" {
+  description = "Base URL of the API: the custom domain (with its base path) when there is one, else the stage's invoke URL."
+  value       = var.domain_name == null ? aws_api_gateway_stage.this.invoke_url : "https://${var.domain_name}${var.base_path == null ? "" : "/${var.base_path}"}"
+}
+
+output "domain_regional_name" {
+  description = "With a custom domain: the name its DNS record must point at (CNAME or alias); null otherwise."
+  value       = var.domain_name == null ? null : aws_api_gateway_domain_name.this[0].regional_domain_name
+}
+
 output "invoke_url" {
   description = "Base URL of the stage (append /tasks)."
   value       = aws_api_gateway_stage.this.invoke_url
@@ -32,4 +42,9 @@ output "api_key_value" {
 output "authorizer_id" {
   description = "ID of the Cognito authorizer (null when cognito_user_pool_arns is empty)."
   value       = local.auth_enabled ? aws_api_gateway_authorizer.cognito[0].id : null
+}
+
+output "stage_arn" {
+  description = "ARN of the stage (what a WAF web ACL is associated with)."
+  value       = aws_api_gateway_stage.this.arn
 }

@@ -94,6 +94,17 @@ variable "xray_tracing_enabled" {
   default     = false
 }
 
+variable "xray_sampling_rate" {
+  description = "With tracing on: the share of requests traced beyond the first each second (X-Ray's default is 5%; at 500 requests/s that alone is about 2,000 traces a minute)."
+  type        = number
+  default     = 0.01
+
+  validation {
+    condition     = var.xray_sampling_rate >= 0 && var.xray_sampling_rate <= 1
+    error_message = "xray_sampling_rate must be between 0 and 1."
+  }
+}
+
 variable "cors_allowed_origins" {
   description = "Origin allowed by CORS (e.g. [\"https://app.example.com\"]); empty disables CORS. API Gateway's MOCK preflight can return one fixed origin, so at most one."
   type        = list(string)
@@ -140,7 +151,7 @@ variable "access_logs_enabled" {
 }
 
 variable "account_cloudwatch_role_name" {
-  description = "Name of the IAM role that environments/account set as API Gateway's account CloudWatch role; only looked up, never managed here."
+  description = "Name of the IAM roles environments/account sets as API Gateway's account CloudWatch role, before the region that ends it (<name>-<region>); only looked up, never managed here."
   type        = string
   default     = "apigateway-cloudwatch-logs"
 
@@ -176,4 +187,43 @@ variable "tags" {
   description = "Tags for every taggable resource of this module."
   type        = map(string)
   default     = {}
+}
+
+variable "domain_name" {
+  description = "A custom domain for the API (e.g. api.example.com), served with the TLS_1_2 security policy; the default execute-api endpoint is then disabled (it accepts TLS 1.0). null: the execute-api URL only."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.domain_name == null || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$", var.domain_name))
+    error_message = "domain_name must be a lowercase DNS name such as api.example.com, or null."
+  }
+}
+
+variable "certificate_arn" {
+  description = "With domain_name: the ACM certificate for it, in this region."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$", var.certificate_arn))
+    error_message = "certificate_arn must be an ACM certificate ARN, or null."
+  }
+}
+
+variable "base_path" {
+  description = "With domain_name: the path the stage is mapped at (e.g. v1 serves https://api.example.com/v1/tasks); null maps it at the root."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.base_path == null || can(regex("^[A-Za-z0-9._-]{1,128}$", var.base_path))
+    error_message = "base_path must be one path segment of letters, digits, '.', '_' or '-', or null."
+  }
+}
+
+variable "hosted_zone_id" {
+  description = "With domain_name: a Route 53 hosted zone to add the domain's alias record to; null leaves DNS to you (point it at the domain's regional name)."
+  type        = string
+  default     = null
 }

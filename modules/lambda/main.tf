@@ -21,6 +21,8 @@ resource "aws_iam_role" "this" {
   description          = "Execution role of the ${var.function_name} Lambda function"
   assume_role_policy   = data.aws_iam_policy_document.assume.json
   max_session_duration = 3600
+  # the most this role may ever do, whatever policy a deployer puts on it
+  permissions_boundary = var.permissions_boundary_arn
   tags                 = merge(var.tags, { Name = "${var.function_name}-exec" })
 }
 

@@ -51,6 +51,16 @@ locals {
     }
   }
 
+  # near the reservation, before requests are throttled (only with a reservation)
+  concurrency_alarm = var.reserved_concurrency < 1 ? {} : {
+    lambda-concurrency = {
+      description = "Concurrent executions are near the function's reserved concurrency: requests will be throttled next."
+      namespace   = "AWS/Lambda", metric = "ConcurrentExecutions", statistic = "Maximum", extended = null
+      threshold   = max(1, floor(var.reserved_concurrency * var.concurrency_alarm_ratio)), missing = "notBreaching"
+      dimensions  = { FunctionName = var.function_name }
+    }
+  }
+
   # DynamoDB reports these per operation; one alarm per operation the store performs.
   dynamodb_alarms = {
     throttled-requests = {
@@ -64,7 +74,7 @@ locals {
   }
   dynamodb_operations = ["GetItem", "PutItem", "UpdateItem", "Query"]
 
-  all_alarms = merge(local.alarms, {
+  all_alarms = merge(local.alarms, local.concurrency_alarm, {
     for pair in setproduct(keys(local.dynamodb_alarms), local.dynamodb_operations) :
     "dynamodb-${pair[0]}-${pair[1]}" => {
       description = local.dynamodb_alarms[pair[0]].description
@@ -75,9 +85,84 @@ locals {
   })
 }
 
+locals {
+  # Multi-window burn rates of the availability objective's error budget (the SRE
+  # workbook's pair): a window pages only when both its long and its short alarm are in
+  # ALARM, so it pages fast on a real burn and stops soon after the burn does.
+  error_budget = 1 - var.availability_objective / 100
+  burn_windows = {
+    fast = { factor = 14.4, long_s = 3600, short_s = 300 } # 2% of a 30-day budget in 1 h
+    slow = { factor = 6, long_s = 21600, short_s = 1800 }  # 5% of it in 6 h
+  }
+  burn_alarms = merge([for w, cfg in local.burn_windows : {
+    "${w}-long"  = { window = w, period = cfg.long_s, threshold = cfg.factor * local.error_budget }
+    "${w}-short" = { window = w, period = cfg.short_s, threshold = cfg.factor * local.error_budget }
+  }]...)
+  api_dimensions = { ApiName = var.api_name, Stage = var.stage_name }
+}
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+# The topic's key. A customer managed key, because CloudWatch can publish to an encrypted
+# topic only when the key's policy lets cloudwatch.amazonaws.com use it, and the AWS
+# managed key alias/aws/sns cannot be given that (every notification would fail with a KMS
+# access error while the alarm shows ALARM). The grant is scoped to this account's alarms
+# of this environment.
+data "aws_iam_policy_document" "alarm_key" {
+  statement {
+    sid       = "AccountAdministersTheKey"
+    effect    = "Allow"
+    actions   = ["kms:*"]
+    resources = ["*"] # in a key policy, "*" is this key
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchPublishesAlarms"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${data.aws_partition.current.partition}:cloudwatch:${var.region}:${data.aws_caller_identity.current.account_id}:alarm:${var.name}-*"]
+    }
+  }
+}
+
+resource "aws_kms_key" "alarms" {
+  description             = "Encrypts the ${var.name} alarm topic; CloudWatch may use it to publish"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.alarm_key.json
+  tags                    = merge(var.tags, { Name = "${var.name}-alarms" })
+}
+
+resource "aws_kms_alias" "alarms" {
+  name          = "alias/${var.name}-alarms"
+  target_key_id = aws_kms_key.alarms.key_id
+}
+
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name}-alarms"
-  kms_master_key_id = "alias/aws/sns"
+  kms_master_key_id = aws_kms_key.alarms.arn
   tags              = merge(var.tags, { Name = "${var.name}-alarms" })
 }
 
@@ -125,6 +210,105 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   tags                = merge(var.tags, { Name = "${var.name}-${each.key}" })
 
   depends_on = [aws_cloudwatch_log_metric_filter.init_errors]
+}
+
+# The share of requests answered 5xx in one period (metric math: 5XXError / Count), so a
+# busy hour's few errors do not page while a quiet hour's every-request failure does.
+resource "aws_cloudwatch_metric_alarm" "error_rate" {
+  count = local.alarms_on ? 1 : 0
+
+  alarm_name          = "${var.name}-api-error-rate"
+  alarm_description   = "Share of API requests answered 5xx is above ${var.error_rate_threshold * 100}%."
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  evaluation_periods  = var.alarm_evaluation_periods
+  threshold           = var.error_rate_threshold
+  treat_missing_data  = "notBreaching" # no requests, no errors
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = merge(var.tags, { Name = "${var.name}-api-error-rate" })
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(requests > 0, errors / requests, 0)"
+    label       = "5xx share"
+    return_data = true
+  }
+
+  metric_query {
+    id = "errors"
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "5XXError"
+      dimensions  = local.api_dimensions
+      period      = var.alarm_period_s
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "requests"
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "Count"
+      dimensions  = local.api_dimensions
+      period      = var.alarm_period_s
+      stat        = "Sum"
+    }
+  }
+}
+
+# Each window's long and short halves; they notify nobody themselves (the composite
+# alarm of their window does).
+resource "aws_cloudwatch_metric_alarm" "burn" {
+  for_each = local.alarms_on ? local.burn_alarms : {}
+
+  alarm_name          = "${var.name}-burn-${each.key}"
+  alarm_description   = "Error budget of ${var.availability_objective}% burning at ${local.burn_windows[each.value.window].factor}x over ${each.value.period / 60} min (half of the ${each.value.window} burn-rate alarm)."
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  evaluation_periods  = 1
+  threshold           = each.value.threshold
+  treat_missing_data  = "notBreaching"
+  tags                = merge(var.tags, { Name = "${var.name}-burn-${each.key}" })
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(requests > 0, errors / requests, 0)"
+    label       = "5xx share"
+    return_data = true
+  }
+
+  metric_query {
+    id = "errors"
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "5XXError"
+      dimensions  = local.api_dimensions
+      period      = each.value.period
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    id = "requests"
+    metric {
+      namespace   = "AWS/ApiGateway"
+      metric_name = "Count"
+      dimensions  = local.api_dimensions
+      period      = each.value.period
+      stat        = "Sum"
+    }
+  }
+}
+
+resource "aws_cloudwatch_composite_alarm" "burn_rate" {
+  for_each = local.alarms_on ? local.burn_windows : {}
+
+  alarm_name        = "${var.name}-burn-rate-${each.key}"
+  alarm_description = "The ${var.availability_objective}% availability objective's error budget is burning ${each.value.factor}x too fast (over ${each.value.long_s / 3600} h and ${each.value.short_s / 60} min)."
+  alarm_rule        = "ALARM(\"${aws_cloudwatch_metric_alarm.burn["${each.key}-long"].alarm_name}\") AND ALARM(\"${aws_cloudwatch_metric_alarm.burn["${each.key}-short"].alarm_name}\")"
+  alarm_actions     = [aws_sns_topic.alarms.arn]
+  ok_actions        = [aws_sns_topic.alarms.arn]
+  tags              = merge(var.tags, { Name = "${var.name}-burn-rate-${each.key}" })
 }
 
 resource "aws_cloudwatch_dashboard" "this" {

@@ -135,6 +135,50 @@ variable "dynamodb_system_errors_threshold" {
   default     = 1
 }
 
+variable "availability_objective" {
+  description = "Availability objective in percent (the share of requests not answered 5xx over 30 days), e.g. 99.9. The burn-rate alarms page when the error budget it leaves burns fast (14.4x over 1 h and 5 min: 2% of a 30-day budget in an hour) or steadily (6x over 6 h and 30 min)."
+  type        = number
+  default     = 99.9
+
+  validation {
+    condition     = var.availability_objective >= 90 && var.availability_objective < 100
+    error_message = "availability_objective must be at least 90 and below 100 (percent)."
+  }
+}
+
+variable "error_rate_threshold" {
+  description = "Share of requests answered 5xx in one period (0..1) that raises the error-rate alarm, e.g. 0.05."
+  type        = number
+  default     = 0.05
+
+  validation {
+    condition     = var.error_rate_threshold > 0 && var.error_rate_threshold < 1
+    error_message = "error_rate_threshold must be between 0 and 1."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "The function's reserved concurrency (-1: unreserved, no concurrency alarm). The concurrency alarm fires at concurrency_alarm_ratio of it, before requests are throttled."
+  type        = number
+  default     = -1
+
+  validation {
+    condition     = var.reserved_concurrency == -1 || var.reserved_concurrency >= 1
+    error_message = "reserved_concurrency must be -1 or at least 1."
+  }
+}
+
+variable "concurrency_alarm_ratio" {
+  description = "Share of the reserved concurrency at which the concurrency alarm fires."
+  type        = number
+  default     = 0.8
+
+  validation {
+    condition     = var.concurrency_alarm_ratio > 0 && var.concurrency_alarm_ratio <= 1
+    error_message = "concurrency_alarm_ratio must be above 0 and at most 1."
+  }
+}
+
 variable "tags" {
   description = "Tags for every taggable resource of this module."
   type        = map(string)

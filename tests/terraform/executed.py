@@ -13,8 +13,8 @@ Roots: environments/account (applied first: the environments keep their state in
 bucket, through the real s3 backend with use_lockfile), environments/dev,
 environments/prod, and "all options" (dev's wiring with authentication, CORS, API keys,
 arm64 and alarms on). It runs a copy of the tree: the version constraint is relaxed to
-the newest provider available offline (it says which), endpoints point at moto, and three
-emulator gaps are bridged, each said where it is done.
+the newest provider available offline (it says which), endpoints point at moto, and the
+emulator's gaps are bridged, each said where it is done.
 
 Usage: python3 tests/terraform/executed.py TASKS_API_ZIP
 Prints why and exits 0 (skipped) when terraform, the provider mirror or moto is missing.
@@ -36,8 +36,8 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 STATE_BUCKET = "tasks-api-tfstate-test"
 NEEDED_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}
-SERVICES = ["apigateway", "cloudwatch", "cloudwatchlogs", "cognitoidp", "dynamodb", "iam", "kms",
-            "lambda", "s3", "sns", "sts", "wafv2", "xray"]
+SERVICES = ["acm", "apigateway", "cloudwatch", "cloudwatchlogs", "cognitoidp", "dynamodb", "iam", "kms",
+            "lambda", "route53", "s3", "servicequotas", "sns", "sts", "wafv2", "xray"]
 
 
 def say(msg):
@@ -114,6 +114,37 @@ def write(path, text):
         f.write(text)
 
 
+def bridge_modules(work):
+    """The emulator's gaps in the modules, bridged once their terraform tests have run."""
+    # gap 1: moto does not store a function's LoggingConfig, so every plan would show it
+    write(os.path.join(work, "modules/lambda/zz_moto_override.tf"), """# This run only: moto does not store LoggingConfig.
+resource "aws_lambda_function" "this" {
+  lifecycle {
+    ignore_changes = [logging_config]
+  }
+}
+""")
+    # gap 2: moto has neither composite alarms nor X-Ray sampling rules; their logic is
+    # checked by modules/monitoring's terraform test and offline (validate.mjs)
+    write(os.path.join(work, "modules/monitoring/zz_moto_override.tf"), """# This run only: no composite alarms in moto.
+resource "aws_cloudwatch_composite_alarm" "burn_rate" {
+  for_each = {}
+}
+""")
+    # gap 3: moto's Service Quotas knows no Lambda quota; the check's logic is
+    # modules/tasks-api's terraform test (a quota of 10 stops prod's reservation)
+    write(os.path.join(work, "modules/tasks-api/zz_moto_override.tf"), """# This run only: no Lambda quotas in moto.
+data "aws_servicequotas_service_quota" "lambda_concurrency" {
+  count = 0
+}
+""")
+    write(os.path.join(work, "modules/api-gateway/zz_moto_override.tf"), """# This run only: no X-Ray sampling rules in moto.
+resource "aws_xray_sampling_rule" "this" {
+  count = 0
+}
+""")
+
+
 def prepare_tree(work, moto, version):
     """A copy of modules/ and environments/ made to run against moto."""
     for d in ("modules", "environments"):
@@ -137,15 +168,7 @@ provider "aws" {{
 """
     for root in glob.glob(os.path.join(work, "environments/*")):
         write(os.path.join(root, "zz_moto_override.tf"), provider)
-    # gap 1: moto does not store a function's LoggingConfig, so every plan would show it
-    write(os.path.join(work, "modules/lambda/zz_moto_override.tf"), """# This run only: moto does not store LoggingConfig.
-resource "aws_lambda_function" "this" {
-  lifecycle {
-    ignore_changes = [logging_config]
-  }
-}
-""")
-    # gap 2: moto treats every Deny of a bucket policy as matching (conditions and
+    # gap 4: moto treats every Deny of a bucket policy as matching (conditions and
     # principals ignored), so the TLS-only Deny would refuse the backend over plain HTTP;
     # the real statement is checked offline by tests/terraform/validate.mjs
     write(os.path.join(work, "environments/account/zz_moto_policy_override.tf"), """# This run only.
@@ -154,7 +177,7 @@ data "aws_iam_policy_document" "state_tls_only" {
     sid       = "DenyInsecureTransport"
     effect    = "Allow"
     actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+    resources = [aws_s3_bucket.state[0].arn, "${aws_s3_bucket.state[0].arn}/*"]
 
     principals {
       type        = "AWS"
@@ -163,16 +186,28 @@ data "aws_iam_policy_document" "state_tls_only" {
   }
 }
 """ % ACCOUNT)
-    # the all-options configuration: dev's wiring with every option on
+    # the all-options configuration: dev's root with every option on (its values in
+    # main.tf, the deployer's in terraform.tfvars)
     allopt = os.path.join(work, "environments/all-options")
     shutil.copytree(os.path.join(work, "environments/dev"), allopt)
-    dev_values = open(os.path.join(work, "environments/dev/environment.auto.tfvars")).read()
-    options = {"environment": '"opt"', "tracing_enabled": "true", "alarms_enabled": "true",
-               "auth": '"cognito"', "cors_allowed_origins": '["https://app.example.com"]',
-               "api_key_required": "true", "architecture": '"arm64"'}
-    kept = [line for line in dev_values.splitlines() if line.split("=")[0].strip() not in options]
-    write(os.path.join(allopt, "environment.auto.tfvars"),
-          "\n".join(kept + [f"{k} = {v}" for k, v in options.items()]) + "\n")
+    main_tf = os.path.join(allopt, "main.tf")
+    text = open(main_tf).read()
+    for key, value in {"environment": '"opt"', "tracing_enabled": "true", "alarms_enabled": "true",
+                       "auth": '"cognito"', "waf_enabled": "true"}.items():
+        text, n = re.subn(r"^(\s*%s\s*=\s*)\S+.*$" % key, r"\g<1>%s" % value, text, count=1, flags=re.M)
+        check(n == 1, f"all-options: no {key} in dev's main.tf")
+    write(main_tf, text)
+    # a custom domain: a certificate and a hosted zone made in the emulator first
+    cert = moto.client("acm").request_certificate(DomainName="api.example.com")["CertificateArn"]
+    zone = moto.client("route53").create_hosted_zone(Name="example.com", CallerReference="tapi")["HostedZone"]["Id"].split("/")[-1]
+    write(os.path.join(allopt, "terraform.tfvars"), f"""cors_allowed_origins = ["https://app.example.com"]
+api_key_required     = true
+architecture         = "arm64"
+domain_name          = "api.example.com"
+certificate_arn      = "{cert}"
+base_path            = "v1"
+hosted_zone_id       = "{zone}"
+""")
 
 
 class Runner:
@@ -235,6 +270,8 @@ def read_back_environment(moto, name, opts):
                 res = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
                 check(all(r.startswith(table["TableArn"]) for r in res), f"{name}: DynamoDB access beyond the table: {res}")
     check(actions == NEEDED_ACTIONS, f"{name}: the role's DynamoDB actions are {sorted(actions)}")
+    boundary = iam.get_role(RoleName=role)["Role"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn", "")
+    check(boundary == f"arn:aws:iam::{ACCOUNT}:policy/tasks-api-role-boundary", f"{name}: the role's boundary is {boundary!r}")
 
     apigw = moto.client("apigateway")
     api = next(a for a in apigw.get_rest_apis()["items"] if a["name"] == name)
@@ -257,6 +294,30 @@ def read_back_environment(moto, name, opts):
     authorizers = apigw.get_authorizers(restApiId=api["id"])["items"]
     check(len(authorizers) == (1 if opts.get("auth") else 0), f"{name}: {len(authorizers)} authorizers")
 
+    check(api.get("disableExecuteApiEndpoint", False) == bool(opts.get("domain")), f"{name}: execute-api endpoint disabled: {api.get('disableExecuteApiEndpoint')}")
+    if opts.get("domain"):
+        dom = apigw.get_domain_name(domainName=opts["domain"])
+        check(dom.get("securityPolicy") == "TLS_1_2", f"{name}: the domain's security policy is {dom.get('securityPolicy')}")
+        maps = apigw.get_base_path_mappings(domainName=opts["domain"])["items"]
+        check([(m["basePath"], m["restApiId"]) for m in maps] == [("v1", api["id"])], f"{name}: base path mappings {maps}")
+        zones = moto.client("route53").list_hosted_zones()["HostedZones"]
+        records = moto.client("route53").list_resource_record_sets(HostedZoneId=zones[0]["Id"])["ResourceRecordSets"]
+        check(any(r["Name"].rstrip(".") == opts["domain"] and r["Type"] == "A" and "AliasTarget" in r for r in records),
+              f"{name}: no alias record for {opts['domain']}")
+    stage_arn = f"arn:aws:apigateway:{REGION}::/restapis/{api['id']}/stages/{apigw.get_stages(restApiId=api['id'])['item'][0]['stageName']}"
+    acl = moto.client("wafv2").get_web_acl_for_resource(ResourceArn=stage_arn).get("WebACL")
+    if opts.get("waf"):
+        check(acl and acl["Name"] == f"{name}-waf", f"{name}: no web ACL on the stage")
+        rules = {r["Name"]: r for r in acl["Rules"]}
+        body = rules.get("body-too-large", {})
+        check(body.get("Statement", {}).get("SizeConstraintStatement", {}).get("Size") == 65536 and
+              body["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 413, f"{name}: no 413 for bodies over 64 KiB: {body}")
+        rate = rules.get("rate-per-ip", {})
+        check(rate.get("Statement", {}).get("RateBasedStatement", {}).get("AggregateKeyType") == "IP" and
+              rate["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429, f"{name}: no per-IP rate rule: {rate}")
+    else:
+        check(not acl, f"{name}: a web ACL with the WAF off")
+
     logs = moto.client("logs")
     groups = {g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]}
     check(f"/aws/lambda/{name}" in groups, f"{name}: no function log group")
@@ -269,11 +330,34 @@ def read_back_environment(moto, name, opts):
         check(filters == [], f"{name}: a metric filter nobody watches: {[f['filterName'] for f in filters]}")
     cw = moto.client("cloudwatch")
     alarms = [a for a in cw.describe_alarms()["MetricAlarms"] if a["AlarmName"].startswith(name)]
+    sns = moto.client("sns")
+    topics = [t["TopicArn"] for t in sns.list_topics()["Topics"] if name in t["TopicArn"]]
+    check(len(topics) == 1, f"{name}: alarm topics {topics}")
+    # CloudWatch can publish to the encrypted topic only if the key's policy lets it
+    key_id = sns.get_topic_attributes(TopicArn=topics[0])["Attributes"].get("KmsMasterKeyId", "")
+    check(key_id and not key_id.startswith("alias/aws/"), f"{name}: the topic's key is {key_id!r}")
+    kms = moto.client("kms")
+    key_policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    cw_grants = {a for st in key_policy["Statement"] if st.get("Effect") == "Allow"
+                 and "cloudwatch.amazonaws.com" in json.dumps(st.get("Principal", {}))
+                 for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])}
+    check({"kms:Decrypt", "kms:GenerateDataKey*"} <= cw_grants, f"{name}: CloudWatch may not use the topic's key: {cw_grants}")
+    check(kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"], f"{name}: the topic's key does not rotate")
     if opts.get("alarms"):
         check(len(alarms) > 0, f"{name}: no alarms")
-        topics = [t["TopicArn"] for t in moto.client("sns").list_topics()["Topics"] if name in t["TopicArn"]]
+        by_name = {a["AlarmName"]: a for a in alarms}
         for a in alarms:
+            if "-burn-" in a["AlarmName"]:
+                # halves of a burn-rate window: its composite alarm notifies, not they
+                check(not a["AlarmActions"], f"{name}: burn-rate half {a['AlarmName']} notifies by itself")
+                continue
             check(a["AlarmActions"] and set(a["AlarmActions"]) <= set(topics), f"{name}: alarm {a['AlarmName']} notifies nobody")
+        rate = by_name.get(f"{name}-api-error-rate")
+        check(rate and {m["Id"] for m in rate["Metrics"]} == {"rate", "errors", "requests"}, f"{name}: no 5xx-share alarm")
+        check({f"{name}-burn-{w}-{h}" for w in ("fast", "slow") for h in ("long", "short")} <= set(by_name), f"{name}: burn-rate halves missing")
+        if opts.get("reserved"):
+            conc = by_name.get(f"{name}-lambda-concurrency")
+            check(conc and conc["Threshold"] == int(opts["reserved"] * 0.8), f"{name}: no concurrency alarm at 80% of {opts['reserved']}")
     else:
         check(alarms == [], f"{name}: alarms with alarms off: {[a['AlarmName'] for a in alarms]}")
     return len(alarms)
@@ -307,6 +391,7 @@ def main():
             check(summary and summary[-1][1] == "0", f"terraform test in {module}:\n{p.stdout[-3000:]}")
             say(f"modules/{os.path.basename(module)}: terraform test, {summary[-1][0]} runs passed (mock provider)")
 
+        bridge_modules(work)
         account = os.path.join(work, "environments/account")
         avars = ["-var", f"region={REGION}", "-var", f"state_bucket_name={STATE_BUCKET}"]
         run.tf(account, "init")
@@ -319,10 +404,15 @@ def main():
         check(s3.get_bucket_versioning(Bucket=STATE_BUCKET).get("Status") == "Enabled", "state bucket versioning")
         check(s3.get_public_access_block(Bucket=STATE_BUCKET)["PublicAccessBlockConfiguration"]["RestrictPublicBuckets"],
               "state bucket public access block")
+        iam = moto.client("iam")
+        policies = {p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]}
+        want = {"tasks-api-role-boundary", "tasks-api-account-deployer", "tasks-api-deployer-dev", "tasks-api-deployer-prod"}
+        check(want <= policies, f"account: policies {sorted(policies)}")
         say("account: init, validate, plan, apply, no-change plan passed")
 
-        configs = [("dev", {}), ("prod", {"alarms": True}),
-                   ("all-options", {"auth": True, "cors": True, "api_key": True, "architecture": "arm64", "alarms": True})]
+        configs = [("dev", {}), ("prod", {"alarms": True, "auth": True, "reserved": 100, "waf": True}),
+                   ("all-options", {"auth": True, "cors": True, "api_key": True, "architecture": "arm64", "alarms": True, "waf": True,
+                                    "domain": "api.example.com"})]
         for env_name, opts in configs:
             root = os.path.join(work, "environments", env_name)
             write(os.path.join(root, "backend.hcl"), f"""bucket                      = "{STATE_BUCKET}"
@@ -350,18 +440,48 @@ endpoints = {{ s3 = "{moto.url}", sts = "{moto.url}", iam = "{moto.url}" }}
             check(state.get("KeyCount", 0) >= 1, f"{env_name}: no state in the bucket")
             out = json.loads(run.tf(root, "output", "-json")[0].stdout)
             name = out["function_name"]["value"]
+            if opts.get("domain"):
+                check(out["api_invoke_url"]["value"] == f"https://{opts['domain']}/v1", f"{env_name}: api_invoke_url {out['api_invoke_url']['value']}")
             alarms = read_back_environment(moto, name, opts)
             # protected: the table refuses deletion until protection is turned off on purpose
-            prot = "deletion_protection_enabled = true" in open(os.path.join(root, "environment.auto.tfvars")).read()
+            env_main = os.path.join(root, "main.tf")
+            prot = re.search(r"^\s*deletion_protection_enabled\s*=\s*true", open(env_main).read(), re.M)
             if prot:
                 p, _ = run.tf(root, "destroy", "-auto-approve", *evars, ok=(0, 1))
                 check(p.returncode == 1, f"{env_name}: destroy went through a protected table")
-                run.tf(root, "apply", "-auto-approve", *evars, "-var", "deletion_protection_enabled=false")
+                # the documented step: protection off in the environment's values, apply
+                write(env_main, re.sub(r"(deletion_protection_enabled\s*=\s*)true", r"\g<1>false", open(env_main).read()))
+                run.tf(root, "apply", "-auto-approve", *evars)
             run.tf(root, "destroy", "-auto-approve", *evars)
             tables = moto.client("dynamodb").list_tables()["TableNames"]
             check(name not in tables, f"{env_name}: table left after destroy")
             say(f"{env_name}: init, validate, plan, apply, no-change plan, read-back ({alarms} alarms), "
                 f"{'protected destroy refused, then ' if prot else ''}destroy passed in {time.time() - started:.0f} s")
+
+        # a second region: an environment's plan there stops until that region's account
+        # root is applied (the API Gateway setting is per region, its role global), then
+        # passes; the further region's root makes no second state bucket
+        second = "us-west-2"
+        dev = os.path.join(work, "environments/dev")
+        dvars = ["-var", f"region={second}", "-var", f"package_path={zip_path}"]
+        p, _ = run.tf(dev, "plan", *dvars, ok=(0, 1))
+        check(p.returncode == 1 and f"apigateway-cloudwatch-logs-{second}" in p.stdout + p.stderr,
+              f"dev in {second}: the plan did not stop for the region's missing account settings")
+        subprocess.run(["terraform", "workspace", "new", second], cwd=account, env=run.env, check=True, capture_output=True)
+        svars = ["-var", f"region={second}", "-var", f"state_bucket_name={STATE_BUCKET}", "-var", "create_shared_resources=false"]
+        run.tf(account, "apply", "-auto-approve", *svars)
+        p, _ = run.tf(account, "plan", "-detailed-exitcode", *svars, ok=(0, 2))
+        check(p.returncode == 0, f"account in {second}: the plan after apply is not empty:\n" + p.stdout[-3000:])
+        import boto3
+        setting = boto3.client("apigateway", endpoint_url=moto.url, region_name=second, aws_access_key_id="testing",
+                               aws_secret_access_key="testing").get_account().get("cloudwatchRoleArn", "")
+        check(setting.endswith(f":role/apigateway-cloudwatch-logs-{second}"), f"{second}: API Gateway's setting is {setting!r}")
+        check(len(s3.list_buckets()["Buckets"]) == 1, f"{second}: a second state bucket")
+        p, _ = run.tf(dev, "plan", *dvars)
+        run.tf(account, "destroy", "-auto-approve", *svars)
+        subprocess.run(["terraform", "workspace", "select", "default"], cwd=account, env=run.env, check=True, capture_output=True)
+        say(f"account in a second region ({second}): dev's plan refused before, applied with no second bucket, "
+            "no-change plan, dev's plan passed after, destroyed")
 
         # the documented steps for the account root's protected bucket: empty it, lift
         # prevent_destroy, destroy

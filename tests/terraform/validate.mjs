@@ -67,11 +67,7 @@ export function schemaOf(kind, type) {
 // ---- parsing ----
 
 async function parseDir(dir) {
-  const merged = { resource: {}, data: {}, variable: {}, output: {}, module: {}, locals: {}, files: {}, tfvars: {} };
-  // the values an environment commits (environment.auto.tfvars): loaded by Terraform itself
-  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.auto.tfvars')).sort()) {
-    Object.assign(merged.tfvars, await hcl2json.parse(f, fs.readFileSync(path.join(dir, f), 'utf8')));
-  }
+  const merged = { resource: {}, data: {}, variable: {}, output: {}, module: {}, locals: {}, files: {} };
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.tf')).sort()) {
     const text = fs.readFileSync(path.join(dir, f), 'utf8');
     const j = await hcl2json.parse(f, text);
@@ -211,20 +207,59 @@ function statementsOf(parsed) {
   return out;
 }
 
+// Actions that name no resource (AWS's service authorization reference lists no resource
+// type for them), so "*" is their only resource.
+const NO_RESOURCE_LEVEL = new Set(['sts:GetCallerIdentity', 'iam:ListRoles', 'logs:DescribeLogGroups', 'kms:ListAliases',
+  'kms:CreateKey', 'cognito-idp:CreateUserPool', 'xray:GetSamplingRules', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords',
+  'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries', 'wafv2:ListWebACLs', 'acm:ListCertificates',
+  'route53:ListHostedZones', 'route53:GetChange']);
+// the documents that say what deployers may do (environments/account/deployers.tf)
+const DEPLOYER_DOCS = new Set(['deployer', 'account_deployer']);
+
+// The policy documents a KMS key uses as its key policy: there "*" as the resource is the
+// key itself, and the account's root may administer it (kms:*); every other grant is a
+// named principal's exact actions.
+function keyPolicyDocs(parsed) {
+  const docs = new Set();
+  for (const { body } of Object.values(parsed.resource.aws_kms_key || {})) {
+    const m = /^\$\{data\.aws_iam_policy_document\.(\w+)\.json\}$/.exec(String(body.policy || ''));
+    if (m) docs.add(m[1]);
+  }
+  return docs;
+}
+
+function isAccountRoot(st) {
+  return (st.principals || []).every((pr) => pr.type === 'AWS' && [].concat(pr.identifiers).every((i) => /:iam::[^:]+:root\}?$|:iam::\$\{[^}]+\}:root$/.test(i)));
+}
+
 function checkPolicy(problems, rel, parsed, repoRoot) {
   const p = (msg) => problems.push(`${rel}: ${msg}`);
+  const keyDocs = keyPolicyDocs(parsed);
   // IAM: no wildcard actions or resources, no admin-style managed policies
   for (const { doc, st } of statementsOf(parsed)) {
+    if (keyDocs.has(doc)) {
+      const acts = [].concat(st.actions || []);
+      if ((st.effect || 'Allow') === 'Allow' && acts.some((a) => a === 'kms:*' || a === '*') && !isAccountRoot(st)) {
+        p(`key policy "${doc}" grants all of KMS to someone other than the account's root`);
+      }
+      if ((st.principals || []).some((pr) => pr.type === 'Service') && !(st.condition || []).some((c) => c.variable === 'aws:SourceArn')) {
+        p(`key policy "${doc}" grants a service without an aws:SourceArn condition`);
+      }
+      if (st.not_actions || st.not_resources) p(`key policy "${doc}" uses NotAction/NotResource`);
+      continue;
+    }
     // a Deny may be broad on purpose (e.g. every s3 action without TLS); an Allow may not
     const allow = (st.effect || 'Allow') === 'Allow';
     for (const a of [].concat(st.actions || [], st.not_actions || [])) {
       if (a.includes('*') && allow) p(`policy document "${doc}" grants wildcard action "${a}"`);
     }
     for (const r of [].concat(st.resources || [], st.not_resources || [])) {
-      if (r === '*' || r === 'arn:aws:*' || /^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$/.test(r)) p(`policy document "${doc}" grants resource "${r}"`);
+      const wide = r === '*' || r === 'arn:aws:*' || /^arn:[^:]*:[^:]*:[^:]*:[^:]*:\*$/.test(r);
+      // "*" only where AWS offers nothing narrower for every action of the statement
+      if (wide && !(r === '*' && allow && (st.actions || []).every((a) => NO_RESOURCE_LEVEL.has(a)))) p(`policy document "${doc}" grants resource "${r}"`);
     }
     if (st.not_actions || st.not_resources) p(`policy document "${doc}" uses NotAction/NotResource`);
-    if ((st.effect || 'Allow') === 'Allow' && (st.actions || []).some((a) => a.startsWith('dynamodb:'))) {
+    if (!DEPLOYER_DOCS.has(doc) && (st.effect || 'Allow') === 'Allow' && (st.actions || []).some((a) => a.startsWith('dynamodb:'))) {
       const got = [...st.actions].sort();
       if (JSON.stringify(got) !== JSON.stringify(NEEDED_DYNAMODB_ACTIONS)) {
         p(`DynamoDB actions must be exactly ${NEEDED_DYNAMODB_ACTIONS.join(', ')} (got ${got.join(', ')})`);
@@ -400,6 +435,33 @@ function checkContractListsGatewayResponses(problems, rel, parsed, repoRoot) {
   }
 }
 
+// Every role an environment creates carries the permissions boundary its deployer
+// policy requires (the boundary caps what a deployer could give the function).
+function checkRolesHaveBoundary(problems, rel, parsed) {
+  if (!rel.startsWith('modules/')) return;
+  for (const [name, { body }] of Object.entries(parsed.resource.aws_iam_role || {})) {
+    if (body.permissions_boundary === undefined) problems.push(`${rel}: aws_iam_role.${name} has no permissions_boundary`);
+  }
+}
+
+// Tracing states its sampling rate: X-Ray's default rule (1/s + 5%) is costly at scale.
+function checkSampling(problems, rel, parsed) {
+  const stage = (parsed.resource.aws_api_gateway_stage || {}).this;
+  if (stage && stage.body.xray_tracing_enabled !== undefined && !parsed.resource.aws_xray_sampling_rule) {
+    problems.push(`${rel}: tracing without a sampling rule of its own (aws_xray_sampling_rule)`);
+  }
+}
+
+// A custom domain serves TLS 1.2 at least, and once there is one the execute-api endpoint
+// (which accepts TLS 1.0) is off.
+function checkTls(problems, rel, parsed) {
+  for (const [name, { body }] of Object.entries(parsed.resource.aws_api_gateway_domain_name || {})) {
+    if (!/^(TLS_1_2|SecurityPolicy_TLS1[23]_)/.test(String(body.security_policy))) problems.push(`${rel}: aws_api_gateway_domain_name.${name} must use the TLS_1_2 security policy (got ${body.security_policy})`);
+    const api = Object.values(parsed.resource.aws_api_gateway_rest_api || {})[0]?.body;
+    if (!String(api?.disable_execute_api_endpoint || '').includes('var.domain_name')) problems.push(`${rel}: with a custom domain the execute-api endpoint (TLS 1.0) must be disabled`);
+  }
+}
+
 // A function must not run before its role can do what its configuration asks for.
 function checkLambdaDependsOn(problems, rel, parsed) {
   for (const [name, { body }] of Object.entries(parsed.resource.aws_lambda_function || {})) {
@@ -412,56 +474,83 @@ function checkLambdaDependsOn(problems, rel, parsed) {
   }
 }
 
-// docs/deployer-policy.json is what a person deploying needs: every AWS service a resource
-// or data source of the tree belongs to, scoped (no Allow of "*" or "service:*").
+// The deployer policies (environments/account/deployers.tf): between them, every AWS
+// service the Terraform uses (an environment's deployer for the modules, the account
+// deployer for the account root), scoped; and an environment's deployer cannot escalate:
+// every action that could widen a role requires the role boundary, only named managed
+// policies may be attached, roles pass to Lambda only, no user pool can be deleted, no
+// managed policy written, and its state is its own.
 const SERVICE_OF = [
   [/^aws_dynamodb_/, 'dynamodb'], [/^aws_lambda_/, 'lambda'], [/^aws_iam_/, 'iam'],
   [/^aws_cloudwatch_log_/, 'logs'], [/^aws_api_gateway_/, 'apigateway'], [/^aws_s3_/, 's3'],
   [/^aws_cloudwatch_(metric_alarm|dashboard)$/, 'cloudwatch'], [/^aws_sns_/, 'sns'],
-  [/^aws_cognito_/, 'cognito-idp'],
+  [/^aws_cognito_/, 'cognito-idp'], [/^aws_kms_/, 'kms'], [/^aws_xray_/, 'xray'],
+  [/^aws_cloudwatch_composite_alarm$/, 'cloudwatch'], [/^aws_wafv2_/, 'wafv2'],
+  [/^aws_servicequotas_/, 'servicequotas'], [/^aws_route53_/, 'route53'], [/^aws_acm_/, 'acm'],
 ];
+const WIDENS_A_ROLE = ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePermissionsBoundary',
+  'iam:UpdateAssumeRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRolePolicy'];
+const NEVER_FOR_A_DEPLOYER = ['iam:DeleteRolePermissionsBoundary', 'cognito-idp:DeleteUserPool', 'iam:CreatePolicy',
+  'iam:CreatePolicyVersion', 'iam:SetDefaultPolicyVersion', 'iam:CreateUser', 'iam:AttachUserPolicy', 'iam:PutUserPolicy'];
 
-function checkDeployerPolicy(problems, root, parsedByDir) {
-  const file = path.join(root, 'docs/deployer-policy.json');
-  let policy;
-  try {
-    policy = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    problems.push(`docs/deployer-policy.json: ${e.message}`);
-    return;
-  }
-  const allowed = new Set();
-  for (const st of policy.Statement || []) {
-    const actions = [].concat(st.Action || []);
-    if (st.Effect === 'Allow') {
-      for (const a of actions) {
-        if (a === '*' || /:\*$/.test(a)) problems.push(`docs/deployer-policy.json: statement ${st.Sid} allows all of "${a}"`);
-        allowed.add(a.split(':')[0]);
-      }
-    }
-  }
+function servicesUsed(parsed) {
   const used = new Set();
-  for (const parsed of Object.values(parsedByDir)) {
-    for (const kind of ['resource', 'data']) {
-      for (const type of Object.keys(parsed[kind])) {
-        if (kind === 'data' && /^aws_(iam_policy_document|partition|region|caller_identity)$/.test(type)) continue; // computed locally
-        for (const [re, svc] of SERVICE_OF) if (re.test(type)) used.add(svc);
-      }
+  for (const kind of ['resource', 'data']) {
+    for (const type of Object.keys(parsed[kind])) {
+      if (kind === 'data' && /^aws_(iam_policy_document|partition|region|caller_identity)$/.test(type)) continue; // computed locally
+      for (const [re, svc] of SERVICE_OF) if (re.test(type)) used.add(svc);
     }
   }
-  for (const svc of used) if (!allowed.has(svc)) problems.push(`docs/deployer-policy.json: the Terraform uses ${svc} but the deployer policy allows none of its actions`);
+  return used;
 }
 
-// Production is the one someone is on call for: these settings must hold there.
+function checkDeployerPolicy(problems, root, parsedByDir) {
+  const rel = ACCOUNT_ROOT;
+  const p = (msg) => problems.push(`${rel}: ${msg}`);
+  const account = parsedByDir[path.join(root, ACCOUNT_ROOT)];
+  if (!account) return;
+  const docs = account.data.aws_iam_policy_document || {};
+  const allowed = (doc) => new Set((docs[doc]?.body.statement || []).filter((st) => (st.effect || 'Allow') === 'Allow')
+    .flatMap((st) => st.actions || []).map((a) => a.split(':')[0]));
+  for (const doc of ['deployer', 'account_deployer', 'role_boundary']) if (!docs[doc]) p(`no "${doc}" policy document`);
+  const envServices = new Set();
+  for (const [dir, parsed] of Object.entries(parsedByDir)) {
+    if (path.relative(root, dir) !== ACCOUNT_ROOT) for (const s of servicesUsed(parsed)) envServices.add(s);
+  }
+  for (const svc of envServices) if (!allowed('deployer').has(svc)) p(`the environments use ${svc} but their deployer policy allows none of its actions`);
+  for (const svc of servicesUsed(account)) if (!allowed('account_deployer').has(svc)) p(`the account root uses ${svc} but the account deployer policy allows none of its actions`);
+  for (const st of docs.deployer?.body.statement || []) {
+    if ((st.effect || 'Allow') !== 'Allow') continue;
+    const acts = st.actions || [];
+    const cond = (v) => (st.condition || []).some((c) => c.variable === v);
+    for (const a of acts) {
+      if (a === '*' || /:\*$/.test(a)) p(`deployer statement ${st.sid} allows all of "${a}"`);
+      if (NEVER_FOR_A_DEPLOYER.includes(a)) p(`deployer statement ${st.sid} allows ${a}`);
+      if (WIDENS_A_ROLE.includes(a) && !cond('iam:PermissionsBoundary')) p(`deployer statement ${st.sid} allows ${a} without requiring the role boundary (iam:PermissionsBoundary)`);
+    }
+    if (acts.includes('iam:AttachRolePolicy') && !cond('iam:PolicyARN')) p(`deployer statement ${st.sid} may attach any managed policy (no iam:PolicyARN condition)`);
+    if (acts.includes('iam:PassRole') && !cond('iam:PassedToService')) p(`deployer statement ${st.sid} passes roles to any service`);
+    if (acts.some((a) => a.startsWith('s3:')) && !(st.resources || []).every((r) => r.includes('${each.key}') || cond('s3:prefix'))) {
+      p(`deployer statement ${st.sid} reaches other environments' state`);
+    }
+  }
+  const boundary = (docs.role_boundary?.body.statement || []).flatMap((st) => st.actions || []);
+  if (boundary.some((a) => a.startsWith('iam:') || a.includes('*'))) p('the role boundary must allow no IAM action and no wildcard');
+}
+
 // Production is the one someone is on call for: these settings must hold there. The
-// value a module gets is followed through the environment's variable to its tfvars.
-function checkProdSettings(problems, rel, parsed) {
+// value a module gets in the composition is followed through the composition's variable
+// to the literal prod's root passes it.
+const COMPOSITION = 'modules/tasks-api';
+function checkProdSettings(problems, rel, parsed, parsedByRel) {
   if (rel !== 'environments/prod') return;
   const p = (msg) => problems.push(`${rel}: ${msg}`);
+  const call = Object.values(parsed.module).find((m) => String(m.body.source).endsWith('/tasks-api'))?.body || {};
+  const comp = parsedByRel[COMPOSITION] || { module: {}, variable: {} };
   const value = (module, arg) => {
-    const v = ((parsed.module[module] || {}).body || {})[arg];
+    const v = ((comp.module[module] || {}).body || {})[arg];
     const ref = /^\$\{var\.(\w+)\}$/.exec(String(v));
-    return ref ? parsed.tfvars[ref[1]] ?? (parsed.variable[ref[1]] || {}).body?.default : v;
+    return ref ? call[ref[1]] ?? (comp.variable[ref[1]] || {}).body?.default : v;
   };
   if (value('dynamodb', 'deletion_protection_enabled') !== true) p('the table needs deletion_protection_enabled = true');
   if (value('lambda', 'tracing_enabled') !== true) p('the function needs tracing_enabled = true');
@@ -470,19 +559,50 @@ function checkProdSettings(problems, rel, parsed) {
   if (value('api_gateway', 'xray_tracing_enabled') !== true) p('the stage needs xray_tracing_enabled = true');
   if (!(Number(value('api_gateway', 'log_retention_days')) >= 30)) p('the access logs need log_retention_days >= 30');
   if (value('monitoring', 'alarms_enabled') !== true) p('alarms must be on (alarms_enabled = true)');
+  if (call.auth !== 'cognito') p('prod must require authentication (auth = "cognito")');
+  if (call.waf_enabled !== true) p('prod needs the WAF (waf_enabled = true): per-IP rate limit, 413 for oversized bodies before Lambda');
 }
 
-// An environment's committed values set every input that has no default, but the region,
-// which is the deployer's (terraform.tfvars or -var).
-function checkEnvironmentValues(problems, rel, parsed) {
-  if (!rel.startsWith('environments/') || rel === ACCOUNT_ROOT) return;
-  for (const [name, { body }] of Object.entries(parsed.variable)) {
-    if (name !== 'region' && body.default === undefined && !(name in parsed.tfvars)) {
-      problems.push(`${rel}: environment.auto.tfvars does not set "${name}"`);
-    }
+// A reserved concurrency the account's quota cannot hold fails half-way through the first
+// apply (new accounts often have 10): whoever passes one to the function reads the quota
+// (Lambda's L-B99A9384) and stops the plan when it does not fit.
+function checkConcurrencyQuota(problems, rel, parsed) {
+  const passes = Object.values(parsed.module).some((m) => String(m.body.source).endsWith('/lambda') && m.body.reserved_concurrency !== undefined);
+  if (!passes) return;
+  const quota = Object.values(parsed.data.aws_servicequotas_service_quota || {}).find((q) => q.body.quota_code === 'L-B99A9384');
+  if (!quota || !(quota.body.lifecycle || [])[0]?.postcondition) {
+    problems.push(`${rel}: passes a reserved concurrency without checking it against the account's concurrency quota (L-B99A9384) in the plan`);
   }
-  for (const name of Object.keys(parsed.tfvars)) {
-    if (!parsed.variable[name]) problems.push(`${rel}: environment.auto.tfvars sets undeclared "${name}"`);
+}
+
+// Environments are thin roots over the one composition and differ only in their values:
+// real files (a symbolic link becomes a one-line text file in some checkouts), the same
+// files, the same wiring; only literal values (and comments) may differ.
+function checkEnvironmentsAreThin(problems, root) {
+  const base = path.join(root, 'environments');
+  const envs = fs.readdirSync(base).filter((d) => `environments/${d}` !== ACCOUNT_ROOT).sort();
+  const shape = (file) => fs.readFileSync(file, 'utf8').split('\n')
+    .map((l) => l.replace(/\s+#.*$/, '').replace(/^#.*$/, ''))
+    .map((l) => l.replace(/^(\s+\w+\s*=\s*)("[^"]*"|-?[0-9.]+|true|false)$/, '$1VALUE'))
+    .filter((l) => l.trim() !== '').join('\n');
+  let first = null;
+  for (const env of envs) {
+    const rel = `environments/${env}`;
+    const files = fs.readdirSync(path.join(base, env)).filter((f) => f.endsWith('.tf')).sort();
+    for (const f of files) if (fs.lstatSync(path.join(base, env, f)).isSymbolicLink()) problems.push(`${rel}/${f} is a symbolic link; environments hold real files`);
+    const main = path.join(base, env, 'main.tf');
+    if (!fs.existsSync(main)) continue;
+    const text = fs.readFileSync(main, 'utf8');
+    if (!/source\s*=\s*"\.\.\/\.\.\/modules\/tasks-api"/.test(text)) problems.push(`${rel}: must be a root over ${COMPOSITION}`);
+    if (/^(resource|data|module "(?!tasks_api")[^"]*")/m.test(text)) problems.push(`${rel}: main.tf declares its own resources or modules; they belong in ${COMPOSITION}`);
+    const me = { env, files, texts: Object.fromEntries(files.map((f) => [f, f === 'main.tf' ? shape(path.join(base, env, f)) : fs.readFileSync(path.join(base, env, f), 'utf8')])) };
+    if (!first) { first = me; continue; }
+    if (files.join() !== first.files.join()) problems.push(`${rel}: has files ${files.join(', ')}; environments/${first.env} has ${first.files.join(', ')}`);
+    for (const f of files) {
+      if (first.texts[f] !== undefined && first.texts[f] !== me.texts[f]) {
+        problems.push(`${rel}/${f} differs from environments/${first.env}/${f} in more than values`);
+      }
+    }
   }
 }
 
@@ -492,7 +612,7 @@ const NEEDED_ALARMS = ['AWS/Lambda Errors', 'AWS/Lambda Throttles', 'AWS/Lambda 
   'AWS/ApiGateway Latency p99', 'InitErrors'];
 function checkMonitoring(problems, rel, parsed) {
   const p = (msg) => problems.push(`${rel}: ${msg}`);
-  if (rel.startsWith('environments/') && rel !== ACCOUNT_ROOT && !parsed.module.monitoring) p('has no monitoring module');
+  if (rel === COMPOSITION && !parsed.module.monitoring) p('has no monitoring module');
   const alarmRes = (parsed.resource.aws_cloudwatch_metric_alarm || {}).this;
   if (!alarmRes) return;
   const alarms = Object.values(parsed.locals.alarms || {});
@@ -506,6 +626,29 @@ function checkMonitoring(problems, rel, parsed) {
   const filters = Object.values(parsed.resource.aws_cloudwatch_log_metric_filter || {});
   if (!filters.some((f) => String(f.body.pattern).includes('init failed'))) p('no log metric filter on the bootstrap\'s init failures');
   if (!parsed.resource.aws_cloudwatch_dashboard) p('no CloudWatch dashboard');
+  // alarms that mean something: the share of requests failing, the objective's burn
+  // rate over a long and a short window, concurrency before it throttles
+  const rateAlarm = Object.values(parsed.resource.aws_cloudwatch_metric_alarm || {}).some(({ body }) =>
+    (body.metric_query || []).some((q) => (q.metric || []).some((m) => m.metric_name === '5XXError')) &&
+    (body.metric_query || []).some((q) => (q.metric || []).some((m) => m.metric_name === 'Count')));
+  if (!rateAlarm) p('no alarm on the share of requests answered 5xx (metric math 5XXError / Count)');
+  const composite = Object.values(parsed.resource.aws_cloudwatch_composite_alarm || {})[0]?.body;
+  if (!composite || !/ALARM\(.*\) AND ALARM\(/.test(String(composite.alarm_rule)) || !JSON.stringify(composite.alarm_actions || '').includes('aws_sns_topic.')) {
+    p('no multi-window burn-rate alarm (a composite of a long and a short window, notifying the topic)');
+  }
+  if (!Object.values(parsed.locals.concurrency_alarm || {}).length && !JSON.stringify(parsed.locals).includes('ConcurrentExecutions')) p('no alarm on concurrency near the reservation');
+  // CloudWatch can publish to an encrypted topic only with a key whose policy lets it
+  for (const [name, { body }] of Object.entries(parsed.resource.aws_sns_topic || {})) {
+    const key = /^\$\{aws_kms_key\.(\w+)\.(arn|id|key_id)\}$/.exec(String(body.kms_master_key_id || ''));
+    if (body.kms_master_key_id === undefined) continue;
+    if (!key) { p(`aws_sns_topic.${name} is encrypted with ${body.kms_master_key_id}, whose key policy CloudWatch cannot use: alarms would never notify`); continue; }
+    const policy = /^\$\{data\.aws_iam_policy_document\.(\w+)\.json\}$/.exec(String(parsed.resource.aws_kms_key?.[key[1]]?.body.policy || ''));
+    const grants = policy ? ((parsed.data.aws_iam_policy_document || {})[policy[1]]?.body.statement || []).filter((st) =>
+      (st.principals || []).some((pr) => [].concat(pr.identifiers).includes('cloudwatch.amazonaws.com'))).flatMap((st) => st.actions || []) : [];
+    if (!grants.includes('kms:Decrypt') || !grants.includes('kms:GenerateDataKey*')) {
+      p(`aws_sns_topic.${name}: the key's policy must let cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*`);
+    }
+  }
 }
 
 // Versioned deploys: the API invokes an alias of a published version, never $LATEST.
@@ -594,6 +737,7 @@ export async function validateTree(root) {
   }
   const parsedByDir = {};
   for (const d of dirs) parsedByDir[d] = await parseDir(d);
+  const parsedByRel = Object.fromEntries(dirs.map((d) => [path.relative(root, d), parsedByDir[d]]));
   for (const d of dirs) {
     const rel = path.relative(root, d);
     const parsed = parsedByDir[d];
@@ -617,9 +761,12 @@ export async function validateTree(root) {
     checkStateBucket(problems, rel, parsed);
     checkApiGateway(problems, rel, parsed, root);
     checkLambdaDependsOn(problems, rel, parsed);
+    checkRolesHaveBoundary(problems, rel, parsed);
+    checkTls(problems, rel, parsed);
+    checkSampling(problems, rel, parsed);
     checkContractListsGatewayResponses(problems, rel, parsed, root);
-    checkProdSettings(problems, rel, parsed);
-    checkEnvironmentValues(problems, rel, parsed);
+    checkProdSettings(problems, rel, parsed, parsedByRel);
+    checkConcurrencyQuota(problems, rel, parsed);
     checkMonitoring(problems, rel, parsed);
     checkAlias(problems, rel, parsed);
     checkAuth(problems, rel, parsed);
@@ -637,6 +784,7 @@ export async function validateTree(root) {
     else keys.set(key, rel);
   }
   checkDeployerPolicy(problems, root, parsedByDir);
+  if (fs.existsSync(path.join(root, 'environments'))) checkEnvironmentsAreThin(problems, root);
   return problems;
 }
 
