@@ -14,7 +14,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 CORE_SRC   := $(wildcard src/core/*.c)
-STORE_SRC  := $(wildcard src/store/*.c)
+STORE_SRC  := $(wildcard src/store/*.c src/store/dynamodb/*.c)
 ROUTER_SRC := $(wildcard src/router/*.c)
 SERVER_SRC := $(wildcard src/server/*.c)
 LAMBDA_SRC := $(wildcard src/lambda/*.c)

@@ -19,7 +19,7 @@
 #include "../router/idempotency.h"
 #include "../router/router.h"
 #include "../core/timestamp.h"
-#include "../store/dynamodb.h"
+#include "../store/dynamodb/dynamodb.h"
 #if TAPI_WITH_SQLITE
 #include "../store/sqlite.h"
 #endif

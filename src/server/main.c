@@ -13,7 +13,7 @@
 #include "../core/log.h"
 #include "../router/idempotency.h"
 #include "../router/router.h"
-#include "../store/dynamodb.h"
+#include "../store/dynamodb/dynamodb.h"
 #include "../store/sqlite.h"
 #include "http_server.h"
 

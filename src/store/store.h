@@ -1,4 +1,4 @@
-/* The storage contract. Every backend (sqlite.c, dynamodb.c) fills in one ops table;
+/* The storage contract. Every backend (sqlite.c, dynamodb/dynamodb.c) fills in one ops table;
  * only a door's main() chooses which. All operations may be called concurrently from
  * any thread; a backend serialises internally where it must.
  *

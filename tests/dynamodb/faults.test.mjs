@@ -277,6 +277,25 @@ test('rotating the page-token key keeps every live Idempotency-Key: a retry stil
   }
 });
 
+test('a start on a set-up table reads the meta item once and writes nothing; only a table without one gets a conditional write', async () => {
+  const ops = () => ({ ...proxy.attempts });
+  const spent = (before) => Object.fromEntries(Object.entries(proxy.attempts)
+    .map(([op, n]) => [op, n - (before[op] || 0)]).filter(([, n]) => n > 0));
+  let before = ops();
+  let fresh = await startServer();
+  await stopServer(fresh.server);
+  assert.deepEqual(spent(before), { GetItem: 1 }, 'a warm start: one GetItem, no write');
+  // a table nobody has started on yet: the meta item is created, conditionally, then read
+  const meta = { TableName: 'faults', Key: { id: { S: '#meta:page-token-key' } } };
+  const saved = (await ddb(db.address().port, 'GetItem', meta)).Item;
+  await ddb(db.address().port, 'DeleteItem', meta);
+  before = ops();
+  fresh = await startServer();
+  await stopServer(fresh.server);
+  assert.deepEqual(spent(before), { GetItem: 2, PutItem: 1 }, 'a first start: read, create, read back');
+  await ddb(db.address().port, 'PutItem', { TableName: 'faults', Item: saved }); // the key the other tests' tasks use
+});
+
 test('when retries run out the client gets 503 with Retry-After and no details', async () => {
   const { res, attempts } = await createWithFaults('never-stored', Array(5).fill('throttle'));
   assert.equal(res.status, 503);

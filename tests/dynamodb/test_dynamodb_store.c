@@ -3,7 +3,7 @@
  * scale, the shared page-token key, and clear failures for a missing table. */
 #include "../unit/store_conformance.h"
 
-#include "../../src/store/dynamodb.h"
+#include "../../src/store/dynamodb/dynamodb.h"
 
 static tapi_ddb_config base_config(const char *table)
 {

@@ -1,7 +1,7 @@
 /* libFuzzer target: parsing what DynamoDB sends back (GetItem/UpdateItem/Query replies)
  * into tasks. Includes the store's .c to reach its static parsers. Anything accepted
  * must be a task that passes the API's own checks. */
-#include "../../src/store/dynamodb.c"
+#include "../../src/store/dynamodb/dynamodb.c"
 
 #include "../../src/core/utf8.h"
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../../src/core/utf8.h"
-#include "../../src/store/query_reply.h"
+#include "../../src/store/dynamodb/query_reply.h"
 
 static const char *const NAMES[] = {"id", "title", "version"};
 static const tapi_qr_want WANT = {.names = NAMES, .types = "SSN", .count = 3};

@@ -16,7 +16,7 @@ const require = createRequire(import.meta.url);
 const hcl2json = require('@cdktf/hcl2json');
 const providerLib = path.join(path.dirname(require.resolve('@cdktf/provider-aws/package.json')), 'lib');
 
-// What src/store/dynamodb.c calls: the role must allow exactly this.
+// What src/store/dynamodb/dynamodb.c calls: the role must allow exactly this.
 export const NEEDED_DYNAMODB_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
 export const NEEDED_LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 const CONTRACT_ROUTES = [['tasks', 'POST'], ['tasks', 'GET'], ['task', 'GET'], ['task', 'PATCH'], ['task', 'DELETE']];
@@ -284,14 +284,14 @@ function checkPolicy(problems, rel, parsed, repoRoot) {
     const sse = (body.server_side_encryption || [])[0];
     if (!sse || sse.enabled !== true) p(`aws_dynamodb_table.${name} lacks server_side_encryption { enabled = true }`);
     if (body.hash_key !== 'id') p(`aws_dynamodb_table.${name} hash_key must be "id"`);
-    const header = fs.readFileSync(path.join(repoRoot, 'src/store/dynamodb.h'), 'utf8');
+    const header = fs.readFileSync(path.join(repoRoot, 'src/store/dynamodb/dynamodb.h'), 'utf8');
     const wanted = [[/#define TAPI_DDB_INDEX "([^"]+)"/.exec(header)[1], 'shard'],
       [/#define TAPI_DDB_STATUS_INDEX "([^"]+)"/.exec(header)[1], 'statusShard']];
     const gsis = (body.global_secondary_index || []).map((g) => ({ ...g, name: String(g.name || '').replace(/^\$\{local\.(\w+)\}$/, (_, l) => parsed.locals[l]) }));
     for (const [index, hash] of wanted) {
       const gsi = gsis.find((g) => g.name === index) || {};
       if (gsi.hash_key !== hash || gsi.range_key !== 'sk' || gsi.projection_type !== 'ALL') {
-        p(`aws_dynamodb_table.${name} needs GSI "${index}" (hash_key ${hash}, range_key sk, projection ALL) as src/store/dynamodb.h`);
+        p(`aws_dynamodb_table.${name} needs GSI "${index}" (hash_key ${hash}, range_key sk, projection ALL) as src/store/dynamodb/dynamodb.h`);
       }
     }
     const ttl = (body.ttl || [])[0];

@@ -16,7 +16,7 @@
 #include "../../src/router/idempotency.h"
 #include "../../src/router/router.h"
 #include "../../src/server/jwt_auth.h"
-#include "../../src/store/sigv4.h"
+#include "../../src/store/dynamodb/sigv4.h"
 #include "../../src/store/sqlite.h"
 
 static int skip_calls, fail_calls;

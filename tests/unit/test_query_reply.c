@@ -1,11 +1,11 @@
-/* Unit tests for src/store/query_reply.c: the one-pass reader of DynamoDB Query replies.
+/* Unit tests for src/store/dynamodb/query_reply.c: the one-pass reader of DynamoDB Query replies.
  * Its values are checked against cJSON's reading of the same text, every cut-short copy
  * of a reply is refused, and so is each way a reply can be malformed. */
 #include "test_support.h"
 
 #include <cjson/cJSON.h>
 
-#include "../../src/store/query_reply.h"
+#include "../../src/store/dynamodb/query_reply.h"
 
 static const char *const NAMES[] = {"id", "title", "description", "status", "createdAt", "updatedAt", "version"};
 static const tapi_qr_want WANT = {.names = NAMES, .types = "SSSSSSN", .count = 7};

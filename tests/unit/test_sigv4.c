@@ -1,10 +1,10 @@
-/* Unit tests for src/store/sigv4.c: the cases of the published AWS SigV4 test suite that
+/* Unit tests for src/store/dynamodb/sigv4.c: the cases of the published AWS SigV4 test suite that
  * fit what the signer does (requests whose path and query are given in canonical form),
  * and the per-day signing-key cache. botocore checks real DynamoDB requests in make test
  * (tests/dynamodb/check_sigv4.py). */
 #include "test_support.h"
 
-#include "../../src/store/sigv4.h"
+#include "../../src/store/dynamodb/sigv4.h"
 
 /* The suite's credentials, scope and time (AWS's documentation example values). */
 #define SUITE_KEY "AKIDEXAMPLE"

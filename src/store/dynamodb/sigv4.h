@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "../core/errors.h"
+#include "../../core/errors.h"
 
 typedef struct tapi_sigv4 tapi_sigv4;
 

@@ -20,8 +20,8 @@
 
 #include <stddef.h>
 
-#include "dynamodb_client.h"
-#include "store.h"
+#include "client.h"
+#include "../store.h"
 
 #define TAPI_DDB_INDEX "by-created"
 #define TAPI_DDB_STATUS_INDEX "by-status"

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../core/errors.h"
+#include "../../core/errors.h"
 
 enum { TAPI_QR_MAX_FIELDS = 16 };
 

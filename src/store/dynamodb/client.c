@@ -1,7 +1,7 @@
-/* DynamoDB transport; see dynamodb_client.h. Retry policy follows the AWS SDKs: delay
+/* DynamoDB transport; see client.h. Retry policy follows the AWS SDKs: delay
  * = random(0, min(max_backoff, base * 2^attempt)) ("full jitter"), never sleeping past
  * the deadline. */
-#include "dynamodb_client.h"
+#include "client.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -15,11 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/json_writer.h"
-#include "../core/log.h"
-#include "../core/timestamp.h"
+#include "../../core/json_writer.h"
+#include "../../core/log.h"
+#include "../../core/timestamp.h"
 #include "sigv4.h"
-#include "slot_pool.h"
+#include "../slot_pool.h"
 
 enum {
     MAX_RESPONSE_BYTES = 4 * 1024 * 1024, /* DynamoDB pages are <= 1 MB of item data */

@@ -11,14 +11,14 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "../core/hex.h"
-#include "../core/json_writer.h"
-#include "../core/log.h"
-#include "../core/sha256.h"
-#include "../core/task_json.h"
-#include "../core/timestamp.h"
-#include "../core/utf8.h"
-#include "../core/uuid.h"
+#include "../../core/hex.h"
+#include "../../core/json_writer.h"
+#include "../../core/log.h"
+#include "../../core/sha256.h"
+#include "../../core/task_json.h"
+#include "../../core/timestamp.h"
+#include "../../core/utf8.h"
+#include "../../core/uuid.h"
 #include "query_reply.h"
 
 #define META_KEY_ID "#meta:page-token-key"
@@ -303,14 +303,21 @@ static tapi_err unavailable_if_invalid(tapi_err err)
 
 /* ---- operations ---- */
 
-static tapi_err get_item(ddb_store *s, int64_t deadline_ms, const char *id, cJSON **root)
+/* A strongly consistent GetItem; reply tells what went wrong when it failed. */
+static tapi_err get_item_reply(ddb_store *s, int64_t deadline_ms, const char *id, cJSON **root,
+                               tapi_ddb_reply *reply)
 {
     tapi_buf b;
     begin_request(&b, s);
     put_id_key(&b, id);
     tapi_buf_puts(&b, ",\"ConsistentRead\":true");
+    return unavailable_if_invalid(call(s, "GetItem", &b, deadline_ms, root, reply));
+}
+
+static tapi_err get_item(ddb_store *s, int64_t deadline_ms, const char *id, cJSON **root)
+{
     tapi_ddb_reply reply;
-    return unavailable_if_invalid(call(s, "GetItem", &b, deadline_ms, root, &reply));
+    return get_item_reply(s, deadline_ms, id, root, &reply);
 }
 
 static tapi_err op_get(tapi_store *base, int64_t deadline_ms, const char *owner, const char *id,
@@ -1119,17 +1126,13 @@ static tapi_err check_shards(ddb_store *s, const cJSON *item, int64_t deadline, 
     return TAPI_OK;
 }
 
-/* Creates the meta item (page-token key and shard count) if absent (first instance
- * wins), then reads the winner. */
-static tapi_err load_meta(ddb_store *s, char *errbuf, size_t errlen)
+/* Writes a fresh meta item (page-token key and shard count) unless one exists: the first
+ * instance to start on a table wins, every other keeps what it wrote. */
+static tapi_err create_meta(ddb_store *s, int64_t deadline, tapi_ddb_reply *reply)
 {
-    int64_t deadline = tapi_now_ms() + INIT_BUDGET_MS;
     uint8_t fresh[TAPI_TOKEN_KEY_BYTES];
     char hex[2 * TAPI_TOKEN_KEY_BYTES + 1];
-    if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh) {
-        snprintf(errbuf, errlen, "getrandom failed");
-        return TAPI_EUNAVAILABLE;
-    }
+    if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh) return TAPI_EUNAVAILABLE;
     tapi_hex_encode(fresh, sizeof fresh, hex);
     tapi_buf b;
     begin_request(&b, s);
@@ -1141,10 +1144,24 @@ static tapi_err load_meta(ddb_store *s, char *errbuf, size_t errlen)
     put_n(&b, "shards", s->shards);
     tapi_buf_puts(&b, "},\"ConditionExpression\":\"attribute_not_exists(id)\"");
     cJSON *root;
-    tapi_ddb_reply reply;
-    tapi_err err = call(s, "PutItem", &b, deadline, &root, &reply);
+    tapi_err err = call(s, "PutItem", &b, deadline, &root, reply);
     cJSON_Delete(root);
-    if (err == TAPI_OK || err == TAPI_ECONFLICT) err = get_item(s, deadline, META_KEY_ID, &root);
+    return err == TAPI_ECONFLICT ? TAPI_OK : err; /* another instance's is as good */
+}
+
+/* Reads the meta item; only on a table that has none yet is it created (conditionally)
+ * and read again. A cold start on a set-up table so costs one GetItem and no write. */
+static tapi_err load_meta(ddb_store *s, char *errbuf, size_t errlen)
+{
+    int64_t deadline = tapi_now_ms() + INIT_BUDGET_MS;
+    cJSON *root;
+    tapi_ddb_reply reply = {0};
+    tapi_err err = get_item_reply(s, deadline, META_KEY_ID, &root, &reply);
+    if (err == TAPI_OK && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "Item"))) {
+        cJSON_Delete(root);
+        err = create_meta(s, deadline, &reply);
+        if (err == TAPI_OK) err = get_item_reply(s, deadline, META_KEY_ID, &root, &reply);
+    }
     if (err != TAPI_OK && reply.failure[0]) {
         snprintf(errbuf, errlen, "cannot reach DynamoDB for table %s: %s", s->table,
                  reply.failure);

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/errors.h"
+#include "../../core/errors.h"
 
 typedef struct tapi_ddb_config {
     const char *table;         /* TABLE_NAME */

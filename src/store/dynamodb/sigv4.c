@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/hex.h"
-#include "../core/json_writer.h"
-#include "../core/sha256.h"
+#include "../../core/hex.h"
+#include "../../core/json_writer.h"
+#include "../../core/sha256.h"
 
 enum { FIELD_MAX = 256 };
 
