@@ -78,8 +78,8 @@ FUZZ_LIB_OBJ  := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_BIN      := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS  ?= 60
 
-.PHONY: all run test clean deps deps-test package package-test package-test-arm64 package-clean-root \
-        deploy destroy \
+.PHONY: all run test clean deps deps-test package package-test package-test-arm64 package-clean-root publish promote rollback \
+        deploy destroy workflows-check \
         bench fuzz fuzz-quick \
         hardening soak tsan unit unit-asan contract contract-asan valgrind \
         contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults \
@@ -114,7 +114,7 @@ test: deps-test $(NODE_TEST_DEPS)
 	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
 	    contract-dynamodb contract-dynamodb-asan dynamodb-faults chaos-quick \
 	    contract-lambda contract-lambda-asan lambda-runtime package-test $(PACKAGE_TEST_OTHER) \
-	    terraform-check openapi-lint fuzz-quick tsan hardening \
+	    terraform-check workflows-check openapi-lint fuzz-quick tsan hardening \
 	    valgrind contract-valgrind
 	@echo "make test: all suites passed"
 
@@ -262,6 +262,12 @@ terraform-check: $(BUILD)/tasks-api $(BUILD)/bootstrap $(LAMBDA_ZIP) $(NODE_TEST
 	    python3 tests/terraform/executed.py $(LAMBDA_ZIP); \
 	else echo "moto tests: SKIPPED, no python3 on PATH"; fi
 
+# The GitHub workflows users get: valid by GitHub's schema (action-validator, pinned in
+# package-lock.json) and doing what the deploy docs promise (tests/ci/workflows.test.mjs).
+workflows-check: $(NODE_TEST_DEPS)
+	@node --test --test-reporter=dot tests/ci/workflows.test.mjs
+	@echo "workflows: .github/workflows valid and as documented"
+
 # The API description passes redocly's recommended rules (0 errors, 0 warnings); offline.
 openapi-lint: $(NODE_TEST_DEPS)
 	@out=$$(REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint \
@@ -303,17 +309,29 @@ endif
 
 package: $(LAMBDA_ZIP)
 
-# Deploy or destroy an environment: package, terraform init (backend.hcl), apply/destroy.
-# make deploy ENV=dev TF_ARGS='-var region=eu-west-1' [ARCH=arm64]; ENV=account for the
-# account root.
+# Releases (scripts/release.sh): publish builds and uploads one content-addressed artifact
+# and records it in ENV's release.auto.tfvars.json; deploy, promote, rollback and destroy
+# never build. make publish ENV=dev [ARCH=arm64]; make deploy ENV=dev TF_ARGS='...';
+# make promote FROM=dev TO=prod; make rollback ENV=prod [ARTIFACT=<sha256> | VERSION=<n>];
+# ENV=account deploys the account root.
 ENV ?= dev
 # ARCH given to make (command line or environment) picks the zip and the architecture.
 DEPLOY_ARCH = $(if $(filter-out file default undefined,$(origin ARCH)),$(ARCH))
+publish:
+	@ARCH='$(DEPLOY_ARCH)' scripts/release.sh publish $(ENV)
+
 deploy:
-	@ARCH='$(DEPLOY_ARCH)' scripts/deploy.sh deploy $(ENV) $(TF_ARGS)
+	@scripts/release.sh deploy $(ENV) $(TF_ARGS)
+
+promote:
+	@test -n "$(FROM)" -a -n "$(TO)" || { echo "usage: make promote FROM=dev TO=prod"; exit 2; }
+	@scripts/release.sh promote $(FROM) $(TO)
+
+rollback:
+	@ARCH='$(DEPLOY_ARCH)' ARTIFACT='$(ARTIFACT)' VERSION='$(VERSION)' scripts/release.sh rollback $(ENV) $(TF_ARGS)
 
 destroy:
-	@scripts/deploy.sh destroy $(ENV) $(TF_ARGS)
+	@scripts/release.sh destroy $(ENV) $(TF_ARGS)
 
 # The package recipe proven from nothing: a fresh Debian 12 root (debootstrap, from the
 # system's Debian mirror) runs scripts/package-recipe.sh, as the container recipe does.

@@ -41,6 +41,21 @@ data "aws_iam_policy_document" "role_boundary" {
     resources = ["arn:${local.partition}:logs:*:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*:log-stream:*"]
   }
 
+  # CodeDeploy's role shifts an environment's alias and reads its alarms
+  statement {
+    sid       = "ShiftAliases"
+    effect    = "Allow"
+    actions   = ["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"]
+    resources = ["arn:${local.partition}:lambda:*:${local.account_id}:function:${var.name_prefix}-*:*"]
+  }
+
+  statement {
+    sid       = "ReadAlarms"
+    effect    = "Allow"
+    actions   = ["cloudwatch:DescribeAlarms"]
+    resources = ["arn:${local.partition}:cloudwatch:*:${local.account_id}:alarm:${var.name_prefix}-*"]
+  }
+
   statement {
     sid       = "Traces"
     effect    = "Allow"
@@ -92,6 +107,26 @@ data "aws_iam_policy_document" "deployer" {
     effect    = "Allow"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = ["arn:${local.partition}:s3:::${var.state_bucket_name}/${var.name_prefix}/${each.key}/*"]
+  }
+
+  # the release artifacts: every environment's function is created from them (Lambda
+  # needs the caller to read the object); only dev publishes new ones
+  statement {
+    sid       = "ReadArtifacts"
+    effect    = "Allow"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["arn:${local.partition}:s3:::${var.name_prefix}-artifacts-${local.account_id}-*/${var.name_prefix}/*"]
+  }
+
+  dynamic "statement" {
+    for_each = contains(var.publishing_environments, each.key) ? [1] : []
+
+    content {
+      sid       = "PublishArtifacts"
+      effect    = "Allow"
+      actions   = ["s3:PutObject"]
+      resources = ["arn:${local.partition}:s3:::${var.name_prefix}-artifacts-${local.account_id}-*/${var.name_prefix}/*"]
+    }
   }
 
   statement {
@@ -169,7 +204,7 @@ data "aws_iam_policy_document" "deployer" {
   }
 
   statement {
-    sid       = "PassOwnRolesToLambdaOnly"
+    sid       = "PassOwnRolesToTheirServicesOnly"
     effect    = "Allow"
     actions   = ["iam:PassRole"]
     resources = ["arn:${local.partition}:iam::${local.account_id}:role/${var.name_prefix}-${each.key}-*"]
@@ -177,8 +212,25 @@ data "aws_iam_policy_document" "deployer" {
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"
-      values   = ["lambda.amazonaws.com"]
+      values   = ["lambda.amazonaws.com", "codedeploy.amazonaws.com"]
     }
+  }
+
+  statement {
+    sid    = "Deployments"
+    effect = "Allow"
+    actions = [
+      "codedeploy:CreateApplication", "codedeploy:DeleteApplication", "codedeploy:GetApplication",
+      "codedeploy:CreateDeploymentGroup", "codedeploy:UpdateDeploymentGroup", "codedeploy:DeleteDeploymentGroup",
+      "codedeploy:GetDeploymentGroup", "codedeploy:CreateDeployment", "codedeploy:GetDeployment",
+      "codedeploy:StopDeployment", "codedeploy:ListDeployments", "codedeploy:GetDeploymentConfig",
+      "codedeploy:ListTagsForResource", "codedeploy:TagResource", "codedeploy:UntagResource",
+    ]
+    resources = [
+      "arn:${local.partition}:codedeploy:*:${local.account_id}:application:${var.name_prefix}-${each.key}",
+      "arn:${local.partition}:codedeploy:*:${local.account_id}:deploymentgroup:${var.name_prefix}-${each.key}/*",
+      "arn:${local.partition}:codedeploy:*:${local.account_id}:deploymentconfig:*",
+    ]
   }
 
   statement {
@@ -402,6 +454,28 @@ data "aws_iam_policy_document" "account_deployer" {
     effect    = "Allow"
     actions   = ["apigateway:GET", "apigateway:PATCH"]
     resources = ["arn:${local.partition}:apigateway:*::/account"]
+  }
+
+  statement {
+    sid    = "GitHubOidc"
+    effect = "Allow"
+    actions = [
+      "iam:CreateOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider", "iam:GetOpenIDConnectProvider",
+      "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint",
+    ]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:oidc-provider/token.actions.githubusercontent.com"]
+  }
+
+  statement {
+    sid    = "GitHubRoles"
+    effect = "Allow"
+    actions = [
+      "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy",
+      "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:AttachRolePolicy",
+      "iam:DetachRolePolicy", "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy",
+      "iam:PutRolePermissionsBoundary",
+    ]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/${var.name_prefix}-github-*"]
   }
 
   statement {

@@ -60,98 +60,44 @@ resource "aws_api_gateway_account" "this" {
   depends_on = [aws_iam_role_policy_attachment.apigw_cloudwatch]
 }
 
-# ---- the Terraform state bucket of the environments ----
+# ---- the Terraform state bucket of the environments (one, in the first region) ----
 
-resource "aws_s3_bucket" "state" {
-  count = var.create_shared_resources ? 1 : 0
+module "state_bucket" {
+  source = "../../modules/private-bucket"
+  count  = var.create_shared_resources ? 1 : 0
 
-  bucket = var.state_bucket_name
-  tags   = merge(var.tags, { Name = var.state_bucket_name })
-
-  lifecycle {
-    prevent_destroy = true # it holds every environment's state
-  }
+  name = var.state_bucket_name
+  tags = var.tags
 }
 
-resource "aws_s3_bucket_versioning" "state" {
-  count = var.create_shared_resources ? 1 : 0
+# ---- the release artifacts (one per region: Lambda takes code from its own region) ----
 
-  bucket = aws_s3_bucket.state[0].id
-
-  versioning_configuration {
-    status = "Enabled" # an overwritten or deleted state can be restored
-  }
+locals {
+  artifact_bucket_name = "${var.name_prefix}-artifacts-${data.aws_caller_identity.current.account_id}-${var.region}"
 }
 
-resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
-  count = var.create_shared_resources ? 1 : 0
+module "artifact_bucket" {
+  source = "../../modules/private-bucket"
 
-  bucket = aws_s3_bucket.state[0].id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-    bucket_key_enabled = true
-  }
+  name                               = local.artifact_bucket_name
+  noncurrent_version_expiration_days = 90 # keys are content hashes: a current object is never replaced
+  tags                               = var.tags
 }
 
-resource "aws_s3_bucket_public_access_block" "state" {
-  count = var.create_shared_resources ? 1 : 0
-
-  bucket = aws_s3_bucket.state[0].id
-
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
+# the state bucket moved into modules/private-bucket (by way of a count): the same objects
+moved {
+  from = aws_s3_bucket.state[0]
+  to   = module.state_bucket[0].aws_s3_bucket.this
 }
 
-resource "aws_s3_bucket_ownership_controls" "state" {
-  count = var.create_shared_resources ? 1 : 0
-
-  bucket = aws_s3_bucket.state[0].id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced" # no ACLs at all
-  }
-}
-
-data "aws_iam_policy_document" "state_tls_only" {
-  count = var.create_shared_resources ? 1 : 0
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state[0].arn, "${aws_s3_bucket.state[0].arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "state" {
-  count = var.create_shared_resources ? 1 : 0
-
-  bucket = aws_s3_bucket.state[0].id
-  policy = data.aws_iam_policy_document.state_tls_only[0].json
-
-  depends_on = [aws_s3_bucket_public_access_block.state]
-}
-
-# the state bucket gained a count (a further region makes none): the same objects
 moved {
   from = aws_s3_bucket.state
   to   = aws_s3_bucket.state[0]
+}
+
+moved {
+  from = aws_s3_bucket_versioning.state[0]
+  to   = module.state_bucket[0].aws_s3_bucket_versioning.this
 }
 
 moved {
@@ -160,8 +106,18 @@ moved {
 }
 
 moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.state[0]
+  to   = module.state_bucket[0].aws_s3_bucket_server_side_encryption_configuration.this
+}
+
+moved {
   from = aws_s3_bucket_server_side_encryption_configuration.state
   to   = aws_s3_bucket_server_side_encryption_configuration.state[0]
+}
+
+moved {
+  from = aws_s3_bucket_public_access_block.state[0]
+  to   = module.state_bucket[0].aws_s3_bucket_public_access_block.this
 }
 
 moved {
@@ -170,8 +126,18 @@ moved {
 }
 
 moved {
+  from = aws_s3_bucket_ownership_controls.state[0]
+  to   = module.state_bucket[0].aws_s3_bucket_ownership_controls.this
+}
+
+moved {
   from = aws_s3_bucket_ownership_controls.state
   to   = aws_s3_bucket_ownership_controls.state[0]
+}
+
+moved {
+  from = aws_s3_bucket_policy.state[0]
+  to   = module.state_bucket[0].aws_s3_bucket_policy.this
 }
 
 moved {

@@ -57,6 +57,23 @@ variable "environments" {
   }
 }
 
+variable "publishing_environments" {
+  description = "Environments whose deployer may upload new release artifacts (`make publish`); the others deploy only what was promoted to them."
+  type        = list(string)
+  default     = ["dev"]
+}
+
+variable "github_repository" {
+  description = "owner/name of the GitHub repository whose Actions deploy (OIDC, no stored keys): creates GitHub's OIDC provider, a deploy role per environment that only that environment's GitHub environment may assume, and a plan role for pull requests. null: none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.github_repository == null || can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
+    error_message = "github_repository must look like owner/name, or be null."
+  }
+}
+
 variable "tags" {
   description = "Extra tags for every resource (added to the provider's default_tags)."
   type        = map(string)

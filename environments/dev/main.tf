@@ -38,12 +38,12 @@ module "tasks_api" {
   xray_sampling_rate          = 0.05
   waf_enabled                 = false
   waf_rate_limit_per_ip       = 1000
+  deployment_config_name      = "CodeDeployDefault.LambdaAllAtOnce"
 
   # ---- the deployer's settings (variables.tf) ----
   name_prefix                  = var.name_prefix
   architecture                 = var.architecture
-  package_path                 = var.package_path
-  live_version                 = var.live_version
+  artifact_sha256              = var.artifact_sha256
   cors_allowed_origins         = var.cors_allowed_origins
   api_key_required             = var.api_key_required
   access_logs_enabled          = var.access_logs_enabled

@@ -19,19 +19,18 @@ variable "name_prefix" {
 }
 
 variable "architecture" {
-  description = "x86_64 or arm64 (Graviton); the zip is picked to match. null: x86_64."
+  description = "x86_64 or arm64 (Graviton): the artifact's, recorded with it in release.auto.tfvars.json by make publish (ARCH=arm64) and make promote."
   type        = string
   default     = null
 }
 
-variable "package_path" {
-  description = "The Lambda zip; null: what `make package` builds for the architecture."
+variable "artifact_sha256" {
+  description = "The release artifact to run: recorded in release.auto.tfvars.json by `make publish ENV=…`, `make promote` and `make rollback` (committed: what the environment runs)."
   type        = string
-  default     = null
 }
 
-variable "live_version" {
-  description = "Pin the live alias to this published version (a rollback); null follows the newest."
+variable "previous_artifact_sha256" {
+  description = "The artifact this environment ran before (recorded with artifact_sha256; `make rollback` returns to it). Not deployed."
   type        = string
   default     = null
 }

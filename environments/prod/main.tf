@@ -35,15 +35,15 @@ module "tasks_api" {
   auth                        = "cognito" # every request needs a token; each user sees their own tasks
   availability_objective      = 99.9      # the objective the README states
   error_rate_threshold        = 0.05
-  xray_sampling_rate          = 0.01 # 1 trace/s plus 1%: about 5 a second at 500 requests/s
-  waf_enabled                 = true # 429 per IP, 413 for oversized bodies before Lambda
-  waf_rate_limit_per_ip       = 3000 # per 5 minutes: 10 requests/s from one address
+  xray_sampling_rate          = 0.01                                              # 1 trace/s plus 1%: about 5 a second at 500 requests/s
+  waf_enabled                 = true                                              # 429 per IP, 413 for oversized bodies before Lambda
+  waf_rate_limit_per_ip       = 3000                                              # per 5 minutes: 10 requests/s from one address
+  deployment_config_name      = "CodeDeployDefault.LambdaCanary10Percent5Minutes" # alarms roll it back
 
   # ---- the deployer's settings (variables.tf) ----
   name_prefix                  = var.name_prefix
   architecture                 = var.architecture
-  package_path                 = var.package_path
-  live_version                 = var.live_version
+  artifact_sha256              = var.artifact_sha256
   cors_allowed_origins         = var.cors_allowed_origins
   api_key_required             = var.api_key_required
   access_logs_enabled          = var.access_logs_enabled

@@ -96,3 +96,13 @@ output "domain_regional_name" {
   description = "With a custom domain: the name its DNS record must point at; null otherwise."
   value       = module.tasks_api.domain_regional_name
 }
+
+output "artifact" {
+  description = "The release artifact this environment runs (sha256, architecture, bucket, key)."
+  value       = module.tasks_api.artifact
+}
+
+output "deployment" {
+  description = "The CodeDeploy application, group and traffic shift new versions go through."
+  value       = module.tasks_api.deployment
+}

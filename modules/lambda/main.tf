@@ -73,13 +73,16 @@ resource "aws_cloudwatch_log_group" "this" {
 }
 
 resource "aws_lambda_function" "this" {
-  function_name                  = var.function_name
-  description                    = "Tasks REST API (C custom runtime)"
-  role                           = aws_iam_role.this.arn
-  runtime                        = "provided.al2023"
-  handler                        = "bootstrap"
-  filename                       = var.package_path
-  source_code_hash               = filebase64sha256(var.package_path)
+  function_name = var.function_name
+  description   = "Tasks REST API (C custom runtime)"
+  role          = aws_iam_role.this.arn
+  runtime       = "provided.al2023"
+  handler       = "bootstrap"
+  # the immutable, content-addressed artifact: never a local file, so a fresh clone with
+  # no build can plan, roll back and destroy
+  s3_bucket                      = var.s3_bucket
+  s3_key                         = var.s3_key
+  source_code_hash               = var.package_sha256
   architectures                  = [var.architecture]
   memory_size                    = var.memory_size
   timeout                        = var.timeout
@@ -116,11 +119,16 @@ resource "aws_lambda_function" "this" {
   ]
 }
 
-# What API Gateway invokes: the alias, never $LATEST. A deploy publishes a new version and
-# moves the alias to it; a rollback points the alias back (live_version).
+# What API Gateway invokes: the alias, never $LATEST. An apply publishes a new version; the
+# alias starts at the first one and from then on only CodeDeploy moves it (gradually, with
+# alarms that roll it back: modules/deployment, started by scripts/release.sh).
 resource "aws_lambda_alias" "live" {
   name             = var.alias_name
   description      = "The version API Gateway serves"
   function_name    = aws_lambda_function.this.function_name
-  function_version = coalesce(var.live_version, aws_lambda_function.this.version)
+  function_version = aws_lambda_function.this.version
+
+  lifecycle {
+    ignore_changes = [function_version, routing_config] # CodeDeploy's from the first version on
+  }
 }

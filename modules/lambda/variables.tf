@@ -8,13 +8,28 @@ variable "function_name" {
   }
 }
 
-variable "package_path" {
-  description = "Path of the zip that `make package` builds (build/lambda.zip), with `bootstrap` at its root."
+variable "s3_bucket" {
+  description = "Bucket holding the release artifact (environments/account's artifact bucket, in the function's region)."
+  type        = string
+}
+
+variable "s3_key" {
+  description = "Key of the artifact: the zip `make publish` uploaded, named by its SHA-256."
   type        = string
 
   validation {
-    condition     = endswith(var.package_path, ".zip")
-    error_message = "package_path must point at a .zip file."
+    condition     = endswith(var.s3_key, ".zip")
+    error_message = "s3_key must name a .zip object."
+  }
+}
+
+variable "package_sha256" {
+  description = "SHA-256 of the artifact (64 hex digits), as `make publish` printed and recorded it: a new value deploys new code."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-f]{64}$", var.package_sha256))
+    error_message = "package_sha256 must be 64 lowercase hex digits."
   }
 }
 
@@ -168,17 +183,6 @@ variable "alias_name" {
   validation {
     condition     = can(regex("^[A-Za-z][A-Za-z0-9_-]{0,127}$", var.alias_name)) && var.alias_name != "$LATEST"
     error_message = "alias_name must be a Lambda alias name (a letter, then letters, digits, '_' or '-')."
-  }
-}
-
-variable "live_version" {
-  description = "Pin the alias to this published version (a rollback: a number from aws lambda list-versions-by-function); null follows the newest version."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.live_version == null || can(regex("^[0-9]+$", var.live_version))
-    error_message = "live_version must be a published version number, or null."
   }
 }
 

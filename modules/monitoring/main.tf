@@ -212,63 +212,37 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   depends_on = [aws_cloudwatch_log_metric_filter.init_errors]
 }
 
-# The share of requests answered 5xx in one period (metric math: 5XXError / Count), so a
-# busy hour's few errors do not page while a quiet hour's every-request failure does.
-resource "aws_cloudwatch_metric_alarm" "error_rate" {
-  count = local.alarms_on ? 1 : 0
-
-  alarm_name          = "${var.name}-api-error-rate"
-  alarm_description   = "Share of API requests answered 5xx is above ${var.error_rate_threshold * 100}%."
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  evaluation_periods  = var.alarm_evaluation_periods
-  threshold           = var.error_rate_threshold
-  treat_missing_data  = "notBreaching" # no requests, no errors
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-  tags                = merge(var.tags, { Name = "${var.name}-api-error-rate" })
-
-  metric_query {
-    id          = "rate"
-    expression  = "IF(requests > 0, errors / requests, 0)"
-    label       = "5xx share"
-    return_data = true
-  }
-
-  metric_query {
-    id = "errors"
-    metric {
-      namespace   = "AWS/ApiGateway"
-      metric_name = "5XXError"
-      dimensions  = local.api_dimensions
-      period      = var.alarm_period_s
-      stat        = "Sum"
+# The share of requests answered 5xx (metric math: 5XXError / Count, 0 without requests):
+# over one alarm period it notifies (a busy hour's few errors do not page, a quiet hour's
+# every-request failure does); over each burn-rate window's long and short halves it
+# notifies nobody itself (the composite alarm of the window does).
+locals {
+  error_share_alarms = local.alarms_on ? merge({
+    api-error-rate = {
+      description = "Share of API requests answered 5xx is above ${var.error_rate_threshold * 100}%."
+      period      = var.alarm_period_s, evaluation = var.alarm_evaluation_periods
+      threshold   = var.error_rate_threshold, notify = true
     }
-  }
-
-  metric_query {
-    id = "requests"
-    metric {
-      namespace   = "AWS/ApiGateway"
-      metric_name = "Count"
-      dimensions  = local.api_dimensions
-      period      = var.alarm_period_s
-      stat        = "Sum"
+    }, {
+    for k, v in local.burn_alarms : "burn-${k}" => {
+      description = "Error budget of ${var.availability_objective}% burning at ${local.burn_windows[v.window].factor}x over ${v.period / 60} min (half of the ${v.window} burn-rate alarm)."
+      period      = v.period, evaluation = 1, threshold = v.threshold, notify = false
     }
-  }
+  }) : {}
 }
 
-# Each window's long and short halves; they notify nobody themselves (the composite
-# alarm of their window does).
-resource "aws_cloudwatch_metric_alarm" "burn" {
-  for_each = local.alarms_on ? local.burn_alarms : {}
+resource "aws_cloudwatch_metric_alarm" "error_share" {
+  for_each = local.error_share_alarms
 
-  alarm_name          = "${var.name}-burn-${each.key}"
-  alarm_description   = "Error budget of ${var.availability_objective}% burning at ${local.burn_windows[each.value.window].factor}x over ${each.value.period / 60} min (half of the ${each.value.window} burn-rate alarm)."
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
   comparison_operator = "GreaterThanOrEqualToThreshold"
-  evaluation_periods  = 1
+  evaluation_periods  = each.value.evaluation
   threshold           = each.value.threshold
-  treat_missing_data  = "notBreaching"
-  tags                = merge(var.tags, { Name = "${var.name}-burn-${each.key}" })
+  treat_missing_data  = "notBreaching" # no requests, no errors
+  alarm_actions       = each.value.notify ? [aws_sns_topic.alarms.arn] : null
+  ok_actions          = each.value.notify ? [aws_sns_topic.alarms.arn] : null
+  tags                = merge(var.tags, { Name = "${var.name}-${each.key}" })
 
   metric_query {
     id          = "rate"
@@ -277,25 +251,18 @@ resource "aws_cloudwatch_metric_alarm" "burn" {
     return_data = true
   }
 
-  metric_query {
-    id = "errors"
-    metric {
-      namespace   = "AWS/ApiGateway"
-      metric_name = "5XXError"
-      dimensions  = local.api_dimensions
-      period      = each.value.period
-      stat        = "Sum"
-    }
-  }
+  dynamic "metric_query" {
+    for_each = { errors = "5XXError", requests = "Count" }
 
-  metric_query {
-    id = "requests"
-    metric {
-      namespace   = "AWS/ApiGateway"
-      metric_name = "Count"
-      dimensions  = local.api_dimensions
-      period      = each.value.period
-      stat        = "Sum"
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = "AWS/ApiGateway"
+        metric_name = metric_query.value
+        dimensions  = local.api_dimensions
+        period      = each.value.period
+        stat        = "Sum"
+      }
     }
   }
 }
@@ -305,7 +272,7 @@ resource "aws_cloudwatch_composite_alarm" "burn_rate" {
 
   alarm_name        = "${var.name}-burn-rate-${each.key}"
   alarm_description = "The ${var.availability_objective}% availability objective's error budget is burning ${each.value.factor}x too fast (over ${each.value.long_s / 3600} h and ${each.value.short_s / 60} min)."
-  alarm_rule        = "ALARM(\"${aws_cloudwatch_metric_alarm.burn["${each.key}-long"].alarm_name}\") AND ALARM(\"${aws_cloudwatch_metric_alarm.burn["${each.key}-short"].alarm_name}\")"
+  alarm_rule        = "ALARM(\"${aws_cloudwatch_metric_alarm.error_share["burn-${each.key}-long"].alarm_name}\") AND ALARM(\"${aws_cloudwatch_metric_alarm.error_share["burn-${each.key}-short"].alarm_name}\")"
   alarm_actions     = [aws_sns_topic.alarms.arn]
   ok_actions        = [aws_sns_topic.alarms.arn]
   tags              = merge(var.tags, { Name = "${var.name}-burn-rate-${each.key}" })

@@ -12,11 +12,11 @@ locals {
   user_pool_arns = var.auth != "cognito" ? [] : (
     local.create_user_pool ? [module.cognito[0].user_pool_arn] : [var.cognito_user_pool_arn]
   )
-  # the zip `make package [ARCH=arm64]` (or scripts/package-in-container.sh) builds for
-  # this architecture
+  # the release artifact `make publish` uploaded to this region's artifact bucket
+  artifact_bucket = "${var.name_prefix}-artifacts-${data.aws_caller_identity.current.account_id}-${data.aws_region.current.id}"
+  artifact_key    = "${var.name_prefix}/lambda-${var.architecture}/${var.artifact_sha256}.zip"
   # the boundary environments/account makes for every role an environment creates
   permissions_boundary_arn = var.permissions_boundary_enabled ? "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/${var.name_prefix}-role-boundary" : null
-  package_path             = coalesce(var.package_path, var.architecture == "arm64" ? "${path.root}/../../build/lambda-arm64.zip" : "${path.root}/../../build/lambda.zip")
 }
 
 # A reservation must leave the account's unreserved pool at 100 or more, or Lambda refuses
@@ -55,7 +55,9 @@ module "lambda" {
   source = "../../modules/lambda"
 
   function_name        = local.name
-  package_path         = local.package_path
+  s3_bucket            = local.artifact_bucket
+  s3_key               = local.artifact_key
+  package_sha256       = var.artifact_sha256
   architecture         = var.architecture
   memory_size          = var.lambda_memory_size
   timeout              = var.lambda_timeout
@@ -63,7 +65,6 @@ module "lambda" {
   log_level            = var.log_level
   log_retention_days   = var.log_retention_days
   tracing_enabled      = var.tracing_enabled
-  live_version         = var.live_version
   auth_mode            = var.auth
   environment          = length(var.cors_allowed_origins) > 0 ? { CORS_ALLOW_ORIGIN = var.cors_allowed_origins[0] } : {}
   table_name           = module.dynamodb.table_name
@@ -106,6 +107,16 @@ module "waf" {
   name              = local.name
   stage_arn         = module.api_gateway.stage_arn
   rate_limit_per_ip = var.waf_rate_limit_per_ip
+}
+
+module "deployment" {
+  source = "../../modules/deployment"
+
+  function_name            = module.lambda.function_name
+  alias_name               = module.lambda.alias_name
+  deployment_config_name   = var.deployment_config_name
+  rollback_alarm_names     = module.monitoring.rollback_alarm_names
+  permissions_boundary_arn = local.permissions_boundary_arn
 }
 
 module "monitoring" {

@@ -100,3 +100,22 @@ output "environment" {
   description = "The environment's name."
   value       = var.environment
 }
+
+output "artifact" {
+  description = "The release artifact this environment runs: its SHA-256, architecture, bucket and key."
+  value = {
+    sha256       = var.artifact_sha256
+    architecture = var.architecture
+    bucket       = local.artifact_bucket
+    key          = local.artifact_key
+  }
+}
+
+output "deployment" {
+  description = "The CodeDeploy application, group and traffic shift new versions go through."
+  value = {
+    application = module.deployment.application_name
+    group       = module.deployment.deployment_group_name
+    config      = module.deployment.deployment_config_name
+  }
+}

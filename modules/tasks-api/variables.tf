@@ -133,6 +133,11 @@ variable "waf_rate_limit_per_ip" {
   }
 }
 
+variable "deployment_config_name" {
+  description = "How a new version reaches the live alias (CodeDeploy): CodeDeployDefault.LambdaAllAtOnce, or a canary or linear shift such as CodeDeployDefault.LambdaCanary10Percent5Minutes; the environment's alarms roll a shift back."
+  type        = string
+}
+
 # ---- with defaults: the roots pass the deployer's settings ----
 
 variable "name_prefix" {
@@ -159,10 +164,14 @@ variable "architecture" {
   }
 }
 
-variable "package_path" {
-  description = "The Lambda zip; null picks what `make package` builds for the architecture (../../build/lambda.zip, or lambda-arm64.zip for arm64)."
+variable "artifact_sha256" {
+  description = "SHA-256 of the release artifact to run (`make publish` uploads build/lambda[-arm64].zip as <name_prefix>/lambda-<architecture>/<sha256>.zip to this region's artifact bucket and records it in the environment's release.auto.tfvars.json)."
   type        = string
-  default     = null
+
+  validation {
+    condition     = can(regex("^[0-9a-f]{64}$", var.artifact_sha256))
+    error_message = "artifact_sha256 must be 64 lowercase hex digits: run `make publish ENV=<environment>` first (it records the artifact)."
+  }
 }
 
 variable "cors_allowed_origins" {
@@ -217,12 +226,6 @@ variable "cognito_authorization_scopes" {
 
 variable "alarm_email" {
   description = "Email address subscribed to the alarm topic (confirm the mail AWS sends); null for none."
-  type        = string
-  default     = null
-}
-
-variable "live_version" {
-  description = "Pin the live alias to this published version (a rollback); null follows the newest."
   type        = string
   default     = null
 }

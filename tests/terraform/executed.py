@@ -35,8 +35,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 STATE_BUCKET = "tasks-api-tfstate-test"
+ARTIFACT_BUCKET = f"tasks-api-artifacts-{ACCOUNT}-{REGION}"
 NEEDED_ACTIONS = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"}
-SERVICES = ["acm", "apigateway", "cloudwatch", "cloudwatchlogs", "cognitoidp", "dynamodb", "iam", "kms",
+SERVICES = ["acm", "apigateway", "codedeploy", "cloudwatch", "cloudwatchlogs", "cognitoidp", "dynamodb", "iam", "kms",
             "lambda", "route53", "s3", "servicequotas", "sns", "sts", "wafv2", "xray"]
 
 
@@ -131,6 +132,32 @@ resource "aws_cloudwatch_composite_alarm" "burn_rate" {
   for_each = {}
 }
 """)
+    # gap 5: moto's CodeDeploy answers timestamps as strings, which the provider cannot
+    # read; the deployment group's logic is modules/deployment's terraform test and
+    # validate.mjs. The test makes the same application and group through boto3 (which
+    # reads them) so scripts/release.sh's shift runs against moto.
+    write(os.path.join(work, "modules/deployment/zz_moto_override.tf"), """# This run only: no CodeDeploy through the provider.
+resource "aws_codedeploy_app" "this" {
+  count = 0
+}
+
+resource "aws_codedeploy_deployment_group" "this" {
+  count    = 0
+  app_name = var.function_name
+}
+
+output "application_name" {
+  value = var.function_name
+}
+
+output "deployment_group_name" {
+  value = var.function_name
+}
+
+output "deployment_config_name" {
+  value = var.deployment_config_name
+}
+""")
     # gap 3: moto's Service Quotas knows no Lambda quota; the check's logic is
     # modules/tasks-api's terraform test (a quota of 10 stops prod's reservation)
     write(os.path.join(work, "modules/tasks-api/zz_moto_override.tf"), """# This run only: no Lambda quotas in moto.
@@ -144,12 +171,33 @@ resource "aws_xray_sampling_rule" "this" {
 }
 """)
 
+    # gap 4: moto treats every Deny of a bucket policy as matching (conditions and
+    # principals ignored), so the TLS-only Deny would refuse the backend over plain HTTP;
+    # the real statement is checked offline by tests/terraform/validate.mjs
+    write(os.path.join(work, "modules/private-bucket/zz_moto_override.tf"), """# This run only.
+data "aws_iam_policy_document" "tls_only" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Allow"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::%s:root"]
+    }
+  }
+}
+""" % ACCOUNT)
+
 
 def prepare_tree(work, moto, version):
     """A copy of modules/ and environments/ made to run against moto."""
     for d in ("modules", "environments"):
         shutil.copytree(os.path.join(ROOT, d), os.path.join(work, d), symlinks=False,
                         ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "backend.hcl"))
+    os.makedirs(os.path.join(work, "scripts"))
+    shutil.copy2(os.path.join(ROOT, "scripts/release.sh"), os.path.join(work, "scripts/release.sh"))
     for vf in glob.glob(os.path.join(work, "*/*/versions.tf")):
         text = open(vf).read()
         write(vf, re.sub(r'version\s*=\s*"~> 6\.0"', f'version = ">= {version}"', text))
@@ -168,24 +216,6 @@ provider "aws" {{
 """
     for root in glob.glob(os.path.join(work, "environments/*")):
         write(os.path.join(root, "zz_moto_override.tf"), provider)
-    # gap 4: moto treats every Deny of a bucket policy as matching (conditions and
-    # principals ignored), so the TLS-only Deny would refuse the backend over plain HTTP;
-    # the real statement is checked offline by tests/terraform/validate.mjs
-    write(os.path.join(work, "environments/account/zz_moto_policy_override.tf"), """# This run only.
-data "aws_iam_policy_document" "state_tls_only" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Allow"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state[0].arn, "${aws_s3_bucket.state[0].arn}/*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:aws:iam::%s:root"]
-    }
-  }
-}
-""" % ACCOUNT)
     # the all-options configuration: dev's root with every option on (its values in
     # main.tf, the deployer's in terraform.tfvars)
     allopt = os.path.join(work, "environments/all-options")
@@ -239,6 +269,50 @@ class Runner:
 def check(cond, what):
     if not cond:
         raise AssertionError(what)
+
+
+def release(work, moto, run, *args, **extra):
+    """scripts/release.sh for real: the AWS CLI and terraform against moto."""
+    env = dict(run.env, AWS_ENDPOINT_URL=moto.url, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+               AWS_REGION=REGION, AWS_DEFAULT_REGION=REGION, PACKAGE="none", ARCH="", ARTIFACT="", VERSION="",
+               RELEASE_WAIT_S="0")  # moto records a CodeDeploy deployment but never runs it
+    env.update(extra)
+    p = subprocess.run([os.path.join(work, "scripts/release.sh"), *args], env=env, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.stdout.write(p.stdout[-4000:] + p.stderr[-4000:])
+        raise AssertionError(f"release.sh {' '.join(args[:2])} exited {p.returncode}")
+    return p
+
+
+def recorded(work, env_name):
+    return json.load(open(os.path.join(work, "environments", env_name, "release.auto.tfvars.json")))
+
+
+def code_sha256(hex_digest):
+    """Lambda's CodeSha256 (base64 of the digest) of an artifact named by its hex SHA-256."""
+    import base64
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+def version_code(moto, name, version):
+    return moto.client("lambda").get_function(FunctionName=name, Qualifier=version)["Configuration"]["CodeSha256"]
+
+
+def latest(moto, name):
+    versions = moto.client("lambda").list_versions_by_function(FunctionName=name)["Versions"]
+    return str(max(int(v["Version"]) for v in versions if v["Version"] != "$LATEST"))
+
+
+def last_shift(moto, name):
+    """The newest CodeDeploy deployment of the function: its AppSpec's current and target versions."""
+    cd = moto.client("codedeploy")
+    ids = cd.list_deployments(applicationName=name, deploymentGroupName=name)["deployments"]
+    check(ids, f"{name}: no CodeDeploy deployment")
+    infos = cd.batch_get_deployments(deploymentIds=ids)["deploymentsInfo"]
+    newest = max(infos, key=lambda d: d["createTime"])
+    revision = cd.get_deployment(deploymentId=newest["deploymentId"])["deploymentInfo"]["revision"]
+    props = json.loads(revision["appSpecContent"]["content"])["Resources"][0]["live"]["Properties"]
+    return props["CurrentVersion"], props["TargetVersion"], len(ids)
 
 
 def read_back_environment(moto, name, opts):
@@ -393,7 +467,8 @@ def main():
 
         bridge_modules(work)
         account = os.path.join(work, "environments/account")
-        avars = ["-var", f"region={REGION}", "-var", f"state_bucket_name={STATE_BUCKET}"]
+        avars = ["-var", f"region={REGION}", "-var", f"state_bucket_name={STATE_BUCKET}",
+                 "-var", "github_repository=example/tasks-api"]
         run.tf(account, "init")
         run.tf(account, "validate")
         run.tf(account, "plan", *avars)
@@ -408,9 +483,46 @@ def main():
         policies = {p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]}
         want = {"tasks-api-role-boundary", "tasks-api-account-deployer", "tasks-api-deployer-dev", "tasks-api-deployer-prod"}
         check(want <= policies, f"account: policies {sorted(policies)}")
+        # GitHub's OIDC: each deploy role trusts only its GitHub environment of this
+        # repository, for STS, and is bounded by its own deployer policy
+        check(any(p["Arn"].endswith("oidc-provider/token.actions.githubusercontent.com")
+                  for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]), "account: no GitHub OIDC provider")
+        for env_name in ("dev", "prod"):
+            role = iam.get_role(RoleName=f"tasks-api-github-deploy-{env_name}")["Role"]
+            trust = role["AssumeRolePolicyDocument"]
+            trust = json.loads(trust) if isinstance(trust, str) else trust
+            cond = trust["Statement"][0]["Condition"]["StringEquals"]
+            check(cond == {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                           "token.actions.githubusercontent.com:sub": f"repo:example/tasks-api:environment:{env_name}"},
+                  f"account: deploy role {env_name} trusts {cond}")
+            bound = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn", "")
+            check(bound.endswith(f":policy/tasks-api-deployer-{env_name}"), f"account: deploy role {env_name} boundary {bound!r}")
+            attached = [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]]
+            check(attached == [f"tasks-api-deployer-{env_name}"], f"account: deploy role {env_name} has {attached}")
         say("account: init, validate, plan, apply, no-change plan passed")
 
-        configs = [("dev", {}), ("prod", {"alarms": True, "auth": True, "reserved": 100, "waf": True}),
+        # releases: one artifact per build, uploaded by scripts/release.sh to the region's
+        # artifact bucket under its hash and recorded per environment. moto never runs the
+        # code, so the arm64 artifact is the same bytes under the arm64 key.
+        check(s3.get_bucket_versioning(Bucket=ARTIFACT_BUCKET).get("Status") == "Enabled", "artifact bucket versioning")
+        os.makedirs(os.path.join(work, "build"))
+        shutil.copy2(zip_path, os.path.join(work, "build/lambda.zip"))
+        shutil.copy2(zip_path, os.path.join(work, "build/lambda-arm64.zip"))
+        first = release(work, moto, run, "publish", "dev").stdout.split()[-1]
+        release(work, moto, run, "publish", "prod")
+        release(work, moto, run, "publish", "all-options", ARCH="arm64")
+        check(recorded(work, "dev") == {"artifact_sha256": first, "architecture": "x86_64"}, f"dev records {recorded(work, 'dev')}")
+        head = s3.head_object(Bucket=ARTIFACT_BUCKET, Key=f"tasks-api/lambda-x86_64/{first}.zip")
+        check(head["ContentLength"] == os.path.getsize(zip_path), "the published artifact is not the zip")
+        # a second build of dev, different bytes: the first becomes its rollback target
+        with open(os.path.join(work, "build/lambda.zip"), "ab") as f:
+            f.write(b"\0")
+        second_build = release(work, moto, run, "publish", "dev").stdout.split()[-1]
+        check(recorded(work, "dev")["previous_artifact_sha256"] == first, f"dev records {recorded(work, 'dev')}")
+        shutil.rmtree(os.path.join(work, "build"))  # from here on, as in a fresh clone: no build/
+        say("publish: artifacts uploaded under their hashes and recorded per environment; no build/ from here on")
+
+        configs = [("dev", {}), ("prod", {"alarms": True, "auth": True, "reserved": 100, "waf": True, "canary": True}),
                    ("all-options", {"auth": True, "cors": True, "api_key": True, "architecture": "arm64", "alarms": True, "waf": True,
                                     "domain": "api.example.com"})]
         for env_name, opts in configs:
@@ -427,7 +539,7 @@ skip_metadata_api_check     = true
 use_path_style              = true
 endpoints = {{ s3 = "{moto.url}", sts = "{moto.url}", iam = "{moto.url}" }}
 """)
-            evars = ["-var", f"region={REGION}", "-var", f"package_path={zip_path}"]
+            evars = ["-var", f"region={REGION}"]
             started = time.time()
             run.tf(root, "init", "-backend-config=backend.hcl")
             run.tf(root, "validate")
@@ -443,6 +555,41 @@ endpoints = {{ s3 = "{moto.url}", sts = "{moto.url}", iam = "{moto.url}" }}
             if opts.get("domain"):
                 check(out["api_invoke_url"]["value"] == f"https://{opts['domain']}/v1", f"{env_name}: api_invoke_url {out['api_invoke_url']['value']}")
             alarms = read_back_environment(moto, name, opts)
+            lam = moto.client("lambda")
+            alias_version = lam.get_alias(FunctionName=name, Name="live")["FunctionVersion"]
+            code = version_code(moto, name, alias_version)
+            check(code == code_sha256(recorded(work, env_name)["artifact_sha256"]), f"{env_name}: live code {code} is not the recorded artifact")
+            check(out["artifact"]["value"]["sha256"] == recorded(work, env_name)["artifact_sha256"], f"{env_name}: artifact output")
+            if env_name == "dev":
+                # the CodeDeploy application and group the module makes (gap 5), so that the
+                # release script's shifts are recorded by moto (which never runs them)
+                cd = moto.client("codedeploy")
+                cd.create_application(applicationName=name, computePlatform="Lambda")
+                cd.create_deployment_group(applicationName=name, deploymentGroupName=name,
+                                           serviceRoleArn=f"arn:aws:iam::{ACCOUNT}:role/{name}-codedeploy",
+                                           deploymentConfigName=out["deployment"]["value"]["config"],
+                                           deploymentStyle={"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"})
+                # promote what dev runs to prod (prod is applied next: it must run these bytes),
+                # then roll dev back to the build before and forward again, all without build/
+                release(work, moto, run, "promote", "dev", "prod")
+                check(recorded(work, "prod")["artifact_sha256"] == second_build, f"prod records {recorded(work, 'prod')}")
+                before = latest(moto, name)
+                release(work, moto, run, "rollback", "dev", "-auto-approve", *evars)
+                now = latest(moto, name)
+                check(int(now) == int(before) + 1 and version_code(moto, name, now) == code_sha256(first),
+                      f"dev: the rollback published version {now} with {version_code(moto, name, now)}")
+                check(last_shift(moto, name)[:2] == (alias_version, now), f"dev: CodeDeploy shift {last_shift(moto, name)}")
+                p, _ = run.tf(root, "plan", "-detailed-exitcode", *evars, ok=(0, 2))
+                check(p.returncode == 0, "dev: the plan after a rollback is not empty (Terraform fights CodeDeploy over the alias?)")
+                release(work, moto, run, "rollback", "dev", "-auto-approve", *evars)
+                forward = latest(moto, name)
+                check(version_code(moto, name, forward) == code_sha256(second_build) and last_shift(moto, name)[1] == forward,
+                      "dev: rolling the rollback back")
+                # moto never runs a shift, so live is still on version 1: name another one
+                release(work, moto, run, "rollback", "dev", VERSION="2")
+                check(last_shift(moto, name)[:2] == (alias_version, "2"), f"dev: rollback to a named version: {last_shift(moto, name)}")
+                say("dev: promoted to prod's record; rolled back to the build before (a new version of its code, "
+                    "shifted by CodeDeploy) and forward, and to a named version, without build/")
             # protected: the table refuses deletion until protection is turned off on purpose
             env_main = os.path.join(root, "main.tf")
             prot = re.search(r"^\s*deletion_protection_enabled\s*=\s*true", open(env_main).read(), re.M)
@@ -452,7 +599,10 @@ endpoints = {{ s3 = "{moto.url}", sts = "{moto.url}", iam = "{moto.url}" }}
                 # the documented step: protection off in the environment's values, apply
                 write(env_main, re.sub(r"(deletion_protection_enabled\s*=\s*)true", r"\g<1>false", open(env_main).read()))
                 run.tf(root, "apply", "-auto-approve", *evars)
-            run.tf(root, "destroy", "-auto-approve", *evars)
+            if env_name == "dev":
+                release(work, moto, run, "destroy", "dev", "-auto-approve", *evars)
+            else:
+                run.tf(root, "destroy", "-auto-approve", *evars)
             tables = moto.client("dynamodb").list_tables()["TableNames"]
             check(name not in tables, f"{env_name}: table left after destroy")
             say(f"{env_name}: init, validate, plan, apply, no-change plan, read-back ({alarms} alarms), "
@@ -463,7 +613,7 @@ endpoints = {{ s3 = "{moto.url}", sts = "{moto.url}", iam = "{moto.url}" }}
         # passes; the further region's root makes no second state bucket
         second = "us-west-2"
         dev = os.path.join(work, "environments/dev")
-        dvars = ["-var", f"region={second}", "-var", f"package_path={zip_path}"]
+        dvars = ["-var", f"region={second}"]
         p, _ = run.tf(dev, "plan", *dvars, ok=(0, 1))
         check(p.returncode == 1 and f"apigateway-cloudwatch-logs-{second}" in p.stdout + p.stderr,
               f"dev in {second}: the plan did not stop for the region's missing account settings")
@@ -476,24 +626,29 @@ endpoints = {{ s3 = "{moto.url}", sts = "{moto.url}", iam = "{moto.url}" }}
         setting = boto3.client("apigateway", endpoint_url=moto.url, region_name=second, aws_access_key_id="testing",
                                aws_secret_access_key="testing").get_account().get("cloudwatchRoleArn", "")
         check(setting.endswith(f":role/apigateway-cloudwatch-logs-{second}"), f"{second}: API Gateway's setting is {setting!r}")
-        check(len(s3.list_buckets()["Buckets"]) == 1, f"{second}: a second state bucket")
+        check(len(s3.list_buckets()["Buckets"]) == 3, f"{second}: buckets {[b['Name'] for b in s3.list_buckets()['Buckets']]}")
         p, _ = run.tf(dev, "plan", *dvars)
-        run.tf(account, "destroy", "-auto-approve", *svars)
-        subprocess.run(["terraform", "workspace", "select", "default"], cwd=account, env=run.env, check=True, capture_output=True)
-        say(f"account in a second region ({second}): dev's plan refused before, applied with no second bucket, "
-            "no-change plan, dev's plan passed after, destroyed")
+        say(f"account in a second region ({second}): dev's plan refused before, applied with no second state bucket "
+            "(its own artifact bucket: Lambda reads code from its region), no-change plan, dev's plan passed after")
 
-        # the documented steps for the account root's protected bucket: empty it, lift
-        # prevent_destroy, destroy
-        versions = s3.list_object_versions(Bucket=STATE_BUCKET)
-        for v in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
-            s3.delete_object(Bucket=STATE_BUCKET, Key=v["Key"], VersionId=v["VersionId"])
+        # the documented steps for the account root's protected buckets: empty them, lift
+        # prevent_destroy, destroy (each region's workspace)
+        subprocess.run(["terraform", "workspace", "select", "default"], cwd=account, env=run.env, check=True, capture_output=True)
+        for b in s3.list_buckets()["Buckets"]:
+            versions = s3.list_object_versions(Bucket=b["Name"])
+            for v in versions.get("Versions", []) + versions.get("DeleteMarkers", []):
+                s3.delete_object(Bucket=b["Name"], Key=v["Key"], VersionId=v["VersionId"])
         p, _ = run.tf(account, "destroy", "-auto-approve", *avars, ok=(0, 1))
         check(p.returncode == 1 and "prevent_destroy" in p.stdout + p.stderr, "account: the state bucket was not protected")
-        main_tf = os.path.join(account, "main.tf")
-        write(main_tf, open(main_tf).read().replace("prevent_destroy = true", "prevent_destroy = false"))
+        bucket_tf = os.path.join(work, "modules/private-bucket/main.tf")
+        write(bucket_tf, open(bucket_tf).read().replace("prevent_destroy = true", "prevent_destroy = false"))
+        run.tf(account, "init")  # the module changed
+        subprocess.run(["terraform", "workspace", "select", second], cwd=account, env=run.env, check=True, capture_output=True)
+        run.tf(account, "destroy", "-auto-approve", *svars)
+        subprocess.run(["terraform", "workspace", "select", "default"], cwd=account, env=run.env, check=True, capture_output=True)
         run.tf(account, "destroy", "-auto-approve", *avars)
-        check(STATE_BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]], "account: bucket left")
+        left = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+        check(STATE_BUCKET not in left and ARTIFACT_BUCKET not in left, f"account: buckets left: {left}")
         say(f"account: protected destroy refused, then emptied, unprotected and destroyed; all roots in {time.time() - total:.0f} s")
         return 0
     except AssertionError as e:

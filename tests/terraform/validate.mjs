@@ -303,6 +303,7 @@ function checkPolicy(problems, rel, parsed, repoRoot) {
   for (const [name, { body }] of Object.entries(parsed.resource.aws_lambda_function || {})) {
     if (body.runtime !== 'provided.al2023' || body.handler !== 'bootstrap') p(`aws_lambda_function.${name} must use provided.al2023 with handler bootstrap`);
     if (!body.source_code_hash) p(`aws_lambda_function.${name} has no source_code_hash`);
+    if (body.filename !== undefined || !body.s3_bucket || !body.s3_key) p(`aws_lambda_function.${name} must deploy the artifact from S3 (s3_bucket, s3_key), never a local file`);
   }
   // every Lambda permission is scoped to a source
   for (const [name, { body }] of Object.entries(parsed.resource.aws_lambda_permission || {})) {
@@ -444,6 +445,50 @@ function checkRolesHaveBoundary(problems, rel, parsed) {
   }
 }
 
+// Who may assume a role through GitHub's OIDC provider: only this repository, only the
+// GitHub environment (or pull requests) it is for, and only for STS. A trust without the
+// sub condition lets any GitHub repository in; StringLike with a wildcard, any branch.
+function checkGitHubTrust(problems, rel, parsed) {
+  for (const [doc, { body }] of Object.entries(parsed.data.aws_iam_policy_document || {})) {
+    for (const st of body.statement || []) {
+      const federated = (st.principals || []).some((pr) => pr.type === 'Federated' && /openid_connect_provider|token\.actions/.test(JSON.stringify(pr.identifiers)));
+      if (!federated) continue;
+      const p = (msg) => problems.push(`${rel}: trust policy "${doc}" ${msg}`);
+      const conds = st.condition || [];
+      const aud = conds.find((c) => /:aud$/.test(c.variable));
+      if (!aud || aud.test !== 'StringEquals' || JSON.stringify(aud.values) !== '["sts.amazonaws.com"]') p('must require the audience sts.amazonaws.com (StringEquals on :aud)');
+      const sub = conds.find((c) => /:sub$/.test(c.variable));
+      if (!sub || sub.test !== 'StringEquals') p('must name exactly who may assume it (StringEquals on :sub)');
+      else if (!sub.values.every((v) => /^repo:\$\{var\.github_repository\}:(environment:\$\{each\.key\}|pull_request)$/.test(v))) {
+        p(`lets in more than this repository's environment or pull requests: ${JSON.stringify(sub.values)}`);
+      }
+      if (JSON.stringify(st.actions) !== '["sts:AssumeRoleWithWebIdentity"]') p('may only allow sts:AssumeRoleWithWebIdentity');
+    }
+  }
+}
+
+// A release reaches the alias through CodeDeploy, whose shift the environment's alarms
+// roll back; Terraform must not move the alias behind CodeDeploy's back.
+function checkRollout(problems, rel, parsed) {
+  const p = (msg) => problems.push(`${rel}: ${msg}`);
+  const group = (parsed.resource.aws_codedeploy_deployment_group || {}).this?.body;
+  if (group) {
+    const rb = (group.auto_rollback_configuration || [])[0] || {};
+    if (rb.enabled !== true || !JSON.stringify(rb.events || '').includes('DEPLOYMENT_STOP_ON_ALARM')) p('the deployment group must roll back when an alarm fires (DEPLOYMENT_STOP_ON_ALARM)');
+    if (!String(((group.alarm_configuration || [])[0] || {}).alarms || '').includes('var.rollback_alarm_names')) p('the deployment group must watch the rollback alarms');
+  }
+  const alias = (parsed.resource.aws_lambda_alias || {}).live?.body;
+  if (alias && !JSON.stringify(alias.lifecycle || '').includes('function_version')) p('the live alias must leave its version to CodeDeploy (ignore_changes = [function_version, ...])');
+  for (const [name, { body }] of Object.entries(parsed.module)) {
+    if (String(body.source).endsWith('/deployment') && !String(body.rollback_alarm_names || '').includes('rollback_alarm_names')) {
+      p(`module ${name} must get the monitoring module's rollback_alarm_names`);
+    }
+  }
+  if (rel === COMPOSITION && !Object.values(parsed.module).some((m) => String(m.body.source).endsWith('/deployment'))) p('no deployment module: nothing shifts traffic to a new version');
+  const out = (parsed.output.rollback_alarm_names || {}).body;
+  if (out && !/error.rate/.test(JSON.stringify(out.value))) p('rollback_alarm_names must include the 5xx-share alarm');
+}
+
 // Tracing states its sampling rate: X-Ray's default rule (1/s + 5%) is costly at scale.
 function checkSampling(problems, rel, parsed) {
   const stage = (parsed.resource.aws_api_gateway_stage || {}).this;
@@ -487,6 +532,7 @@ const SERVICE_OF = [
   [/^aws_cognito_/, 'cognito-idp'], [/^aws_kms_/, 'kms'], [/^aws_xray_/, 'xray'],
   [/^aws_cloudwatch_composite_alarm$/, 'cloudwatch'], [/^aws_wafv2_/, 'wafv2'],
   [/^aws_servicequotas_/, 'servicequotas'], [/^aws_route53_/, 'route53'], [/^aws_acm_/, 'acm'],
+  [/^aws_codedeploy_/, 'codedeploy'],
 ];
 const WIDENS_A_ROLE = ['iam:CreateRole', 'iam:PutRolePolicy', 'iam:AttachRolePolicy', 'iam:PutRolePermissionsBoundary',
   'iam:UpdateAssumeRolePolicy', 'iam:DetachRolePolicy', 'iam:DeleteRolePolicy'];
@@ -530,7 +576,8 @@ function checkDeployerPolicy(problems, root, parsedByDir) {
     }
     if (acts.includes('iam:AttachRolePolicy') && !cond('iam:PolicyARN')) p(`deployer statement ${st.sid} may attach any managed policy (no iam:PolicyARN condition)`);
     if (acts.includes('iam:PassRole') && !cond('iam:PassedToService')) p(`deployer statement ${st.sid} passes roles to any service`);
-    if (acts.some((a) => a.startsWith('s3:')) && !(st.resources || []).every((r) => r.includes('${each.key}') || cond('s3:prefix'))) {
+    if (acts.some((a) => a.startsWith('s3:')) && (st.resources || []).some((r) => r.includes('state_bucket_name')) &&
+        !(st.resources || []).every((r) => r.includes('${each.key}') || cond('s3:prefix'))) {
       p(`deployer statement ${st.sid} reaches other environments' state`);
     }
   }
@@ -560,6 +607,7 @@ function checkProdSettings(problems, rel, parsed, parsedByRel) {
   if (!(Number(value('api_gateway', 'log_retention_days')) >= 30)) p('the access logs need log_retention_days >= 30');
   if (value('monitoring', 'alarms_enabled') !== true) p('alarms must be on (alarms_enabled = true)');
   if (call.auth !== 'cognito') p('prod must require authentication (auth = "cognito")');
+  if (!/Canary|Linear/.test(String(call.deployment_config_name))) p('prod must shift traffic gradually (a CodeDeploy canary or linear deployment_config_name)');
   if (call.waf_enabled !== true) p('prod needs the WAF (waf_enabled = true): per-IP rate limit, 413 for oversized bodies before Lambda');
 }
 
@@ -628,9 +676,10 @@ function checkMonitoring(problems, rel, parsed) {
   if (!parsed.resource.aws_cloudwatch_dashboard) p('no CloudWatch dashboard');
   // alarms that mean something: the share of requests failing, the objective's burn
   // rate over a long and a short window, concurrency before it throttles
-  const rateAlarm = Object.values(parsed.resource.aws_cloudwatch_metric_alarm || {}).some(({ body }) =>
-    (body.metric_query || []).some((q) => (q.metric || []).some((m) => m.metric_name === '5XXError')) &&
-    (body.metric_query || []).some((q) => (q.metric || []).some((m) => m.metric_name === 'Count')));
+  const rateAlarm = Object.values(parsed.resource.aws_cloudwatch_metric_alarm || {}).some(({ body }) => {
+    const queries = JSON.stringify([body.metric_query || [], body.dynamic || []]);
+    return /errors \/ requests/.test(queries) && queries.includes('5XXError') && queries.includes('"Count"');
+  });
   if (!rateAlarm) p('no alarm on the share of requests answered 5xx (metric math 5XXError / Count)');
   const composite = Object.values(parsed.resource.aws_cloudwatch_composite_alarm || {})[0]?.body;
   if (!composite || !/ALARM\(.*\) AND ALARM\(/.test(String(composite.alarm_rule)) || !JSON.stringify(composite.alarm_actions || '').includes('aws_sns_topic.')) {
@@ -705,10 +754,9 @@ function checkAuth(problems, rel, parsed) {
   }
 }
 
-// The zip deployed must be the one built for the function's architecture: the function
-// runs on var.architecture, and an environment passes its own and picks
-// build/lambda-arm64.zip for arm64, build/lambda.zip otherwise (a mismatch fails every
-// invocation with Runtime.InvalidEntrypoint).
+// The code deployed must be the artifact built for the function's architecture, from S3
+// by its recorded hash (a mismatch fails every invocation with Runtime.InvalidEntrypoint;
+// a local build/ path would make rollback and destroy need a rebuild of HEAD).
 function checkArchitecture(problems, rel, parsed) {
   const p = (msg) => problems.push(`${rel}: ${msg}`);
   const fn = (parsed.resource.aws_lambda_function || {}).this;
@@ -718,11 +766,12 @@ function checkArchitecture(problems, rel, parsed) {
   for (const [name, { body }] of Object.entries(parsed.module)) {
     if (!String(body.source).endsWith('/lambda')) continue;
     if (body.architecture !== '${var.architecture}') p(`module ${name} must get the environment's architecture`);
-    const local = /^\$\{local\.(\w+)\}$/.exec(String(body.package_path));
-    const zip = String(local ? parsed.locals[local[1]] : body.package_path);
-    if (!/var\.architecture == "arm64" \? "[^"]*\/build\/lambda-arm64\.zip" : "[^"]*\/build\/lambda\.zip"/.test(zip)) {
-      p(`module ${name}: the zip must follow the architecture (build/lambda-arm64.zip for arm64, build/lambda.zip otherwise)`);
+    const local = /^\$\{local\.(\w+)\}$/.exec(String(body.s3_key));
+    const key = String(local ? parsed.locals[local[1]] : body.s3_key);
+    if (!/lambda-\$\{var\.architecture\}\/\$\{var\.artifact_sha256\}\.zip$/.test(key) || !/artifact_sha256/.test(String(body.package_sha256))) {
+      p(`module ${name}: the artifact must follow the architecture and its recorded hash (<prefix>/lambda-<architecture>/<sha256>.zip)`);
     }
+    if (body.package_path !== undefined || body.filename !== undefined) p(`module ${name}: deploys a local file; environments deploy the published artifact from S3`);
   }
 }
 
@@ -764,6 +813,8 @@ export async function validateTree(root) {
     checkRolesHaveBoundary(problems, rel, parsed);
     checkTls(problems, rel, parsed);
     checkSampling(problems, rel, parsed);
+    checkGitHubTrust(problems, rel, parsed);
+    checkRollout(problems, rel, parsed);
     checkContractListsGatewayResponses(problems, rel, parsed, root);
     checkProdSettings(problems, rel, parsed, parsedByRel);
     checkConcurrencyQuota(problems, rel, parsed);

@@ -79,11 +79,11 @@ run "burn_rate_pages_on_both_windows_of_the_objective" {
     error_message = "expected a fast and a slow burn-rate alarm"
   }
   assert {
-    condition     = abs(aws_cloudwatch_metric_alarm.burn["fast-long"].threshold - 0.0144) < 1e-9 && abs(aws_cloudwatch_metric_alarm.burn["slow-short"].threshold - 0.006) < 1e-9
+    condition     = abs(aws_cloudwatch_metric_alarm.error_share["burn-fast-long"].threshold - 0.0144) < 1e-9 && abs(aws_cloudwatch_metric_alarm.error_share["burn-slow-short"].threshold - 0.006) < 1e-9
     error_message = "burn thresholds must be 14.4x and 6x the 0.1% error budget"
   }
   assert {
-    condition     = one([for q in aws_cloudwatch_metric_alarm.burn["fast-long"].metric_query : q.metric[0].period if q.id == "errors"]) == 3600 && one([for q in aws_cloudwatch_metric_alarm.burn["fast-short"].metric_query : q.metric[0].period if q.id == "errors"]) == 300
+    condition     = one([for q in aws_cloudwatch_metric_alarm.error_share["burn-fast-long"].metric_query : q.metric[0].period if q.id == "errors"]) == 3600 && one([for q in aws_cloudwatch_metric_alarm.error_share["burn-fast-short"].metric_query : q.metric[0].period if q.id == "errors"]) == 300
     error_message = "the fast window is 1 h long and 5 min short"
   }
   assert {
@@ -91,11 +91,11 @@ run "burn_rate_pages_on_both_windows_of_the_objective" {
     error_message = "a window pages only when its long and short halves both are in ALARM"
   }
   assert {
-    condition     = alltrue([for c in aws_cloudwatch_composite_alarm.burn_rate : length(c.alarm_actions) == 1]) && alltrue([for a in aws_cloudwatch_metric_alarm.burn : length(coalesce(a.alarm_actions, [])) == 0])
+    condition     = alltrue([for c in aws_cloudwatch_composite_alarm.burn_rate : length(c.alarm_actions) == 1]) && alltrue([for k, a in aws_cloudwatch_metric_alarm.error_share : length(coalesce(a.alarm_actions, [])) == 0 if startswith(k, "burn-")])
     error_message = "the composite alarms notify; their halves do not"
   }
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.error_rate) == 1 && aws_cloudwatch_metric_alarm.error_rate[0].threshold == 0.05
+    condition     = aws_cloudwatch_metric_alarm.error_share["api-error-rate"].threshold == 0.05 && length(aws_cloudwatch_metric_alarm.error_share["api-error-rate"].alarm_actions) == 1
     error_message = "expected the 5xx-share alarm"
   }
 }

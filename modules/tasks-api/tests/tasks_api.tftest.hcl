@@ -40,7 +40,8 @@ variables {
   xray_sampling_rate          = 0.01
   waf_enabled                 = true
   waf_rate_limit_per_ip       = 3000
-  package_path                = "tests/empty.zip" # an empty zip: the plan only hashes it
+  deployment_config_name      = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+  artifact_sha256             = "0000000000000000000000000000000000000000000000000000000000000000"
 }
 
 run "a_new_account_quota_stops_the_reservation" {
@@ -82,6 +83,34 @@ run "an_unreserved_function_reads_no_quota" {
     condition     = length(data.aws_servicequotas_service_quota.lambda_concurrency) == 0
     error_message = "the quota is read only for a reservation"
   }
+}
+
+run "deploys_the_recorded_artifact_from_its_regions_bucket" {
+  command = plan
+
+  variables {
+    architecture    = "arm64"
+    artifact_sha256 = "ab00000000000000000000000000000000000000000000000000000000000000"
+  }
+
+  assert {
+    condition     = output.artifact.bucket == "tasks-api-artifacts-123456789012-eu-west-1" && output.artifact.key == "tasks-api/lambda-arm64/ab00000000000000000000000000000000000000000000000000000000000000.zip"
+    error_message = "the artifact is <prefix>/lambda-<architecture>/<sha256>.zip in the region's artifact bucket"
+  }
+  assert {
+    condition     = module.lambda.function_name == "tasks-api-test"
+    error_message = "the function deploys from S3"
+  }
+}
+
+run "refuses_an_unrecorded_artifact" {
+  command = plan
+
+  variables {
+    artifact_sha256 = "latest"
+  }
+
+  expect_failures = [var.artifact_sha256]
 }
 
 run "refuses_an_unknown_auth_mode" {
