@@ -86,35 +86,44 @@ void tapi_log(tapi_log_level level, const char *fmt, ...)
     tapi_buf_free(&b);
 }
 
-void tapi_log_request(const char *msg, const tapi_log_field *fields, size_t nfields,
-                      const char *method, const char *path, size_t path_len, int status,
-                      double duration_ms, bool aborted)
+void tapi_log_request_open(tapi_buf *b, const char *msg, const tapi_log_field *fields,
+                           size_t nfields, const char *method, const char *path,
+                           size_t path_len, int status, double duration_ms, bool aborted)
 {
-    if (!tapi_log_enabled(TAPI_LOG_INFO)) return;
     char now[25], tail[96];
     tapi_timestamp_now(now);
     size_t bad;
     if (path_len > 256) path_len = 256;
     if (!tapi_utf8_valid(path, path_len, &bad)) path_len = bad;
+    tapi_buf_puts(b, "{\"time\":\"");
+    tapi_buf_puts(b, now);
+    tapi_buf_puts(b, "\",\"level\":\"info\",\"msg\":");
+    tapi_buf_json_string(b, msg, strlen(msg));
+    for (size_t i = 0; i < nfields; i++) {
+        tapi_buf_append(b, ",", 1);
+        tapi_buf_json_string(b, fields[i].name, strlen(fields[i].name));
+        tapi_buf_append(b, ":", 1);
+        tapi_buf_json_string(b, fields[i].value, strlen(fields[i].value));
+    }
+    tapi_buf_puts(b, ",\"method\":");
+    tapi_buf_json_string(b, method, strlen(method));
+    tapi_buf_puts(b, ",\"path\":");
+    tapi_buf_json_string(b, path, path_len);
+    snprintf(tail, sizeof tail, ",\"status\":%d,\"durationMs\":%.3f%s", status, duration_ms,
+             aborted ? ",\"aborted\":true" : "");
+    tapi_buf_puts(b, tail);
+}
+
+void tapi_log_request(const char *msg, const tapi_log_field *fields, size_t nfields,
+                      const char *method, const char *path, size_t path_len, int status,
+                      double duration_ms, bool aborted)
+{
+    if (!tapi_log_enabled(TAPI_LOG_INFO)) return;
     tapi_buf b;
     tapi_buf_init(&b);
-    tapi_buf_puts(&b, "{\"time\":\"");
-    tapi_buf_puts(&b, now);
-    tapi_buf_puts(&b, "\",\"level\":\"info\",\"msg\":");
-    tapi_buf_json_string(&b, msg, strlen(msg));
-    for (size_t i = 0; i < nfields; i++) {
-        tapi_buf_append(&b, ",", 1);
-        tapi_buf_json_string(&b, fields[i].name, strlen(fields[i].name));
-        tapi_buf_append(&b, ":", 1);
-        tapi_buf_json_string(&b, fields[i].value, strlen(fields[i].value));
-    }
-    tapi_buf_puts(&b, ",\"method\":");
-    tapi_buf_json_string(&b, method, strlen(method));
-    tapi_buf_puts(&b, ",\"path\":");
-    tapi_buf_json_string(&b, path, path_len);
-    snprintf(tail, sizeof tail, ",\"status\":%d,\"durationMs\":%.3f%s}", status, duration_ms,
-             aborted ? ",\"aborted\":true" : "");
-    tapi_buf_puts(&b, tail);
+    tapi_log_request_open(&b, msg, fields, nfields, method, path, path_len, status, duration_ms,
+                          aborted);
+    tapi_buf_append(&b, "}", 1);
     if (!b.failed) tapi_log_raw_line(b.data, b.len);
     tapi_buf_free(&b);
 }

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "json_writer.h"
+
 typedef enum tapi_log_level {
     TAPI_LOG_DEBUG = 0,
     TAPI_LOG_INFO,
@@ -36,5 +38,13 @@ typedef struct tapi_log_field {
 void tapi_log_request(const char *msg, const tapi_log_field *fields, size_t nfields,
                       const char *method, const char *path, size_t path_len, int status,
                       double duration_ms, bool aborted);
+
+/* The same request line written into b (initialised by the caller) as an open object,
+ * without its closing brace, for a caller that adds members before writing it with
+ * tapi_log_raw_line (the Lambda door puts its EMF metrics there: one line per
+ * invocation). */
+void tapi_log_request_open(tapi_buf *b, const char *msg, const tapi_log_field *fields,
+                           size_t nfields, const char *method, const char *path,
+                           size_t path_len, int status, double duration_ms, bool aborted);
 
 #endif

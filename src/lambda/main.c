@@ -163,24 +163,38 @@ static void handle_invocation(tapi_runtime *rt, const tapi_app *app, const door_
         tapi_runtime_fail(rt, inv->request_id, "Runtime.OutOfMemory",
                           "out of memory building the response");
     }
-    /* one line per invocation for CloudWatch; never bodies or credentials */
+    /* one line per invocation for CloudWatch, the request log and the EMF metrics in one
+     * object (half the log writes and ingested bytes of two lines); never bodies or
+     * credentials */
     const tapi_log_field ids[] = {{"requestId", inv->request_id},
                                   {"apiRequestId", r.api_request_id}};
     double elapsed = tapi_elapsed_ms(&start);
-    tapi_log_request("invocation", ids, 2, r.req.method, r.req.path, r.req.path_len,
-                     resp.status, elapsed, false);
-    if (door->metrics_ns) {
-        pthread_mutex_lock(&watch->lock); /* shard threads are joined; this orders their writes */
-        tapi_invocation_metrics m = {.route = tapi_route_name(&r.req),
-                                     .status = resp.status,
-                                     .latency_ms = elapsed,
-                                     .store_ms = (double)watch->store_us / 1000.0,
-                                     .store_calls = watch->calls,
-                                     .store_retries = watch->retries,
-                                     .store_throttles = watch->throttles,
-                                     .cold_start = cold};
-        pthread_mutex_unlock(&watch->lock);
-        tapi_metrics_emit(door->metrics_ns, door->service, tapi_now_ms(), &m);
+    bool logged = tapi_log_enabled(TAPI_LOG_INFO);
+    if (logged || door->metrics_ns) {
+        tapi_buf line;
+        tapi_buf_init(&line);
+        if (logged)
+            tapi_log_request_open(&line, "invocation", ids, 2, r.req.method, r.req.path,
+                                  r.req.path_len, resp.status, elapsed, false);
+        else
+            tapi_buf_append(&line, "{", 1);
+        if (door->metrics_ns) {
+            pthread_mutex_lock(&watch->lock); /* shard threads are joined; this orders their writes */
+            tapi_invocation_metrics m = {.route = tapi_route_name(&r.req),
+                                         .status = resp.status,
+                                         .latency_ms = elapsed,
+                                         .store_ms = (double)watch->store_us / 1000.0,
+                                         .store_calls = watch->calls,
+                                         .store_retries = watch->retries,
+                                         .store_throttles = watch->throttles,
+                                         .cold_start = cold};
+            pthread_mutex_unlock(&watch->lock);
+            tapi_metrics_members(&line, door->metrics_ns, door->service, tapi_now_ms(), &m,
+                                 !logged);
+        }
+        tapi_buf_append(&line, "}", 1);
+        if (!line.failed) tapi_log_raw_line(line.data, line.len);
+        tapi_buf_free(&line);
     }
     tapi_response_clear(&resp);
     tapi_apigw_request_free(&r);

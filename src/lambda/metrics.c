@@ -1,4 +1,4 @@
-/* EMF lines; see metrics.h. The declaration (which metrics, which dimensions) is a fixed
+/* EMF members; see metrics.h. The declaration (which metrics, which dimensions) is a fixed
  * string; only values change per line. */
 #include "metrics.h"
 
@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "../core/json_writer.h"
-#include "../core/log.h"
 
 bool tapi_metrics_name_valid(const char *s)
 {
@@ -45,51 +44,35 @@ static void declare(tapi_buf *b, const char *ns, const char *dims, const char *m
     tapi_buf_puts(b, "]}");
 }
 
-tapi_err tapi_metrics_format(const char *ns, const char *service, int64_t now_ms,
-                             const tapi_invocation_metrics *m, char **json, size_t *len)
+void tapi_metrics_members(tapi_buf *b, const char *ns, const char *service, int64_t now_ms,
+                          const tapi_invocation_metrics *m, bool first)
 {
     char status_class[8], ts[32];
     snprintf(status_class, sizeof status_class, "%dxx", (m->status / 100) % 10);
     snprintf(ts, sizeof ts, "%lld", (long long)now_ms);
-    tapi_buf b;
-    tapi_buf_init(&b);
-    tapi_buf_puts(&b, "{\"_aws\":{\"Timestamp\":");
-    tapi_buf_puts(&b, ts);
-    tapi_buf_puts(&b, ",\"CloudWatchMetrics\":[");
-    declare(&b, ns, "[\"Service\",\"Route\",\"StatusClass\"]",
+    tapi_buf_puts(b, first ? "\"_aws\":{\"Timestamp\":" : ",\"_aws\":{\"Timestamp\":");
+    tapi_buf_puts(b, ts);
+    tapi_buf_puts(b, ",\"CloudWatchMetrics\":[");
+    declare(b, ns, "[\"Service\",\"Route\",\"StatusClass\"]",
             "{\"Name\":\"Requests\",\"Unit\":\"Count\"}", true);
-    declare(&b, ns, "[\"Service\",\"Route\"]",
+    declare(b, ns, "[\"Service\",\"Route\"]",
             "{\"Name\":\"Latency\",\"Unit\":\"Milliseconds\"}", false);
-    declare(&b, ns, "[\"Service\"]",
+    declare(b, ns, "[\"Service\"]",
             "{\"Name\":\"StoreLatency\",\"Unit\":\"Milliseconds\"},"
             "{\"Name\":\"StoreCalls\",\"Unit\":\"Count\"},"
             "{\"Name\":\"StoreRetries\",\"Unit\":\"Count\"},"
             "{\"Name\":\"StoreThrottles\",\"Unit\":\"Count\"},"
             "{\"Name\":\"ColdStart\",\"Unit\":\"Count\"}",
             false);
-    tapi_buf_puts(&b, "]}");
-    put_string(&b, "Service", service);
-    put_string(&b, "Route", m->route);
-    put_string(&b, "StatusClass", status_class);
-    put_number(&b, "Requests", 1);
-    put_number(&b, "Latency", m->latency_ms);
-    put_number(&b, "StoreLatency", m->store_ms);
-    put_number(&b, "StoreCalls", m->store_calls);
-    put_number(&b, "StoreRetries", m->store_retries);
-    put_number(&b, "StoreThrottles", m->store_throttles);
-    put_number(&b, "ColdStart", m->cold_start ? 1 : 0);
-    tapi_buf_append(&b, "}", 1);
-    return tapi_buf_take(&b, json, len);
-}
-
-tapi_err tapi_metrics_emit(const char *ns, const char *service, int64_t now_ms,
-                           const tapi_invocation_metrics *m)
-{
-    char *json;
-    size_t len;
-    tapi_err err = tapi_metrics_format(ns, service, now_ms, m, &json, &len);
-    if (err != TAPI_OK) return err;
-    tapi_log_raw_line(json, len);
-    free(json);
-    return TAPI_OK;
+    tapi_buf_puts(b, "]}");
+    put_string(b, "Service", service);
+    put_string(b, "Route", m->route);
+    put_string(b, "StatusClass", status_class);
+    put_number(b, "Requests", 1);
+    put_number(b, "Latency", m->latency_ms);
+    put_number(b, "StoreLatency", m->store_ms);
+    put_number(b, "StoreCalls", m->store_calls);
+    put_number(b, "StoreRetries", m->store_retries);
+    put_number(b, "StoreThrottles", m->store_throttles);
+    put_number(b, "ColdStart", m->cold_start ? 1 : 0);
 }

@@ -1,4 +1,4 @@
-/* CloudWatch Embedded Metric Format: one JSON log line per invocation whose "_aws" member
+/* CloudWatch Embedded Metric Format: the "_aws" member of the invocation's one log line
  * declares the metrics the line carries, so CloudWatch Logs extracts them with no API
  * call and no extra latency. Dimensions are kept few and bounded (the service, the route
  * name, the status class) so the metric count stays small: never ids or users. */
@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "../core/errors.h"
+#include "../core/json_writer.h"
 
 /* What one invocation did. */
 typedef struct tapi_invocation_metrics {
@@ -24,14 +25,12 @@ typedef struct tapi_invocation_metrics {
     bool cold_start;          /* the first invocation of this sandbox */
 } tapi_invocation_metrics;
 
-/* Writes the EMF line for m to the log stream, under namespace ns with the dimension
- * Service = service, at epoch time now_ms. TAPI_ENOMEM if it could not be built. */
-tapi_err tapi_metrics_emit(const char *ns, const char *service, int64_t now_ms,
-                           const tapi_invocation_metrics *m);
-
-/* Builds the same line into *json (caller frees); for tests and tapi_metrics_emit. */
-tapi_err tapi_metrics_format(const char *ns, const char *service, int64_t now_ms,
-                             const tapi_invocation_metrics *m, char **json, size_t *len);
+/* Appends m as EMF members (the "_aws" declaration under namespace ns with the dimension
+ * Service = service at epoch time now_ms, then the dimension and metric values) to the
+ * JSON object open in b; first says whether they are its first members. EMF allows other
+ * top-level members, so the door writes these into its request log line. */
+void tapi_metrics_members(tapi_buf *b, const char *ns, const char *service, int64_t now_ms,
+                          const tapi_invocation_metrics *m, bool first);
 
 /* True if s can be a namespace or a dimension value: 1..255 printable ASCII, no '"'. */
 bool tapi_metrics_name_valid(const char *s);

@@ -106,9 +106,33 @@ test('one EMF line per invocation, every declared metric present, bounded dimens
     assert.ok(lines[1].StoreCalls === 1 && lines[1].StoreLatency > 0, 'a GET is one GetItem');
     assert.ok(lines[2].StoreCalls >= 4, 'a list queries every shard');
     assert.equal(lines[6].StoreCalls, 0);
-    assert.ok(!JSON.stringify(lines).includes(created.json.id), 'no task id in metrics');
+    // the request log beside them has the path; the metrics' members never hold an id
+    const metricMembers = lines.map((l) => Object.fromEntries(Object.entries(l).filter(([k]) => k === '_aws' ||
+      l._aws.CloudWatchMetrics.some((d) => d.Dimensions.flat().includes(k) || d.Metrics.some((m) => m.Name === k)))));
+    assert.ok(!JSON.stringify(metricMembers).includes(created.json.id), 'no task id in metrics');
   } finally {
     await emu.close();
+  }
+});
+
+test('one log line per invocation: the request log and its metrics are one object; below info, the metrics alone', async () => {
+  for (const [level, logged] of [['info', true], ['warn', false]]) {
+    const emu = await startEmulator({ bootstrap: BOOTSTRAP, env: { ...env, LOG_LEVEL: level } });
+    try {
+      for (const [m, p] of [['GET', '/tasks'], ['GET', '/tasks/nope'], ['PUT', '/tasks']]) await emu.invoke(ev(m, p));
+      await settle();
+      const lines = emu.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const perInvocation = lines.filter((l) => l._aws || l.msg === 'invocation');
+      assert.equal(perInvocation.length, 3, `${level}: one line per invocation, not ${perInvocation.length}`);
+      for (const l of perInvocation) {
+        assert.ok(l._aws && l.Requests === 1, `${level}: the line carries the metrics`);
+        assert.equal(l.msg === 'invocation' && typeof l.requestId === 'string' && typeof l.status === 'number', logged,
+          `${level}: the request log ${logged ? 'is' : 'is not'} in the line`);
+      }
+      assert.deepEqual(perInvocation.map((l) => l.StatusClass), ['2xx', '4xx', '4xx']);
+    } finally {
+      await emu.close();
+    }
   }
 });
 
