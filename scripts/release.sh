@@ -43,6 +43,12 @@ record() { # file sha arch previous_sha previous_arch
     echo "release: $(basename "$(dirname "$1")") records $2 ($3)${4:+; before: $4}"
 }
 
+# what a release file records now, in rec_sha and rec_arch (empty when there is no file)
+recorded_now() {
+    rec_sha=""; rec_arch=""
+    [ ! -f "$1" ] || { rec_sha=$(field "$1" artifact_sha256); rec_arch=$(field "$1" architecture); }
+}
+
 tfvar() { sed -n "s/^[[:space:]]*$2[[:space:]]*=[[:space:]]*\"\\([^\"]*\\)\".*/\\1/p" "$1"/*.tfvars 2>/dev/null | tail -n 1; }
 
 terraform_in() { # dir action args...
@@ -138,8 +144,8 @@ publish)
     fi
     if [ -n "$dir" ]; then
         file=$dir/release.auto.tfvars.json
-        old=""; old_arch=""
-        [ -f "$file" ] && { old=$(field "$file" artifact_sha256); old_arch=$(field "$file" architecture); }
+        recorded_now "$file"
+        old=$rec_sha; old_arch=$rec_arch
         [ "$old" != "$sha" ] || { old=$(field "$file" previous_artifact_sha256); old_arch=$(field "$file" previous_architecture); }
         record "$file" "$sha" "$arch" "$old" "$old_arch"
     fi
@@ -160,13 +166,12 @@ promote)
     shift
     from_dir=$(env_dir "$env"); to_dir=$(env_dir "$to")
     [ -f "$from_dir/release.auto.tfvars.json" ] || { echo "release: environments/$env records no artifact to promote" >&2; exit 1; }
-    sha=$(field "$from_dir/release.auto.tfvars.json" artifact_sha256)
-    arch=$(field "$from_dir/release.auto.tfvars.json" architecture)
+    recorded_now "$from_dir/release.auto.tfvars.json"
+    sha=$rec_sha; arch=$rec_arch
     file=$to_dir/release.auto.tfvars.json
-    old=""; old_arch=""
-    [ -f "$file" ] && { old=$(field "$file" artifact_sha256); old_arch=$(field "$file" architecture); }
-    [ "$old" != "$sha" ] || { echo "release: $to already records $sha"; exit 0; }
-    record "$file" "$sha" "$arch" "$old" "$old_arch"
+    recorded_now "$file"
+    [ "$rec_sha" != "$sha" ] || { echo "release: $to already records $sha"; exit 0; }
+    record "$file" "$sha" "$arch" "$rec_sha" "$rec_arch"
     echo "release: deploy it with: make deploy ENV=$to (and commit $file)"
     ;;
 rollback)
@@ -179,7 +184,8 @@ rollback)
     fi
     file=$dir/release.auto.tfvars.json
     [ -f "$file" ] || { echo "release: environments/$env records no artifact" >&2; exit 1; }
-    cur=$(field "$file" artifact_sha256); cur_arch=$(field "$file" architecture)
+    recorded_now "$file"
+    cur=$rec_sha; cur_arch=$rec_arch
     if [ -n "${ARTIFACT:-}" ]; then
         to=$ARTIFACT; to_arch=${ARCH:-$cur_arch}
     else

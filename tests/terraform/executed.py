@@ -66,6 +66,8 @@ def missing_tools():
     if not find_mirror()[0]:
         missing.append("a filesystem mirror of hashicorp/aws (looked in TF_PROVIDER_MIRROR, "
                        "/opt/tf-plugins, ~/.terraform.d/plugins, /usr/share/terraform/plugins)")
+    if not shutil.which("aws"):
+        missing.append("the AWS CLI (aws on PATH: scripts/release.sh publishes with it)")
     try:
         import moto.server  # noqa: F401
         import boto3  # noqa: F401
