@@ -8,12 +8,15 @@
 # for access logs) are not here: see environments/account.
 
 locals {
-  # every route of the contract (docs/openapi.yaml), plus ANY for wrong methods
+  # every route of the contract (docs/openapi.yaml; HEAD is GET without the body), plus
+  # ANY for wrong methods
   routes = {
     "tasks-POST"  = { resource = "tasks", method = "POST" }
     "tasks-GET"   = { resource = "tasks", method = "GET" }
+    "tasks-HEAD"  = { resource = "tasks", method = "HEAD" }
     "tasks-ANY"   = { resource = "tasks", method = "ANY" }
     "task-GET"    = { resource = "task", method = "GET" }
+    "task-HEAD"   = { resource = "task", method = "HEAD" }
     "task-PATCH"  = { resource = "task", method = "PATCH" }
     "task-DELETE" = { resource = "task", method = "DELETE" }
     "task-ANY"    = { resource = "task", method = "ANY" }
@@ -207,7 +210,7 @@ resource "aws_api_gateway_integration_response" "options" {
   status_code = aws_api_gateway_method_response.options[each.key].status_code
   response_parameters = {
     "method.response.header.Access-Control-Allow-Origin"  = "'${local.cors_origin}'"
-    "method.response.header.Access-Control-Allow-Methods" = each.key == "tasks" ? "'GET,POST,OPTIONS'" : "'GET,PATCH,DELETE,OPTIONS'"
+    "method.response.header.Access-Control-Allow-Methods" = each.key == "tasks" ? "'GET,HEAD,POST,OPTIONS'" : "'GET,HEAD,PATCH,DELETE,OPTIONS'"
     "method.response.header.Access-Control-Allow-Headers" = "'${local.cors_allow_headers}'"
     "method.response.header.Access-Control-Max-Age"       = "'600'"
   }

@@ -59,6 +59,20 @@ bool tapi_version_set_has(const tapi_version_set *set, uint64_t version)
     return false;
 }
 
+bool tapi_condition_holds(const tapi_condition *cond, uint64_t version)
+{
+    if (!cond) return true;
+    if (cond->match && !tapi_version_set_has(cond->match, version)) return false;
+    return !cond->none_match || !tapi_version_set_has(cond->none_match, version);
+}
+
+bool tapi_task_patch_changes(const tapi_task_patch *patch, const tapi_task *task)
+{
+    return (patch->title && strcmp(patch->title, task->title) != 0) ||
+           (patch->description && strcmp(patch->description, task->description) != 0) ||
+           (patch->has_status && patch->status != task->status);
+}
+
 unsigned tapi_status_mask_normalize(unsigned mask)
 {
     mask &= TAPI_STATUS_ALL;

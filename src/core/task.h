@@ -28,6 +28,17 @@ typedef struct tapi_task {
     uint64_t version;
 } tapi_task;
 
+/* Read-only fields a PATCH body sent back (a GET's body, edited): each one present must
+ * equal the task's, since the client cannot change it. */
+typedef struct tapi_read_only {
+    bool has_id, has_created_at, has_updated_at, has_version, has_etag;
+    char id[TAPI_ID_LEN + 1];
+    char created_at[TAPI_TIMESTAMP_LEN + 1];
+    char updated_at[TAPI_TIMESTAMP_LEN + 1];
+    uint64_t version;
+    char etag[32];
+} tapi_read_only;
+
 /* A PATCH: NULL strings / has_status == false mean "leave unchanged". The strings are
  * owned by the patch. */
 typedef struct tapi_task_patch {
@@ -35,6 +46,7 @@ typedef struct tapi_task_patch {
     char *description;
     bool has_status;
     tapi_status status;
+    tapi_read_only read_only;
 } tapi_task_patch;
 
 /* Position after which the next page starts: everything strictly older in
@@ -61,6 +73,21 @@ typedef struct tapi_version_set {
 } tapi_version_set;
 
 bool tapi_version_set_has(const tapi_version_set *set, uint64_t version);
+
+/* What a conditional request asks of a task's version (RFC 9110 section 13.2.2): in match
+ * (If-Match; NULL: any version) and not in none_match (If-None-Match; NULL: none
+ * excluded; "*" excludes every version, so an existing task never passes). */
+typedef struct tapi_condition {
+    const tapi_version_set *match;
+    const tapi_version_set *none_match;
+} tapi_condition;
+
+/* Whether a task at version passes cond (NULL: always). */
+bool tapi_condition_holds(const tapi_condition *cond, uint64_t version);
+
+/* Whether applying patch to task would change any field (a PATCH that changes nothing
+ * leaves the version, updatedAt and so the ETag as they are). */
+bool tapi_task_patch_changes(const tapi_task_patch *patch, const tapi_task *task);
 
 /* A set of statuses for a filtered list: bit (1 << status); 0 means every status. */
 #define TAPI_STATUS_BIT(s) (1u << (unsigned)(s))

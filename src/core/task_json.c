@@ -102,13 +102,75 @@ static bool seen_before(const cJSON *root, const cJSON *item)
     return false;
 }
 
-static tapi_err take_field(const cJSON *root, const cJSON *item, tapi_task_patch *out,
-                           tapi_problem *problem)
+static const char *const READ_ONLY[] = {"id", "createdAt", "updatedAt", "version", "etag", NULL};
+
+static bool is_read_only(const char *name)
+{
+    for (const char *const *n = READ_ONLY; *n; n++)
+        if (strcmp(name, *n) == 0) return true;
+    return false;
+}
+
+/* Copies a string field of at most cap - 1 bytes; false when it is not one. */
+static bool copy_string(const cJSON *item, char *out, size_t cap)
+{
+    if (!cJSON_IsString(item) || strlen(item->valuestring) >= cap) return false;
+    strcpy(out, item->valuestring);
+    return true;
+}
+
+/* A read-only field sent back in a PATCH: kept, to be compared with the task. One that
+ * cannot be the task's value (wrong type or size) is refused now. */
+static tapi_err take_read_only(const cJSON *item, tapi_body_kind kind, tapi_read_only *ro,
+                               tapi_problem *problem)
+{
+    const char *name = item->string;
+    bool ok = kind == TAPI_BODY_PATCH;
+    if (ok && strcmp(name, "id") == 0) ok = ro->has_id = copy_string(item, ro->id, sizeof ro->id);
+    else if (ok && strcmp(name, "createdAt") == 0)
+        ok = ro->has_created_at = copy_string(item, ro->created_at, sizeof ro->created_at);
+    else if (ok && strcmp(name, "updatedAt") == 0)
+        ok = ro->has_updated_at = copy_string(item, ro->updated_at, sizeof ro->updated_at);
+    else if (ok && strcmp(name, "etag") == 0)
+        ok = ro->has_etag = copy_string(item, ro->etag, sizeof ro->etag);
+    else if (ok) {
+        double v = cJSON_IsNumber(item) ? item->valuedouble : -1;
+        ok = ro->has_version = v >= 0 && v <= 9007199254740991.0 && v == (double)(uint64_t)v;
+        ro->version = ok ? (uint64_t)v : 0;
+    }
+    if (ok) return TAPI_OK;
+    tapi_problem_set(problem, 400, "read_only_field",
+                     kind == TAPI_BODY_PATCH
+                         ? "Field '%s' is read-only; send it unchanged or leave it out."
+                         : "Field '%s' is read-only; the server sets it.",
+                     name);
+    return TAPI_EINVAL;
+}
+
+/* null in a PATCH removes a field (RFC 7396): only the description can go (it becomes
+ * empty); a task always has a title and a status. */
+static tapi_err take_null(const char *name, tapi_body_kind kind, tapi_task_patch *out,
+                          tapi_problem *problem)
+{
+    if (kind == TAPI_BODY_PATCH && name[0] == 'd') {
+        out->description = strdup("");
+        return out->description ? TAPI_OK : TAPI_ENOMEM;
+    }
+    if (kind == TAPI_BODY_PATCH)
+        tapi_problem_set(problem, 400, "invalid_field",
+                         "Field '%s' cannot be removed (null); every task has one.", name);
+    else
+        tapi_problem_set(problem, 400, "invalid_field", "Field '%s' must be a string.", name);
+    return TAPI_EINVAL;
+}
+
+static tapi_err take_field(const cJSON *root, const cJSON *item, tapi_body_kind kind,
+                           tapi_task_patch *out, tapi_problem *problem)
 {
     const char *name = item->string;
     bool known = strcmp(name, "title") == 0 || strcmp(name, "description") == 0 ||
                  strcmp(name, "status") == 0;
-    if (!known) {
+    if (!known && !is_read_only(name)) {
         tapi_problem_set(problem, 400, "unknown_field",
                          "Unknown field '%.*s'; allowed fields are title, description "
                          "and status.",
@@ -120,6 +182,8 @@ static tapi_err take_field(const cJSON *root, const cJSON *item, tapi_task_patch
                          name);
         return TAPI_EINVAL;
     }
+    if (!known) return take_read_only(item, kind, &out->read_only, problem);
+    if (cJSON_IsNull(item)) return take_null(name, kind, out, problem);
     if (!cJSON_IsString(item)) {
         tapi_problem_set(problem, 400, "invalid_field", "Field '%s' must be a string.", name);
         return TAPI_EINVAL;
@@ -160,7 +224,7 @@ static tapi_err fill_defaults(tapi_body_kind kind, const cJSON *root, tapi_task_
         if (!root->child) {
             tapi_problem_set(problem, 400, "invalid_body",
                              "PATCH body must set at least one of title, description, "
-                             "status.");
+                             "status (or send a task's fields back).");
             return TAPI_EINVAL;
         }
         return TAPI_OK;
@@ -190,11 +254,17 @@ tapi_err tapi_task_body_parse(const char *body, size_t len, tapi_body_kind kind,
         rc = TAPI_EINVAL;
     }
     for (const cJSON *item = root->child; rc == TAPI_OK && item; item = item->next)
-        rc = take_field(root, item, out, problem);
+        rc = take_field(root, item, kind, out, problem);
     if (rc == TAPI_OK) rc = fill_defaults(kind, root, out, problem);
     cJSON_Delete(root);
     if (rc != TAPI_OK) tapi_task_patch_clear(out);
     return rc;
+}
+
+void tapi_etag_format(uint64_t version, char out[TAPI_ETAG_MAX])
+{
+    snprintf(out, TAPI_ETAG_MAX, "\"%llu.%s\"", (unsigned long long)version,
+             TAPI_REPRESENTATION_GENERATION);
 }
 
 void tapi_task_json_write(tapi_buf *b, const tapi_task *task)
@@ -211,9 +281,11 @@ void tapi_task_json_write(tapi_buf *b, const tapi_task *task)
     tapi_buf_puts(b, task->created_at);
     tapi_buf_puts(b, "\",\"updatedAt\":\"");
     tapi_buf_puts(b, task->updated_at);
-    char version[48];
-    snprintf(version, sizeof version, "\",\"version\":%llu}", (unsigned long long)task->version);
-    tapi_buf_puts(b, version);
+    char tail[96];
+    snprintf(tail, sizeof tail, "\",\"version\":%llu,\"etag\":\"\\\"%llu.%s\\\"\"}",
+             (unsigned long long)task->version, (unsigned long long)task->version,
+             TAPI_REPRESENTATION_GENERATION);
+    tapi_buf_puts(b, tail);
 }
 
 void tapi_page_json_write(tapi_buf *b, const tapi_task_page *page, const char *next_token)

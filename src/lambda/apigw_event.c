@@ -326,6 +326,7 @@ tapi_err tapi_apigw_response(const tapi_response *resp, const char *cors_origin,
         put_header(&b, &first, "Access-Control-Expose-Headers", TAPI_CORS_EXPOSE_HEADERS);
     }
     if (resp->allow) put_header(&b, &first, "Allow", resp->allow);
+    if (resp->accept_patch) put_header(&b, &first, "Accept-Patch", resp->accept_patch);
     if (resp->www_authenticate)
         put_header(&b, &first, "WWW-Authenticate", resp->www_authenticate);
     if (resp->retry_after > 0) {
@@ -334,7 +335,7 @@ tapi_err tapi_apigw_response(const tapi_response *resp, const char *cors_origin,
         put_header(&b, &first, "Retry-After", secs);
     }
     tapi_buf_puts(&b, "},\"body\":");
-    if (resp->body)
+    if (resp->body && !resp->headers_only)
         tapi_buf_json_string(&b, resp->body, resp->body_len);
     else
         tapi_buf_puts(&b, "\"\"");

@@ -1,15 +1,11 @@
 /* Entity-tag lists: RFC 9110's grammar (1#entity-tag, OWS around commas, empty list
- * elements tolerated), strictly; our tags hold decimal digits only. */
+ * elements tolerated), strictly; our tags are a version in canonical decimal, a dot and
+ * the representation's generation. */
 #include "conditional.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void tapi_etag_format(uint64_t version, char out[TAPI_ETAG_MAX])
-{
-    snprintf(out, TAPI_ETAG_MAX, "\"%llu\"", (unsigned long long)version);
-}
 
 static const char *skip_ows(const char *p)
 {
@@ -25,7 +21,12 @@ static bool etagc(unsigned char c)
 
 static void add_version(tapi_version_set *out, const char *opaque, size_t len, bool *full)
 {
-    if (len == 0 || len > 19 || strspn(opaque, "0123456789") < len) return; /* not ours */
+    static const char suffix[] = "." TAPI_REPRESENTATION_GENERATION;
+    const size_t suffix_len = sizeof suffix - 1;
+    /* not ours: another generation, or not the one spelling we send (no leading zeros) */
+    if (len <= suffix_len || memcmp(opaque + len - suffix_len, suffix, suffix_len) != 0) return;
+    len -= suffix_len;
+    if (len > 19 || strspn(opaque, "0123456789") < len || (len > 1 && opaque[0] == '0')) return;
     char digits[20];
     memcpy(digits, opaque, len);
     digits[len] = '\0';
@@ -47,7 +48,8 @@ tapi_err tapi_condition_parse(const char *value, bool weak, tapi_version_set *ou
         out->any = true;
         return TAPI_OK;
     }
-    bool full = false, any_tag = false;
+    bool full = false;
+    size_t tags = 0;
     while (*p) {
         if (*p == ',') { /* an empty list element */
             p = skip_ows(p + 1);
@@ -63,9 +65,9 @@ tapi_err tapi_condition_parse(const char *value, bool weak, tapi_version_set *ou
         }
         if (*p != '"') return TAPI_EINVAL;
         if (!is_weak || weak) add_version(out, opaque, (size_t)(p - opaque), &full);
-        any_tag = true;
+        if (++tags > TAPI_VERSION_SET_MAX) return TAPI_EINVAL; /* ours or not: bounded */
         p = skip_ows(p + 1);
         if (*p && *p != ',') return TAPI_EINVAL;
     }
-    return any_tag && !full ? TAPI_OK : TAPI_EINVAL;
+    return tags > 0 && !full ? TAPI_OK : TAPI_EINVAL;
 }

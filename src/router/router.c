@@ -27,8 +27,8 @@ static const char OOM_BODY[] =
     "{\"error\":{\"code\":\"service_unavailable\",\"message\":\"The service is temporarily "
     "unable to handle the request; retry later.\"}}";
 
-static const char ALLOW_COLLECTION[] = "GET, POST";
-static const char ALLOW_ITEM[] = "GET, PATCH, DELETE";
+static const char ALLOW_COLLECTION[] = "GET, HEAD, POST";
+static const char ALLOW_ITEM[] = "GET, HEAD, PATCH, DELETE";
 
 void tapi_response_clear(tapi_response *resp)
 {
@@ -106,8 +106,9 @@ static void respond_error(tapi_response *resp, tapi_err err)
         return;
     case TAPI_EPRECONDITION:
         tapi_response_error(resp, 412, "precondition_failed",
-                            "The task has changed since the ETag given in If-Match; GET it "
-                            "again, then retry with its current ETag.");
+                            "The task's current version (its ETag) does not meet the "
+                            "request's If-Match or If-None-Match; GET it again, then retry "
+                            "with its current ETag.");
         return;
     case TAPI_OK:
     case TAPI_EINVAL:
@@ -150,17 +151,51 @@ static bool parse_condition(const char *name, const char *value, bool weak,
     return true;
 }
 
-/* Accepts application/json (any case, optional parameters) and the +json suffix types;
- * a charset parameter, if present, must be UTF-8 because that is all we decode. */
-static bool is_json_content_type(const char *ct)
+/* The request's If-Match (strong comparison) and If-None-Match (weak), or a 400. */
+typedef struct conditions {
+    tapi_version_set match_storage, none_storage;
+    tapi_condition cond;
+} conditions;
+
+static bool parse_conditions(const tapi_request *req, conditions *c, tapi_response *resp)
+{
+    return parse_condition("If-Match", req->if_match, false, &c->match_storage, &c->cond.match,
+                           resp) &&
+           parse_condition("If-None-Match", req->if_none_match, true, &c->none_storage,
+                           &c->cond.none_match, resp);
+}
+
+/* 412 with the task's current ETag, so the client sees which version it missed. */
+static void respond_precondition_failed(tapi_response *resp, uint64_t version)
+{
+    respond_error(resp, TAPI_EPRECONDITION);
+    tapi_etag_format(version, resp->etag);
+}
+
+/* The patch formats PATCH accepts (RFC 5789's Accept-Patch): a JSON body is read as an
+ * RFC 7396 merge patch under either name. */
+static const char ACCEPT_PATCH[] = "application/merge-patch+json, application/json";
+
+static bool type_is(const char *ct, size_t len, const char *type)
+{
+    return len == strlen(type) && strncasecmp(ct, type, len) == 0;
+}
+
+/* Accepts application/json (any case, optional parameters) and, for a create, the +json
+ * suffix types; a PATCH takes only the formats of ACCEPT_PATCH (JSON Patch and other
+ * formats mean something else). A charset parameter, if present, must be UTF-8 because
+ * that is all we decode. */
+static bool is_json_content_type(const char *ct, bool patch)
 {
     while (*ct == ' ' || *ct == '\t') ct++;
     const char *semi = strchr(ct, ';');
     size_t type_len = semi ? (size_t)(semi - ct) : strlen(ct);
     while (type_len > 0 && (ct[type_len - 1] == ' ' || ct[type_len - 1] == '\t')) type_len--;
-    bool json = (type_len == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
-                (type_len > 17 && strncasecmp(ct, "application/", 12) == 0 &&
-                 strncasecmp(ct + type_len - 5, "+json", 5) == 0);
+    bool json = type_is(ct, type_len, "application/json") ||
+                (patch ? type_is(ct, type_len, "application/merge-patch+json")
+                       : type_len > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+                             strncasecmp(ct + type_len - 5, "+json", 5) == 0 &&
+                             !type_is(ct, type_len, "application/json-patch+json"));
     if (!json || !semi) return json;
     for (const char *p = semi; p; p = strchr(p + 1, ';')) {
         const char *q = p + 1;
@@ -176,11 +211,14 @@ static bool is_json_content_type(const char *ct)
     return true;
 }
 
-static bool check_json_body(const tapi_request *req, tapi_response *resp)
+static bool check_json_body(const tapi_request *req, bool patch, tapi_response *resp)
 {
-    if (req->content_type && !is_json_content_type(req->content_type)) {
+    if (req->content_type && !is_json_content_type(req->content_type, patch)) {
         tapi_response_error(resp, 415, "unsupported_media_type",
-                            "Content-Type must be application/json.");
+                            patch ? "Content-Type must be application/merge-patch+json or "
+                                    "application/json (see Accept-Patch)."
+                                  : "Content-Type must be application/json.");
+        if (patch) resp->accept_patch = ACCEPT_PATCH;
         return false;
     }
     return true;
@@ -408,7 +446,7 @@ static void create_once(const tapi_app *app, const tapi_request *req, tapi_task 
 
 static void handle_create(const tapi_app *app, const tapi_request *req, tapi_response *resp)
 {
-    if (!check_json_body(req, resp)) return;
+    if (!check_json_body(req, false, resp)) return;
     tapi_problem pb;
     tapi_task_patch in;
     tapi_err err = tapi_task_body_parse(req->body, req->body_len, TAPI_BODY_CREATE, &in, &pb);
@@ -449,24 +487,66 @@ static const char CACHE_REVALIDATE[] = "private, no-cache";
 static void handle_get(const tapi_app *app, const tapi_request *req, const char *id,
                        tapi_response *resp)
 {
-    tapi_version_set storage;
-    const tapi_version_set *none_match;
-    if (!parse_condition("If-None-Match", req->if_none_match, true, &storage, &none_match, resp))
-        return;
+    conditions c;
+    if (!parse_conditions(req, &c, resp)) return;
     tapi_task task;
     tapi_err err = app->store->ops->get(app->store, req->deadline_ms, owner_of(req), id, &task);
-    if (err != TAPI_OK) { /* 404 before 304: a condition never reveals a task */
+    if (err != TAPI_OK) { /* 404 before 304 or 412: a condition never reveals a task */
         respond_error(resp, err);
         return;
     }
-    if (none_match && tapi_version_set_has(none_match, task.version)) {
-        resp->status = 304;
-        tapi_etag_format(task.version, resp->etag);
+    /* RFC 9110 section 13.2.2: If-Match first (412), then If-None-Match (304 on GET) */
+    if (c.cond.match && !tapi_version_set_has(c.cond.match, task.version)) {
+        respond_precondition_failed(resp, task.version);
+    } else if (c.cond.none_match && tapi_version_set_has(c.cond.none_match, task.version)) {
+        respond_task(resp, 200, &task);
+        if (resp->status == 200) resp->status = 304;
+        resp->cache_control = CACHE_REVALIDATE;
     } else {
         respond_task(resp, 200, &task);
+        resp->cache_control = CACHE_REVALIDATE;
     }
-    resp->cache_control = CACHE_REVALIDATE;
     tapi_task_clear(&task);
+}
+
+/* The first read-only field of ro that differs from task's, or NULL. */
+static const char *changed_read_only(const tapi_read_only *ro, const tapi_task *task)
+{
+    char etag[TAPI_ETAG_MAX];
+    tapi_etag_format(task->version, etag);
+    if (ro->has_id && strcmp(ro->id, task->id) != 0) return "id";
+    if (ro->has_created_at && strcmp(ro->created_at, task->created_at) != 0) return "createdAt";
+    if (ro->has_updated_at && strcmp(ro->updated_at, task->updated_at) != 0) return "updatedAt";
+    if (ro->has_version && ro->version != task->version) return "version";
+    if (ro->has_etag && strcmp(ro->etag, etag) != 0) return "etag";
+    return NULL;
+}
+
+/* A PATCH that sends read-only fields back (GET, edit, PATCH) passes when each equals the
+ * task's as it is now; a changed one is 400 naming it. This is no concurrency control
+ * (If-Match is): the comparison reads the task before the write. */
+static bool check_read_only(const tapi_app *app, const tapi_request *req, const char *id,
+                            const tapi_read_only *ro, tapi_response *resp)
+{
+    if (!ro->has_id && !ro->has_created_at && !ro->has_updated_at && !ro->has_version &&
+        !ro->has_etag)
+        return true;
+    tapi_task task;
+    tapi_err err = app->store->ops->get(app->store, req->deadline_ms, owner_of(req), id, &task);
+    if (err != TAPI_OK) {
+        respond_error(resp, err);
+        return false;
+    }
+    const char *field = changed_read_only(ro, &task);
+    tapi_task_clear(&task);
+    if (!field) return true;
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "Field '%s' is read-only and differs from the task's; send it unchanged or leave "
+             "it out.",
+             field);
+    tapi_response_error(resp, 400, "read_only_field", msg);
+    return false;
 }
 
 /* The body is validated before the id is looked at, so bad input is 400 whether or not
@@ -474,7 +554,7 @@ static void handle_get(const tapi_app *app, const tapi_request *req, const char 
 static void handle_patch(const tapi_app *app, const char *id, bool id_valid,
                          const tapi_request *req, tapi_response *resp)
 {
-    if (!check_json_body(req, resp)) return;
+    if (!check_json_body(req, true, resp)) return;
     tapi_problem pb;
     tapi_task_patch patch;
     tapi_err err = tapi_task_body_parse(req->body, req->body_len, TAPI_BODY_PATCH, &patch, &pb);
@@ -486,9 +566,8 @@ static void handle_patch(const tapi_app *app, const char *id, bool id_valid,
         respond_error(resp, err);
         return;
     }
-    tapi_version_set storage;
-    const tapi_version_set *if_match;
-    if (!parse_condition("If-Match", req->if_match, false, &storage, &if_match, resp)) {
+    conditions c;
+    if (!parse_conditions(req, &c, resp)) {
         tapi_task_patch_clear(&patch);
         return;
     }
@@ -497,12 +576,20 @@ static void handle_patch(const tapi_app *app, const char *id, bool id_valid,
         respond_not_found(resp, true);
         return;
     }
+    if (!check_read_only(app, req, id, &patch.read_only, resp)) {
+        tapi_task_patch_clear(&patch);
+        return;
+    }
     char now[TAPI_TIMESTAMP_LEN + 1];
     tapi_timestamp_now(now);
     tapi_task task;
-    err = app->store->ops->update(app->store, req->deadline_ms, owner_of(req), id, if_match,
+    err = app->store->ops->update(app->store, req->deadline_ms, owner_of(req), id, &c.cond,
                                   &patch, now, &task);
     tapi_task_patch_clear(&patch);
+    if (err == TAPI_EPRECONDITION) {
+        respond_precondition_failed(resp, task.version);
+        return;
+    }
     if (err != TAPI_OK) {
         respond_error(resp, err);
         return;
@@ -514,11 +601,15 @@ static void handle_patch(const tapi_app *app, const char *id, bool id_valid,
 static void handle_delete(const tapi_app *app, const tapi_request *req, const char *id,
                           tapi_response *resp)
 {
-    tapi_version_set storage;
-    const tapi_version_set *if_match;
-    if (!parse_condition("If-Match", req->if_match, false, &storage, &if_match, resp)) return;
+    conditions c;
+    if (!parse_conditions(req, &c, resp)) return;
+    uint64_t version = 0;
     tapi_err err = app->store->ops->remove(app->store, req->deadline_ms, owner_of(req), id,
-                                           if_match);
+                                           &c.cond, &version);
+    if (err == TAPI_EPRECONDITION) {
+        respond_precondition_failed(resp, version);
+        return;
+    }
     if (err != TAPI_OK) {
         respond_error(resp, err);
         return;
@@ -534,9 +625,15 @@ static void method_not_allowed(tapi_response *resp, const char *allow)
     resp->allow = allow;
 }
 
+/* HEAD is GET without the body (RFC 9110 section 9.3.2): same status and headers. */
+static bool is_get(const tapi_request *req)
+{
+    return strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+}
+
 static void route_collection(const tapi_app *app, const tapi_request *req, tapi_response *resp)
 {
-    if (strcmp(req->method, "GET") == 0) {
+    if (is_get(req)) {
         handle_list(app, req, resp);
         return;
     }
@@ -555,7 +652,7 @@ static void route_collection(const tapi_app *app, const tapi_request *req, tapi_
 static void route_item(const tapi_app *app, const tapi_request *req, const char *id,
                        size_t id_len, tapi_response *resp)
 {
-    bool get = strcmp(req->method, "GET") == 0, patch = strcmp(req->method, "PATCH") == 0,
+    bool get = is_get(req), patch = strcmp(req->method, "PATCH") == 0,
          del = strcmp(req->method, "DELETE") == 0;
     if (!get && !patch && !del) {
         method_not_allowed(resp, ALLOW_ITEM);
@@ -606,6 +703,8 @@ const char *tapi_route_name(const tapi_request *req)
         {TAPI_ROUTE_COLLECTION, "POST", "POST /tasks"},
         {TAPI_ROUTE_COLLECTION, "GET", "GET /tasks"},
         {TAPI_ROUTE_ITEM, "GET", "GET /tasks/{id}"},
+        {TAPI_ROUTE_COLLECTION, "HEAD", "HEAD /tasks"},
+        {TAPI_ROUTE_ITEM, "HEAD", "HEAD /tasks/{id}"},
         {TAPI_ROUTE_ITEM, "PATCH", "PATCH /tasks/{id}"},
         {TAPI_ROUTE_ITEM, "DELETE", "DELETE /tasks/{id}"},
     };
@@ -633,4 +732,5 @@ void tapi_handle(const tapi_app *app, const tapi_request *req, tapi_response *re
         route_collection(app, req, resp);
     else
         route_item(app, req, req->id ? req->id : "", req->id ? req->id_len : 0, resp);
+    resp->headers_only = resp->status == 304 || strcmp(req->method, "HEAD") == 0;
 }

@@ -67,13 +67,17 @@ typedef struct tapi_response {
     bool body_static;
     char location[TAPI_LOCATION_MAX]; /* "" when absent */
     const char *allow;        /* static; NULL when absent */
+    const char *accept_patch; /* static; NULL when absent (set on a PATCH's 415) */
     int retry_after;          /* seconds; 0 when absent */
     const char *www_authenticate; /* static; NULL when absent (set on 401) */
-    char etag[24];            /* the task's ETag; "" when absent */
-    /* static; NULL means "no-store". A 304 has no body and no Content-Type: doors send
-     * only ETag and Cache-Control with it. */
+    char etag[32];            /* the task's ETag (TAPI_ETAG_MAX); "" when absent */
+    /* static; NULL means "no-store". A 304 has no Content-Type: doors send only ETag and
+     * Cache-Control with it. */
     const char *cache_control;
     bool idempotent_replayed; /* send Idempotent-Replayed: true */
+    /* A 304 or the answer to a HEAD: send the status and headers only. body still holds
+     * what a GET would send, so a door that writes Content-Length writes the GET's. */
+    bool headers_only;
 } tapi_response;
 
 /* Headers every response carries, for the doors to add. */
@@ -98,8 +102,8 @@ void tapi_response_clear(tapi_response *resp);
 tapi_route tapi_route_path(const char *path, size_t len, const char **id, size_t *id_len);
 
 /* A low-cardinality name of what the request asked for, for metrics: "POST /tasks",
- * "GET /tasks", "GET /tasks/{id}", "PATCH /tasks/{id}", "DELETE /tasks/{id}", or "other"
- * (unknown paths and methods). Never an id. Static storage. */
+ * "GET /tasks", "GET /tasks/{id}", "HEAD /tasks", "HEAD /tasks/{id}", "PATCH /tasks/{id}",
+ * "DELETE /tasks/{id}", or "other" (unknown paths and methods). Never an id. Static storage. */
 const char *tapi_route_name(const tapi_request *req);
 
 /* Fills *resp with an error in the API's shape; used by doors for errors they detect

@@ -105,15 +105,20 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, request_ctx *c
         tapi_response_clear(resp);
         return MHD_NO;
     }
-    /* 204 and 304 have no body; libmicrohttpd writes Content-Length itself */
+    /* 204 and 304 have no body. libmicrohttpd writes Content-Length itself and sends no
+     * body on a 304 or to a HEAD: a 304 comes with its 200's body, so its Content-Length
+     * is the 200's (RFC 9110 section 8.6 allows that one only; this libmicrohttpd cannot
+     * leave it out) */
     if (resp->status != 204 && resp->status != 304)
         MHD_add_response_header(r, "Content-Type", TAPI_CONTENT_TYPE);
+
     MHD_add_response_header(r, "X-Content-Type-Options", TAPI_NOSNIFF);
     MHD_add_response_header(r, "Cache-Control", resp->cache_control ? resp->cache_control : "no-store");
     if (resp->etag[0]) MHD_add_response_header(r, "ETag", resp->etag);
     if (resp->idempotent_replayed) MHD_add_response_header(r, "Idempotent-Replayed", "true");
     if (resp->location[0]) MHD_add_response_header(r, "Location", resp->location);
     if (resp->allow) MHD_add_response_header(r, "Allow", resp->allow);
+    if (resp->accept_patch) MHD_add_response_header(r, "Accept-Patch", resp->accept_patch);
     if (resp->www_authenticate)
         MHD_add_response_header(r, "WWW-Authenticate", resp->www_authenticate);
     if (resp->retry_after > 0) {

@@ -73,6 +73,8 @@ static const char OWNER_INDEX[] =
 
 /* The version condition: the parameter is NULL (any version) or ",v1,v2,...,". */
 #define VERSION_IN(p) "(" p " IS NULL OR instr(" p ", ',' || version || ',') > 0)"
+/* If-None-Match: "*" excludes every version. */
+#define VERSION_NOT_IN(p) "(" p " IS NULL OR (" p " <> '*' AND instr(" p ", ',' || version || ',') = 0))"
 
 enum stmt_id {
     ST_INSERT, ST_GET, ST_UPDATE, ST_DELETE, ST_LIST_FIRST, ST_LIST_AFTER,
@@ -87,8 +89,12 @@ static const char *const STMT_SQL[ST_COUNT] = {
     [ST_UPDATE] = "UPDATE tasks SET title = coalesce(?1, title),"
                   " description = coalesce(?2, description), status = coalesce(?3, status),"
                   " updated_at = ?4, version = version + 1"
-                  " WHERE id = ?5 AND owner = ?6 AND " VERSION_IN("?7") " RETURNING " TASK_COLUMNS,
-    [ST_DELETE] = "DELETE FROM tasks WHERE id = ?1 AND owner = ?2 AND " VERSION_IN("?3"),
+                  " WHERE id = ?5 AND owner = ?6 AND " VERSION_IN("?7") " AND " VERSION_NOT_IN("?8")
+                  " AND (coalesce(?1, title) IS NOT title OR coalesce(?2, description) IS NOT"
+                  " description OR coalesce(?3, status) IS NOT status)"
+                  " RETURNING " TASK_COLUMNS,
+    [ST_DELETE] = "DELETE FROM tasks WHERE id = ?1 AND owner = ?2 AND " VERSION_IN("?3")
+                  " AND " VERSION_NOT_IN("?4"),
     [ST_LIST_FIRST] = "SELECT " TASK_COLUMNS " FROM tasks WHERE owner = ?1"
                       " ORDER BY created_at DESC, id DESC LIMIT ?2",
     [ST_LIST_AFTER] = "SELECT " TASK_COLUMNS " FROM tasks"
@@ -346,32 +352,44 @@ static const char *version_list(const tapi_version_set *set, char *buf, size_t c
     return buf;
 }
 
+/* The versions If-None-Match excludes, for VERSION_NOT_IN: "*", ",v1,...,", or NULL. */
+static const char *excluded_list(const tapi_version_set *set, char *buf, size_t cap)
+{
+    if (!set || (!set->any && set->count == 0)) return NULL;
+    return set->any ? "*" : version_list(set, buf, cap);
+}
+
 enum { VERSION_LIST_MAX = TAPI_VERSION_SET_MAX * 21 + 2 };
 
-/* After a conditional write changed nothing: was the task missing (404) or at another
- * version (412)? Called with the write lock held, so no write of ours interleaves. */
-static tapi_err why_unchanged(conn *c, const char *owner, const char *id)
+/* After a write changed nothing: the task as it is now into *now (TAPI_OK), or
+ * TAPI_ENOTFOUND. Called with the write lock held, so no write of ours interleaves. */
+static tapi_err read_unchanged(conn *c, const char *owner, const char *id, tapi_task *now)
 {
-    tapi_task t;
     sqlite3_stmt *st = c->stmt[ST_GET];
     bind_text(st, 1, id);
     bind_text(st, 2, owner);
-    tapi_err err = step_one(c, st, "get", &t);
+    tapi_err err = step_one(c, st, "get", now);
     done(st);
-    if (err == TAPI_OK) {
-        tapi_task_clear(&t);
-        err = TAPI_EPRECONDITION;
-    }
     return err;
 }
 
+/* Why a conditional write changed nothing, from the task as it is: missing (404), failing
+ * cond (412, with its version), or neither (TAPI_OK: nothing needed changing). */
+static tapi_err why_unchanged(const tapi_condition *cond, const tapi_task *now,
+                              uint64_t *current_version)
+{
+    if (tapi_condition_holds(cond, now->version)) return TAPI_OK;
+    if (current_version) *current_version = now->version;
+    return TAPI_EPRECONDITION;
+}
+
 static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *owner,
-                          const char *id, const tapi_version_set *if_match,
+                          const char *id, const tapi_condition *cond,
                           const tapi_task_patch *p, const char *updated_at, tapi_task *out)
 {
     (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
-    char versions[VERSION_LIST_MAX];
+    char versions[VERSION_LIST_MAX], excluded[VERSION_LIST_MAX];
     conn *c = acquire(s);
     sqlite3_stmt *st = c->stmt[ST_UPDATE];
     bind_text(st, 1, p->title);
@@ -380,7 +398,8 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
     bind_text(st, 4, updated_at);
     bind_text(st, 5, id);
     bind_text(st, 6, owner);
-    bind_text(st, 7, version_list(if_match, versions, sizeof versions));
+    bind_text(st, 7, version_list(cond ? cond->match : NULL, versions, sizeof versions));
+    bind_text(st, 8, excluded_list(cond ? cond->none_match : NULL, excluded, sizeof excluded));
     pthread_mutex_lock(&s->write_mu);
     tapi_err err = step_one(c, st, "update", out);
     /* RETURNING: the change is committed when the statement runs to completion */
@@ -389,23 +408,32 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
         err = map_error(c->db, sqlite3_extended_errcode(c->db), "update");
     }
     done(st);
-    if (err == TAPI_ENOTFOUND && if_match) err = why_unchanged(c, owner, id);
+    if (err == TAPI_ENOTFOUND) {
+        err = read_unchanged(c, owner, id, out);
+        uint64_t version = 0;
+        if (err == TAPI_OK) err = why_unchanged(cond, out, &version);
+        if (err == TAPI_EPRECONDITION) {
+            tapi_task_clear(out);
+            out->version = version;
+        }
+    }
     pthread_mutex_unlock(&s->write_mu);
     release(s, c);
     return err;
 }
 
 static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *owner,
-                          const char *id, const tapi_version_set *if_match)
+                          const char *id, const tapi_condition *cond, uint64_t *current_version)
 {
     (void)deadline_ms;
     sqlite_store *s = (sqlite_store *)base;
-    char versions[VERSION_LIST_MAX];
+    char versions[VERSION_LIST_MAX], excluded[VERSION_LIST_MAX];
     conn *c = acquire(s);
     sqlite3_stmt *st = c->stmt[ST_DELETE];
     bind_text(st, 1, id);
     bind_text(st, 2, owner);
-    bind_text(st, 3, version_list(if_match, versions, sizeof versions));
+    bind_text(st, 3, version_list(cond ? cond->match : NULL, versions, sizeof versions));
+    bind_text(st, 4, excluded_list(cond ? cond->none_match : NULL, excluded, sizeof excluded));
     pthread_mutex_lock(&s->write_mu);
     int rc = sqlite3_step(st);
     int changes = sqlite3_changes(c->db);
@@ -415,7 +443,15 @@ static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *own
     else
         err = changes > 0 ? TAPI_OK : TAPI_ENOTFOUND;
     done(st);
-    if (err == TAPI_ENOTFOUND && if_match) err = why_unchanged(c, owner, id);
+    if (err == TAPI_ENOTFOUND && cond) {
+        tapi_task now;
+        if (read_unchanged(c, owner, id, &now) == TAPI_OK) {
+            err = why_unchanged(cond, &now, current_version);
+            /* it passes cond now, yet the delete saw none: cannot be under the lock */
+            if (err == TAPI_OK) err = TAPI_EUNAVAILABLE;
+            tapi_task_clear(&now);
+        }
+    }
     pthread_mutex_unlock(&s->write_mu);
     release(s, c);
     return err;

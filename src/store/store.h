@@ -11,11 +11,12 @@
  * read or conditional write, and a list holds the owner's tasks only, read from an
  * index that leads with the owner.
  *
- * Versions: create stores task->version (1); every update adds 1 in the same atomic
- * step. update and remove take if_match (NULL: unconditional): the write happens only
- * if the task's version is in the set, checked inside that write; a task that exists
- * (for this owner) at another version is TAPI_EPRECONDITION, a missing one
- * TAPI_ENOTFOUND (which wins: the caller learns nothing about other owners' tasks).
+ * Versions: create stores task->version (1); every update that changes the task adds 1
+ * in the same atomic step. update and remove take cond (NULL: unconditional): the write
+ * happens only if the task's version passes it (tapi_condition_holds), checked inside
+ * that write; a task that exists (for this owner) and fails it is TAPI_EPRECONDITION, a
+ * missing one TAPI_ENOTFOUND (which wins: the caller learns nothing about other owners'
+ * tasks).
  *
  * Errors: TAPI_ENOTFOUND (no such task), TAPI_ECONFLICT (create: id exists),
  * TAPI_EUNAVAILABLE (backend failed; details already logged), TAPI_ENOMEM. */
@@ -104,16 +105,20 @@ typedef struct tapi_store_ops {
     tapi_err (*get)(tapi_store *store, int64_t deadline_ms, const char *owner, const char *id,
                     tapi_task *out);
     /* Applies patch, sets updated_at and adds 1 to the version atomically; the new task
-     * goes to *out. Applied at most once per call: when the backend's answer is lost and
-     * the store cannot tell whether the write was applied, TAPI_EUNAVAILABLE (never a
-     * second application, nor a 412/404 that may be false). */
+     * goes to *out. A patch that would change nothing writes nothing: TAPI_OK with the
+     * task as it is (when it passes cond). On TAPI_EPRECONDITION out->version is the
+     * task's current version (its other fields empty). Applied at most once per call:
+     * when the backend's answer is lost and the store cannot tell whether the write was
+     * applied, TAPI_EUNAVAILABLE (never a second application, nor a 412/404 that may be
+     * false). */
     tapi_err (*update)(tapi_store *store, int64_t deadline_ms, const char *owner,
-                       const char *id, const tapi_version_set *if_match,
+                       const char *id, const tapi_condition *cond,
                        const tapi_task_patch *patch, const char *updated_at, tapi_task *out);
     /* Deletes one task; applied at most once per call, and TAPI_OK only for the call
-     * that deleted it. */
+     * that deleted it. On TAPI_EPRECONDITION *current_version (when not NULL) is the
+     * task's version. */
     tapi_err (*remove)(tapi_store *store, int64_t deadline_ms, const char *owner,
-                       const char *id, const tapi_version_set *if_match);
+                       const char *id, const tapi_condition *cond, uint64_t *current_version);
     /* Up to limit of owner's tasks strictly after *after (NULL: from the newest), newest
      * first by (created_at, id); status_mask (TAPI_STATUS_BIT bits; 0 = all) keeps only
      * those statuses, read from an index keyed by status (never filtered after the

@@ -29,7 +29,7 @@ function assertError(res, status, code) {
 
 function assertTask(t) {
   assert.deepEqual(Object.keys(t).sort(),
-    ['createdAt', 'description', 'id', 'status', 'title', 'updatedAt', 'version']);
+    ['createdAt', 'description', 'etag', 'id', 'status', 'title', 'updatedAt', 'version']);
   assert.match(t.id, UUID_V4);
   assert.ok(Number.isSafeInteger(t.version) && t.version >= 1);
   assert.match(t.createdAt, RFC3339_MS);
@@ -143,12 +143,12 @@ test('wrong method on a known path is 405 with Allow', async () => {
   for (const method of ['PUT', 'DELETE', 'PATCH']) {
     const res = await send({ method, path: '/tasks' });
     assertError(res, 405, 'method_not_allowed');
-    assert.equal(res.headers.allow, 'GET, POST');
+    assert.equal(res.headers.allow, 'GET, HEAD, POST');
   }
   for (const method of ['PUT', 'POST']) {
     const res = await send({ method, path: '/tasks/00000000-0000-4000-8000-000000000000' });
     assertError(res, 405, 'method_not_allowed');
-    assert.equal(res.headers.allow, 'GET, PATCH, DELETE');
+    assert.equal(res.headers.allow, 'GET, HEAD, PATCH, DELETE');
   }
 });
 
@@ -198,7 +198,7 @@ const BAD_BODIES = [
   ['title 201 emoji', JSON.stringify({ title: '😀'.repeat(201) }), 'invalid_field'],
   ['description 2001 chars', JSON.stringify({ title: 'a', description: 'é'.repeat(2001) }), 'invalid_field'],
   ['unknown field', '{"title":"a","priority":1}', 'unknown_field'],
-  ['client-set id', '{"title":"a","id":"00000000-0000-4000-8000-000000000000"}', 'unknown_field'],
+  ['client-set id', '{"title":"a","id":"00000000-0000-4000-8000-000000000000"}', 'read_only_field'],
   ['duplicate field', '{"title":"a","title":"b"}', 'invalid_json'],
   ['escaped NUL', '{"title":"a\\u0000b"}', 'invalid_json'],
   ['raw NUL byte', Buffer.from('{"title":"a\0b"}'), 'invalid_json'],
@@ -227,7 +227,8 @@ test('PATCH rejects empty, unknown and invalid updates with 400', async () => {
   const t = await create({ title: 'Patchable' });
   const path = `/tasks/${t.id}`;
   assertError(await send({ method: 'PATCH', path, body: {} }), 400, 'invalid_body');
-  assertError(await send({ method: 'PATCH', path, body: { createdAt: 'x' } }), 400, 'unknown_field');
+  assertError(await send({ method: 'PATCH', path, body: { createdAt: 'x' } }), 400, 'read_only_field');
+  assertError(await send({ method: 'PATCH', path, body: { priority: 1 } }), 400, 'unknown_field');
   assertError(await send({ method: 'PATCH', path, body: { title: '' } }), 400, 'invalid_field');
   assertError(await send({ method: 'PATCH', path, body: { status: null } }), 400, 'invalid_field');
   assertError(await send({ method: 'PATCH', path, body: Buffer.from('{"title":') }), 400, 'invalid_json');

@@ -18,7 +18,8 @@ const patch = (path, body, headers = {}) => send({ method: 'PATCH', path, body, 
 
 test('every task response carries a strong ETag that changes on every change', async () => {
   const { path, etag, task } = await create();
-  assert.match(etag, /^"\d+"$/);
+  assert.match(etag, /^"\d+\.\d+"$/);
+  assert.equal(task.etag, etag, 'the body carries the ETag too');
   assert.equal(task.version, 1);
   const got = await send({ method: 'GET', path });
   assert.equal(got.headers.etag, etag, 'an unchanged task keeps its ETag');
@@ -35,13 +36,14 @@ test('every task response carries a strong ETag that changes on every change', a
   }
 });
 
-test('list items carry their version, so a client can edit without another GET', async () => {
+test('list items carry their version and ETag, so a client can edit without another GET', async () => {
   const { path } = await create('listed');
   const edited = await patch(path, { title: 'listed, edited' });
   const page = await send({ method: 'GET', path: '/tasks?limit=100' });
   const item = page.json.items.find((t) => path.endsWith(t.id));
   assert.equal(item.version, edited.json.version);
-  assert.equal((await patch(path, { status: 'done' }, { 'If-Match': `"${item.version}"` })).status, 200);
+  assert.equal(item.etag, edited.headers.etag);
+  assert.equal((await patch(path, { status: 'done' }, { 'If-Match': item.etag })).status, 200);
 });
 
 test('If-Match: a stale ETag is 412 precondition_failed and changes nothing', async () => {

@@ -27,7 +27,7 @@ test('a retry with the same key and body replays the original 201 and creates no
   const first = await post(key, { title, description: 'd' });
   assert.equal(first.status, 201);
   assert.equal(first.headers['idempotent-replayed'], undefined);
-  assert.match(first.headers.etag, /^"1"$/);
+  assert.match(first.headers.etag, /^"1\.\d+"$/);
   // the same validated input: other spacing and key order, the draft's quoted key form
   for (const [k, body] of [[key, { title, description: 'd' }], [key, `{"description":"d",   "title":${JSON.stringify(title)}}`], [`"${key}"`, { title: `  ${title} `, description: 'd', status: 'todo' }]]) {
     const again = await post(k, body);

@@ -36,7 +36,7 @@ if [ "$store" = dynamodb ]; then
     "${TASKS_API_BIN:-$bin}" create-table --wait 30 2>"$work/create.log" || { cat "$work/create.log"; exit 1; }
 fi
 
-tests="$here/api.test.mjs $here/conditional.test.mjs $here/filter.test.mjs $here/idempotency.test.mjs"
+tests="$here/api.test.mjs $here/conditional.test.mjs $here/filter.test.mjs $here/idempotency.test.mjs $here/http_semantics.test.mjs"
 auth_flags=""
 auth_note=""
 if [ "${AUTH:-0}" = 1 ]; then

@@ -222,7 +222,7 @@ static void items_from_before_owners_are_the_shared_owners(void **state)
     tapi_task_patch p = {.has_status = true, .status = TAPI_STATUS_DONE};
     assert_int_equal(s->ops->get(s, 0, u.key, id, &got), TAPI_ENOTFOUND);
     assert_int_equal(s->ops->update(s, 0, u.key, id, NULL, &p, "2026-01-01T00:00:00.000Z", &got), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->remove(s, 0, u.key, id, NULL), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, u.key, id, NULL, NULL), TAPI_ENOTFOUND);
     assert_int_equal(s->ops->list(s, 0, u.key, 0, NULL, 10, &page), TAPI_OK);
     assert_int_equal(page.count, 0);
     tapi_task_page_clear(&page);
@@ -248,11 +248,12 @@ static void items_from_before_owners_are_the_shared_owners(void **state)
     assert_int_equal(got.version, 0); /* from before versions */
     tapi_task_clear(&got);
     tapi_version_set v0 = {.count = 1, .versions = {0}};
-    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, id, &v0, &p, "2026-01-01T00:00:00.000Z", &got), TAPI_OK);
+    tapi_condition at_v0 = {.match = &v0};
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, id, &at_v0, &p, "2026-01-01T00:00:00.000Z", &got), TAPI_OK);
     assert_int_equal(got.status, TAPI_STATUS_DONE);
     assert_int_equal(got.version, 1);
     tapi_task_clear(&got);
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, id, NULL), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, id, NULL, NULL), TAPI_OK);
     assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, id, &got), TAPI_ENOTFOUND);
     tapi_store_close(s);
 }

@@ -12,6 +12,10 @@
 #include "../../src/store/store.h"
 
 /* Provided by the backend's test file: an empty store. */
+
+/* The condition of an If-Match naming the versions of set. */
+#define IF_MATCH(set) (&(tapi_condition){.match = (set)})
+
 static tapi_store *open_fresh_store(void);
 
 static void make_task(tapi_task *t, const char *title, const char *created_at)
@@ -71,7 +75,7 @@ static void missing_task_is_not_found_everywhere(void **state)
     tapi_task_patch p = {.has_status = true, .status = TAPI_STATUS_DONE};
     assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, id, &got), TAPI_ENOTFOUND);
     assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, id, NULL, &p, "2026-01-01T00:00:00.000Z", &got), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, id, NULL), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, id, NULL, NULL), TAPI_ENOTFOUND);
     tapi_store_close(s);
 }
 
@@ -107,8 +111,8 @@ static void remove_deletes_once(void **state)
     tapi_task t, got;
     make_task(&t, "doomed", "2026-01-01T00:00:00.000Z");
     assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &t), TAPI_OK);
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, NULL), TAPI_OK);
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, NULL), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, NULL, NULL), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, NULL, NULL), TAPI_ENOTFOUND);
     assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, t.id, &got), TAPI_ENOTFOUND);
     tapi_task_clear(&t);
     tapi_store_close(s);
@@ -208,7 +212,7 @@ static void paging_survives_concurrent_writes(void **state)
         assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &fresh), TAPI_OK);
         tapi_task_clear(&fresh);
         int victim = round * 3 % N;
-        if (!deleted[victim] && s->ops->remove(s, 0, TAPI_OWNER_SHARED, orig[victim].id, NULL) == TAPI_OK) deleted[victim] = true;
+        if (!deleted[victim] && s->ops->remove(s, 0, TAPI_OWNER_SHARED, orig[victim].id, NULL, NULL) == TAPI_OK) deleted[victim] = true;
     }
     for (int k = 0; k < N; k++) {
         assert_true(seen[k] <= 1);
@@ -304,7 +308,7 @@ static void owners_are_isolated(void **state)
         assert_int_equal(s->ops->get(s, 0, strangers[k], a[0].id, &got), TAPI_ENOTFOUND);
         assert_int_equal(s->ops->update(s, 0, strangers[k], a[0].id, NULL, &p, "2026-04-01T00:00:00.000Z", &got),
                          TAPI_ENOTFOUND);
-        assert_int_equal(s->ops->remove(s, 0, strangers[k], a[0].id, NULL), TAPI_ENOTFOUND);
+        assert_int_equal(s->ops->remove(s, 0, strangers[k], a[0].id, NULL, NULL), TAPI_ENOTFOUND);
         tapi_task_patch_clear(&p);
     }
     assert_int_equal(s->ops->get(s, 0, alice.key, a[0].id, &got), TAPI_OK);
@@ -334,7 +338,7 @@ static void owners_are_isolated(void **state)
     assert_int_equal(page.count, 0);
     tapi_task_page_clear(&page);
     /* the owner can still change and delete it */
-    assert_int_equal(s->ops->remove(s, 0, alice.key, a[0].id, NULL), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, 0, alice.key, a[0].id, NULL, NULL), TAPI_OK);
     for (int i = 0; i < 3; i++) tapi_task_clear(&a[i]);
     tapi_task_clear(&mine);
     tapi_store_close(s);
@@ -352,33 +356,56 @@ static void conditional_writes_check_the_version(void **state)
     assert_int_equal(s->ops->create(s, 0, TAPI_OWNER_SHARED, &t), TAPI_OK);
     tapi_task_patch p = {.has_status = true, .status = TAPI_STATUS_DONE};
     tapi_version_set v1 = {.count = 1, .versions = {1}}, v7 = {.count = 2, .versions = {7, 9}},
-                     any = {.any = true}, none = {.count = 0};
-    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &v7, &p, "2026-05-02T00:00:00.000Z", &got),
+                     any = {.any = true}, none = {.count = 0}, v3_set = {.count = 1, .versions = {3}};
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, IF_MATCH(&v7), &p, "2026-05-02T00:00:00.000Z", &got),
                      TAPI_EPRECONDITION);
-    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &none, &p, "2026-05-02T00:00:00.000Z", &got),
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, IF_MATCH(&none), &p, "2026-05-02T00:00:00.000Z", &got),
                      TAPI_EPRECONDITION);
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, &v7), TAPI_EPRECONDITION);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, IF_MATCH(&v7), NULL), TAPI_EPRECONDITION);
     assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, t.id, &got), TAPI_OK);
     assert_int_equal(got.version, 1);
     assert_int_equal(got.status, TAPI_STATUS_TODO); /* nothing changed */
     tapi_task_clear(&got);
-    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &v1, &p, "2026-05-02T00:00:00.000Z", &got), TAPI_OK);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, IF_MATCH(&v1), &p, "2026-05-02T00:00:00.000Z", &got), TAPI_OK);
     assert_int_equal(got.version, 2);
     tapi_task_clear(&got);
-    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &v1, &p, "2026-05-03T00:00:00.000Z", &got),
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, IF_MATCH(&v1), &p, "2026-05-03T00:00:00.000Z", &got),
                      TAPI_EPRECONDITION);
+    p.status = TAPI_STATUS_IN_PROGRESS;
     assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, NULL, &p, "2026-05-03T00:00:00.000Z", &got), TAPI_OK);
     assert_int_equal(got.version, 3);
     tapi_task_clear(&got);
+    /* If-None-Match: a listed version or "*" stops the write (412 with the version) */
+    uint64_t current = 0;
+    tapi_condition not_v3 = {.none_match = &v3_set}, not_any = {.none_match = &any},
+                   not_v7 = {.none_match = &v7};
+    p.status = TAPI_STATUS_TODO;
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &not_v3, &p, "2026-05-03T00:00:01.000Z", &got),
+                     TAPI_EPRECONDITION);
+    assert_int_equal(got.version, 3);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, &not_any, &current), TAPI_EPRECONDITION);
+    assert_int_equal(current, 3);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, &not_v3, NULL), TAPI_EPRECONDITION);
+    /* a patch that changes nothing writes nothing, yet still honours its condition */
+    p.status = TAPI_STATUS_IN_PROGRESS;
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &not_v7, &p, "2026-05-03T00:00:02.000Z", &got), TAPI_OK);
+    assert_int_equal(got.version, 3);
+    assert_string_equal(got.updated_at, "2026-05-03T00:00:00.000Z");
+    tapi_task_clear(&got);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &not_any, &p, "2026-05-03T00:00:02.000Z", &got),
+                     TAPI_EPRECONDITION);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, IF_MATCH(&v7), &p, "2026-05-03T00:00:02.000Z", &got),
+                     TAPI_EPRECONDITION);
+    assert_int_equal(got.version, 3);
     /* another owner, with any condition: 404 */
     tapi_owner u;
     assert_int_equal(tapi_owner_from_identity("i", 1, "other", 5, &u), TAPI_OK);
     tapi_version_set v3 = {.count = 1, .versions = {3}};
-    assert_int_equal(s->ops->update(s, 0, u.key, t.id, &v3, &p, "2026-05-04T00:00:00.000Z", &got), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->remove(s, 0, u.key, t.id, &any), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, &v3), TAPI_OK);
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, &any), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, &any, &p, "2026-05-04T00:00:00.000Z", &got),
+    assert_int_equal(s->ops->update(s, 0, u.key, t.id, IF_MATCH(&v3), &p, "2026-05-04T00:00:00.000Z", &got), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, u.key, t.id, IF_MATCH(&any), NULL), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, IF_MATCH(&v3), NULL), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, t.id, IF_MATCH(&any), NULL), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->update(s, 0, TAPI_OWNER_SHARED, t.id, IF_MATCH(&any), &p, "2026-05-04T00:00:00.000Z", &got),
                      TAPI_ENOTFOUND);
     tapi_task_clear(&t);
     tapi_store_close(s);
@@ -398,7 +425,7 @@ static void *racer(void *arg)
     tapi_task_patch p = {.title = "raced"};
     tapi_task got;
     pthread_barrier_wait(r->start);
-    r->result = r->store->ops->update(r->store, 0, TAPI_OWNER_SHARED, r->id, &v, &p,
+    r->result = r->store->ops->update(r->store, 0, TAPI_OWNER_SHARED, r->id, IF_MATCH(&v), &p,
                                       "2026-06-01T00:00:00.000Z", &got);
     if (r->result == TAPI_OK) tapi_task_clear(&got);
     return NULL;
@@ -540,7 +567,7 @@ static void keyed_creates_happen_once(void **state)
     tapi_idempotency other = make_idem("key-a", "fp2", now + 10);
     assert_int_equal(s->ops->create_once(s, 0, TAPI_OWNER_SHARED, &t, &other, &again), TAPI_EKEYREUSED);
     /* deleted: still replays within the window, and stays deleted */
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, first.id, NULL), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, first.id, NULL, NULL), TAPI_OK);
     assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, first.id, &got), TAPI_ENOTFOUND);
     idem.now_s = now + 100;
     assert_int_equal(s->ops->create_once(s, 0, TAPI_OWNER_SHARED, &t, &idem, &again), TAPI_OK);
@@ -548,7 +575,7 @@ static void keyed_creates_happen_once(void **state)
     assert_string_equal(again.id, first.id);
     free(again.body);
     assert_int_equal(s->ops->get(s, 0, TAPI_OWNER_SHARED, first.id, &got), TAPI_ENOTFOUND);
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, first.id, NULL), TAPI_ENOTFOUND);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, first.id, NULL, NULL), TAPI_ENOTFOUND);
     /* after the window the key is forgotten: a new task */
     idem.now_s = now + 86400 + 1;
     assert_int_equal(tapi_uuid_v4(t.id), TAPI_OK);
@@ -590,7 +617,7 @@ static void keyed_retry_replays_whatever_older_uses_did(void **state)
     assert_int_equal(s->ops->create_once(s, 0, TAPI_OWNER_SHARED, &t, &reuse, &second), TAPI_OK);
     assert_false(second.replayed);
     assert_string_not_equal(second.id, first.id);
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, first.id, NULL), TAPI_OK);
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, first.id, NULL, NULL), TAPI_OK);
     /* the second use's retry, still in its window */
     reuse.now_s += 5;
     assert_int_equal(tapi_uuid_v4(t.id), TAPI_OK);

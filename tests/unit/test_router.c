@@ -122,11 +122,11 @@ static void wrong_method_is_405_with_allow(void **state)
     tapi_response resp;
     run(&(call){.method = "PUT", .path = "/tasks"}, &resp);
     assert_int_equal(resp.status, 405);
-    assert_string_equal(resp.allow, "GET, POST");
+    assert_string_equal(resp.allow, "GET, HEAD, POST");
     tapi_response_clear(&resp);
     run(&(call){.method = "POST", .path = "/tasks/00000000-0000-4000-8000-000000000000"}, &resp);
     assert_int_equal(resp.status, 405);
-    assert_string_equal(resp.allow, "GET, PATCH, DELETE");
+    assert_string_equal(resp.allow, "GET, HEAD, PATCH, DELETE");
     tapi_response_clear(&resp);
 }
 

@@ -120,7 +120,7 @@ static void database_from_before_owners_is_migrated(void **state)
                      TAPI_ENOTFOUND);
     tapi_store_close(s);
     s = open_at(last_path); /* a second open finds nothing left to do */
-    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, "0b7e8a52-6f0c-4a55-9d5e-0e2f4a6b8c9d", NULL),
+    assert_int_equal(s->ops->remove(s, 0, TAPI_OWNER_SHARED, "0b7e8a52-6f0c-4a55-9d5e-0e2f4a6b8c9d", NULL, NULL),
                      TAPI_OK);
     tapi_store_close(s);
     assert_int_equal(sqlite3_open(last_path, &db), SQLITE_OK);

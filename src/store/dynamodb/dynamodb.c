@@ -429,38 +429,62 @@ static tapi_err op_create(tapi_store *base, int64_t deadline_ms, const char *own
                           : err;
 }
 
-/* The version part of a condition (If-Match), with "#v" naming "version" and ":v<i>" its
- * accepted values; "" for any version. Items stored before versions have none: version 0. */
-static void put_version_condition(tapi_buf *b, const tapi_version_set *set)
+/* One version list of a condition as ":<prefix><i>" values, comma-separated. */
+static void put_version_refs(tapi_buf *b, const tapi_version_set *set, char prefix)
 {
-    if (!set || set->any) return;
-    if (set->count == 0) {
+    for (size_t i = 0; i < set->count; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "%s:%c%u", i ? ", " : "", prefix, (unsigned)(i % 100));
+        tapi_buf_puts(b, name);
+    }
+}
+
+/* The version part of a condition, with "#v" naming "version", ":v<i>" the versions
+ * If-Match accepts and ":n<i>" those If-None-Match excludes; "" for any version. Items
+ * stored before versions have none: version 0. */
+static void put_version_condition(tapi_buf *b, const tapi_condition *cond)
+{
+    const tapi_version_set *match = cond ? cond->match : NULL;
+    const tapi_version_set *none = cond ? cond->none_match : NULL;
+    if (match && !match->any && match->count == 0) {
         tapi_buf_puts(b, " AND attribute_not_exists(#id)"); /* matches nothing that exists */
         return;
     }
-    tapi_buf_puts(b, tapi_version_set_has(set, 0) ? " AND (attribute_not_exists(#v) OR #v IN ("
-                                                  : " AND (#v IN (");
-    for (size_t i = 0; i < set->count; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "%s:v%u", i ? ", " : "", (unsigned)(i % 100));
-        tapi_buf_puts(b, name);
+    if (match && !match->any) {
+        tapi_buf_puts(b, tapi_version_set_has(match, 0) ? " AND (attribute_not_exists(#v) OR #v IN ("
+                                                        : " AND (#v IN (");
+        put_version_refs(b, match, 'v');
+        tapi_buf_puts(b, "))");
     }
-    tapi_buf_puts(b, "))");
+    if (none && none->any) {
+        tapi_buf_puts(b, " AND attribute_not_exists(#id)"); /* excludes everything that exists */
+    } else if (none && none->count) {
+        tapi_buf_puts(b, tapi_version_set_has(none, 0) ? " AND attribute_exists(#v) AND NOT (#v IN ("
+                                                       : " AND NOT (#v IN (");
+        put_version_refs(b, none, 'n');
+        tapi_buf_puts(b, "))");
+    }
 }
 
 /* The "#v" name put_version_condition uses, when it uses one. */
-static void put_version_name(tapi_buf *b, const tapi_version_set *set)
+static void put_version_name(tapi_buf *b, const tapi_condition *cond)
 {
-    if (set && !set->any && set->count) tapi_buf_puts(b, ",\"#v\":\"version\"");
+    const tapi_version_set *match = cond ? cond->match : NULL;
+    const tapi_version_set *none = cond ? cond->none_match : NULL;
+    if ((match && !match->any && match->count) || (none && !none->any && none->count))
+        tapi_buf_puts(b, ",\"#v\":\"version\"");
 }
 
-static void put_version_values(tapi_buf *b, const tapi_version_set *set)
+static void put_version_values(tapi_buf *b, const tapi_condition *cond)
 {
-    for (size_t i = 0; set && !set->any && i < set->count; i++) {
-        char name[16];
-        snprintf(name, sizeof name, ":v%u", (unsigned)(i % 100));
-        tapi_buf_append(b, ",", 1);
-        put_n(b, name, set->versions[i]);
+    const tapi_version_set *sets[2] = {cond ? cond->match : NULL, cond ? cond->none_match : NULL};
+    for (int k = 0; k < 2; k++) {
+        for (size_t i = 0; sets[k] && !sets[k]->any && i < sets[k]->count; i++) {
+            char name[16];
+            snprintf(name, sizeof name, ":%c%u", k ? 'n' : 'v', (unsigned)(i % 100));
+            tapi_buf_append(b, ",", 1);
+            put_n(b, name, sets[k]->versions[i]);
+        }
     }
 }
 
@@ -497,7 +521,7 @@ enum { WRITE_ROUNDS = 3 };
  * from the item read back: `ours` (its write id is there) means applied. *again is set
  * when the condition failed for a reason gone by now (a version moved into the set). */
 static tapi_err settle(item_state state, bool ours, uint64_t version,
-                       const tapi_version_set *if_match, bool unknown, bool *again)
+                       const tapi_condition *cond, bool unknown, bool *again)
 {
     *again = false;
     if (ours) return TAPI_OK;
@@ -505,13 +529,13 @@ static tapi_err settle(item_state state, bool ours, uint64_t version,
     if (unknown) return TAPI_EUNAVAILABLE; /* not there: not applied, or replaced since */
     /* the condition failed, so this write was not applied: tell why, as of now */
     if (state != ITEM_OWNED) return TAPI_ENOTFOUND;
-    if (if_match && !tapi_version_set_has(if_match, version)) return TAPI_EPRECONDITION;
+    if (!tapi_condition_holds(cond, version)) return TAPI_EPRECONDITION;
     *again = true;
     return TAPI_EUNAVAILABLE;
 }
 
 static void build_update(ddb_store *s, const char *owner, const char *id,
-                         const tapi_version_set *if_match, const tapi_task_patch *p,
+                         const tapi_condition *cond, const tapi_task_patch *p,
                          const char *updated_at, const char *write_id, tapi_buf *b)
 {
     begin_request(b, s);
@@ -523,7 +547,28 @@ static void build_update(ddb_store *s, const char *owner, const char *id,
     tapi_buf_puts(b, " ADD #v :one\",\"ConditionExpression\":\"attribute_exists(#id) AND ");
     tapi_buf_puts(b, owner_condition(owner));
     tapi_buf_puts(b, " AND attribute_not_exists(#tomb)");
-    put_version_condition(b, if_match);
+    put_version_condition(b, cond);
+    /* a patch that changes nothing fails here and is answered from the item read back */
+    if (p->title || p->description || p->has_status) {
+        tapi_buf_puts(b, " AND (");
+        const char *sep = "";
+        if (p->title) {
+            tapi_buf_puts(b, "#t <> :t");
+            sep = " OR ";
+        }
+        if (p->description) {
+            tapi_buf_puts(b, sep);
+            tapi_buf_puts(b, "#d <> :d");
+            sep = " OR ";
+        }
+        if (p->has_status) {
+            tapi_buf_puts(b, sep);
+            tapi_buf_puts(b, "#s <> :s");
+        }
+        tapi_buf_puts(b, ")");
+    } else {
+        tapi_buf_puts(b, " AND attribute_not_exists(#id)");
+    }
     tapi_buf_puts(b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#u\":\"updatedAt\","
                      "\"#o\":\"owner\",\"#w\":\"writeId\",\"#v\":\"version\",\"#tomb\":\"tomb\"");
     if (p->title) tapi_buf_puts(b, ",\"#t\":\"title\"");
@@ -543,7 +588,7 @@ static void build_update(ddb_store *s, const char *owner, const char *id,
     }
     tapi_buf_append(b, ",", 1);
     put_n(b, ":one", 1);
-    put_version_values(b, if_match);
+    put_version_values(b, cond);
     if (p->title) {
         tapi_buf_append(b, ",", 1);
         put_s(b, ":t", p->title);
@@ -565,7 +610,7 @@ static void build_update(ddb_store *s, const char *owner, const char *id,
  * replaces the id), so the item is exactly our result; anything else leaves the outcome
  * unknown (TAPI_EUNAVAILABLE: 503), since another write may have replaced ours. */
 static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *owner,
-                          const char *id, const tapi_version_set *if_match,
+                          const char *id, const tapi_condition *cond,
                           const tapi_task_patch *p, const char *updated_at, tapi_task *out)
 {
     ddb_store *s = (ddb_store *)base;
@@ -575,7 +620,7 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
         tapi_err err = new_write_id(write_id);
         if (err != TAPI_OK) return err;
         tapi_buf b;
-        build_update(s, owner, id, if_match, p, updated_at, write_id, &b);
+        build_update(s, owner, id, cond, p, updated_at, write_id, &b);
         cJSON *root;
         tapi_ddb_reply reply;
         err = call_opt(s, "UpdateItem", &b, deadline_ms, &root, &reply, true);
@@ -592,9 +637,13 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
         if (read_back(s, deadline_ms, owner, id, "writeId", write_id, &state, &ours, out) != TAPI_OK)
             return TAPI_EUNAVAILABLE;
         if (ours) return TAPI_OK; /* out is the item: exactly our result */
+        if (!unknown && state == ITEM_OWNED && tapi_condition_holds(cond, out->version) &&
+            !tapi_task_patch_changes(p, out))
+            return TAPI_OK; /* nothing to change: out is the task as it is */
         uint64_t version = state == ITEM_OWNED ? out->version : 0;
         tapi_task_clear(out);
-        err = settle(state, ours, version, if_match, unknown, &again);
+        err = settle(state, ours, version, cond, unknown, &again);
+        if (err == TAPI_EPRECONDITION) out->version = version;
         if (!again) return err;
     }
     return TAPI_EUNAVAILABLE;
@@ -611,7 +660,7 @@ enum { TOMB_TTL_S = TAPI_IDEMPOTENCY_WINDOW_MAX_S + 24 * 3600 };
  * own write id in the tombstone: 204; another's: 404. Nothing can change a tombstone, so
  * the answer is exact whatever ran in between. */
 static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *owner,
-                          const char *id, const tapi_version_set *if_match)
+                          const char *id, const tapi_condition *cond, uint64_t *current_version)
 {
     ddb_store *s = (ddb_store *)base;
     for (int round = 0; round < WRITE_ROUNDS; round++) {
@@ -625,19 +674,19 @@ static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *own
                           " SET #tomb = :w, #e = :e\",\"ConditionExpression\":\"attribute_exists(#id)"
                           " AND attribute_not_exists(#tomb) AND ");
         tapi_buf_puts(&b, owner_condition(owner));
-        put_version_condition(&b, if_match);
+        put_version_condition(&b, cond);
         tapi_buf_puts(&b, "\",\"ExpressionAttributeNames\":{\"#id\":\"id\",\"#o\":\"owner\",\"#s\":\"status\","
                           "\"#tomb\":\"tomb\",\"#ti\":\"title\",\"#de\":\"description\",\"#sh\":\"shard\","
                           "\"#ss\":\"statusShard\",\"#sk\":\"sk\",\"#w\":\"writeId\",\"#e\":\"expiresAt\","
                           "\"#ib\":\"idemBody\",\"#ik\":\"idemKey\",\"#if\":\"idemFp\"");
-        put_version_name(&b, if_match);
+        put_version_name(&b, cond);
         tapi_buf_puts(&b, "},\"ExpressionAttributeValues\":{");
         put_s(&b, ":o", owner);
         tapi_buf_append(&b, ",", 1);
         put_s(&b, ":w", write_id);
         tapi_buf_append(&b, ",", 1);
         put_n(&b, ":e", (uint64_t)(tapi_now_ms() / 1000 + TOMB_TTL_S));
-        put_version_values(&b, if_match);
+        put_version_values(&b, cond);
         tapi_buf_append(&b, "}", 1);
         cJSON *root;
         tapi_ddb_reply reply;
@@ -652,7 +701,8 @@ static tapi_err op_remove(tapi_store *base, int64_t deadline_ms, const char *own
             return TAPI_EUNAVAILABLE;
         uint64_t version = state == ITEM_OWNED ? now.version : 0;
         tapi_task_clear(&now);
-        err = settle(state, ours, version, if_match, unknown, &again);
+        err = settle(state, ours, version, cond, unknown, &again);
+        if (err == TAPI_EPRECONDITION && current_version) *current_version = version;
         if (!again) return err;
     }
     return TAPI_EUNAVAILABLE;
