@@ -5,7 +5,7 @@ CC      ?= cc
 NODE_TEST_DEPS := node_modules/.tapi-test-deps
 NODE_RUN_DEPS  := node_modules/.tapi-run-deps
 BUILD   := build
-PKGS    := libmicrohttpd libcjson sqlite3 libcrypto libcurl cjose jansson
+PKGS    := libmicrohttpd libcjson sqlite3 libcrypto libcurl cjose jansson libutf8proc
 WARN    := -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2
 DEFS    := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS  ?= -O2 -g
@@ -282,7 +282,14 @@ $(STATIC_LIBS):
 	@scripts/install-deps.sh package-$(ARCH)
 	@scripts/build-static-deps.sh $(BUILD) $(ARCH)
 
-$(STATIC_DIR)/obj/%.o: %.c $(STATIC_LIBS)
+# Runs on every build (order-only: forces nothing): the script returns at once when its
+# outputs are complete, and otherwise adds what a newer checkout needs (a library added
+# to the arm64 sysroot) to a tree built before.
+.PHONY: static-deps-check
+static-deps-check: $(STATIC_LIBS)
+	@scripts/build-static-deps.sh $(BUILD) $(ARCH)
+
+$(STATIC_DIR)/obj/%.o: %.c $(STATIC_LIBS) | static-deps-check
 	@mkdir -p $(dir $@)
 	@echo "  CC stat $< ($(ARCH))"
 	@$(STATIC_CC) $(WARN) $(DEFS) -O2 -ffunction-sections -fdata-sections -DTAPI_WITH_SQLITE=0 \
@@ -291,7 +298,7 @@ $(STATIC_DIR)/obj/%.o: %.c $(STATIC_LIBS)
 $(STATIC_DIR)/bootstrap: $(STATIC_OBJ) $(STATIC_LIBS)
 	@echo "  LD stat $@ ($(ARCH))"
 	@$(STATIC_CC) -static -Wl,--gc-sections -o $@ $(STATIC_OBJ) $(STATIC_LIBS) $(STATIC_SYS) \
-	    -lcares -lssl -lcrypto -lz -lpthread -ldl -lm 2>$(STATIC_DIR)/link-warnings.log
+	    -lutf8proc -lcares -lssl -lcrypto -lz -lpthread -ldl -lm 2>$(STATIC_DIR)/link-warnings.log
 	@$(STATIC_STRIP) $@
 
 # A reproducible zip (scripts/make-zip.sh): fixed timestamp, one file, no extra attributes,

@@ -26,7 +26,14 @@ else
     cross=aarch64-linux-gnu
 fi
 prefix=$out/prefix
-[ -f "$prefix/lib/libcurl.a" ] && [ -f "$prefix/lib/libcjson.a" ] && exit 0
+# the arm64 libraries Debian ships as .a, unpacked into a sysroot (listed in its .packages,
+# so adding one here refreshes the sysroot without rebuilding curl)
+sysroot_debs="libssl-dev libc-ares-dev zlib1g-dev libutf8proc-dev"
+sysroot_ok=true
+[ -n "$cross" ] && [ "$(cat "$out/sysroot/.packages" 2>/dev/null)" != "$sysroot_debs" ] && sysroot_ok=false
+libs_built=false
+[ -f "$prefix/lib/libcurl.a" ] && [ -f "$prefix/lib/libcjson.a" ] && libs_built=true
+$libs_built && $sysroot_ok && exit 0
 
 mkdir -p "$out/apt/lists/partial" "$out/apt/sources" "$out/apt/cache/archives/partial" \
     "$out/src" "$prefix/lib" "$prefix/include/cjson"
@@ -41,31 +48,39 @@ APT="-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts=$out/apt/sources
 if [ -n "$cross" ]; then
     APT="$APT -o APT::Architecture=$arch -o APT::Architectures::=$arch"
 fi
-echo "static-deps: fetching Debian source packages curl and cjson" >&2
 # shellcheck disable=SC2086
 apt-get $APT update -q >/dev/null
-cd "$out/src"
-# shellcheck disable=SC2086
-apt-get $APT source --download-only curl cjson >/dev/null 2>&1
-rm -rf curl-src cjson-src
-dpkg-source --no-check -x curl_*.dsc curl-src >/dev/null
-dpkg-source --no-check -x cjson_*.dsc cjson-src >/dev/null
 
 cppflags="" ldflags=""
 if [ -n "$cross" ]; then
-    echo "static-deps: unpacking Debian's $arch libssl-dev, libc-ares-dev, zlib1g-dev into a sysroot" >&2
     sysroot=$out/sysroot
-    rm -rf "$sysroot" "$out/debs"
-    mkdir -p "$sysroot" "$out/debs"
-    # shellcheck disable=SC2086
-    (cd "$out/debs" && apt-get $APT download libssl-dev libc-ares-dev zlib1g-dev >/dev/null 2>&1)
-    for deb in "$out/debs"/*.deb; do dpkg-deb -x "$deb" "$sysroot"; done
+    if ! $sysroot_ok; then
+        echo "static-deps: unpacking Debian's $arch $sysroot_debs into a sysroot" >&2
+        rm -rf "$sysroot" "$out/debs"
+        mkdir -p "$sysroot" "$out/debs"
+        # shellcheck disable=SC2086
+        (cd "$out/debs" && apt-get $APT download $sysroot_debs >/dev/null 2>&1)
+        for deb in "$out/debs"/*.deb; do dpkg-deb -x "$deb" "$sysroot"; done
+        for d in $sysroot_debs; do
+            ls "$out/debs/${d}_"*.deb >/dev/null 2>&1 || { echo "static-deps: could not download $d ($arch)" >&2; exit 1; }
+        done
+        echo "$sysroot_debs" >"$sysroot/.packages"
+    fi
+    $libs_built && exit 0
     cppflags="-I$sysroot/usr/include -I$sysroot/usr/include/$cross"
     ldflags="-L$sysroot/usr/lib/$cross"
     export PKG_CONFIG_LIBDIR="$sysroot/usr/lib/$cross/pkgconfig:$sysroot/usr/share/pkgconfig"
     export PKG_CONFIG_SYSROOT_DIR="$sysroot"
     export PKG_CONFIG_PATH=""
 fi
+
+echo "static-deps: fetching Debian source packages curl and cjson" >&2
+cd "$out/src"
+# shellcheck disable=SC2086
+apt-get $APT source --download-only curl cjson >/dev/null 2>&1
+rm -rf curl-src cjson-src
+dpkg-source --no-check -x curl_*.dsc curl-src >/dev/null
+dpkg-source --no-check -x cjson_*.dsc cjson-src >/dev/null
 
 echo "static-deps: building cJSON ($arch)" >&2
 $cc -O2 -fPIC -std=c89 -c cjson-src/cJSON.c -o cJSON.o

@@ -4,7 +4,7 @@
 # Usage: scripts/install-deps.sh [run|dynamodb|test|package|package-x86_64|package-arm64|bench|clean-root]
 set -eu
 
-RUN_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libcjose-dev libjansson-dev"
+RUN_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libcjose-dev libjansson-dev libutf8proc-dev"
 TEST_PKGS="libcmocka-dev valgrind sqlite3 curl python3-botocore clang libclang-rt-14-dev wrk openssl util-linux"
 # the static Lambda bootstrap: Debian's .a libraries, source-package tools, zip, and a
 # static busybox for the self-containment test

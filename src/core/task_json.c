@@ -32,6 +32,19 @@ static bool has_forbidden_control(const char *s, size_t len, bool allow_whitespa
     return false;
 }
 
+/* Whether s[0..len) holds a code point tapi_utf8_is_spoofing refuses. */
+static bool has_spoofing(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len;) {
+        unsigned cp;
+        i += tapi_utf8_decode(s + i, len - i, &cp);
+        if (tapi_utf8_is_spoofing(cp)) return true;
+    }
+    return false;
+}
+
+/* A title is trimmed of ASCII whitespace at both ends, then put in NFC, then counted and
+ * checked, so that titles that look alike are stored alike. */
 static tapi_err take_title(const cJSON *item, tapi_task_patch *out, tapi_problem *problem)
 {
     const char *s = item->valuestring;
@@ -41,24 +54,29 @@ static tapi_err take_title(const cJSON *item, tapi_task_patch *out, tapi_problem
         s++;
         len--;
     }
-    size_t chars = tapi_utf8_count(s, len);
+    char *nfc;
+    tapi_err err = tapi_utf8_nfc(s, len, &nfc, &len);
+    if (err != TAPI_OK) return err == TAPI_EINVAL ? TAPI_ENOMEM : err; /* valid UTF-8 already */
+    size_t chars = tapi_utf8_count(nfc, len);
     if (chars == 0) {
         tapi_problem_set(problem, 400, "invalid_field", "Field 'title' must not be empty.");
-        return TAPI_EINVAL;
-    }
-    if (chars > TAPI_TITLE_MAX_CHARS) {
+    } else if (chars > TAPI_TITLE_MAX_CHARS) {
         tapi_problem_set(problem, 400, "invalid_field",
                          "Field 'title' must be at most %d characters long (got %zu).",
                          TAPI_TITLE_MAX_CHARS, chars);
-        return TAPI_EINVAL;
-    }
-    if (has_forbidden_control(s, len, false)) {
+    } else if (has_forbidden_control(nfc, len, false)) {
         tapi_problem_set(problem, 400, "invalid_field",
                          "Field 'title' must not contain control characters.");
-        return TAPI_EINVAL;
+    } else if (has_spoofing(nfc, len)) {
+        tapi_problem_set(problem, 400, "invalid_field",
+                         "Field 'title' must not contain bidirectional formatting controls "
+                         "(U+202A-U+202E, U+2066-U+2069) or noncharacters.");
+    } else {
+        out->title = nfc;
+        return TAPI_OK;
     }
-    out->title = strndup(s, len);
-    return out->title ? TAPI_OK : TAPI_ENOMEM;
+    free(nfc);
+    return TAPI_EINVAL;
 }
 
 static tapi_err take_description(const cJSON *item, tapi_task_patch *out,

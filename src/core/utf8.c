@@ -1,6 +1,10 @@
-/* UTF-8 validation and counting. Written by hand rather than taken from the JSON library
- * because cJSON does not validate UTF-8 and the API must reject invalid input with 400. */
+/* UTF-8 validation and counting, written by hand because cJSON does not validate UTF-8
+ * and the API must reject invalid input with 400; normalisation, which needs Unicode's
+ * data tables, from utf8proc (Debian's libutf8proc). */
 #include "utf8.h"
+
+#include <stdlib.h>
+#include <utf8proc.h>
 
 /* Length of the sequence that starts at s, or 0 if it is not well-formed. */
 static size_t sequence_length(const unsigned char *s, size_t avail)
@@ -74,4 +78,23 @@ size_t tapi_utf8_decode(const char *s, size_t len, unsigned *cp)
     for (size_t i = 1; i < n; i++) v = (v << 6) | (p[i] & 0x3F);
     *cp = v;
     return n;
+}
+
+tapi_err tapi_utf8_nfc(const char *s, size_t len, char **out, size_t *out_len)
+{
+    utf8proc_uint8_t *dst = NULL;
+    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &dst,
+                                      UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    *out = NULL;
+    *out_len = 0;
+    if (n < 0) return n == UTF8PROC_ERROR_NOMEM ? TAPI_ENOMEM : TAPI_EINVAL;
+    *out = (char *)dst;
+    *out_len = (size_t)n;
+    return TAPI_OK;
+}
+
+bool tapi_utf8_is_spoofing(unsigned cp)
+{
+    return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+           (cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE;
 }

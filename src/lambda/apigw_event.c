@@ -51,6 +51,20 @@ static const char *find_header(const cJSON *event, const char *name)
     return NULL;
 }
 
+/* How many values the named header has: multiValueHeaders' when the event has them
+ * (a client's repeated lines are there), else 0 or 1 from headers. */
+static unsigned header_values(const cJSON *event, const char *name)
+{
+    const cJSON *multi = field(event, "multiValueHeaders");
+    const cJSON *h;
+    unsigned n = 0;
+    cJSON_ArrayForEach(h, (cJSON_IsObject(multi) ? multi : NULL)) {
+        if (h->string && strcasecmp(h->string, name) == 0)
+            n += cJSON_IsArray(h) ? (unsigned)cJSON_GetArraySize(h) : 1;
+    }
+    return n ? n : find_header(event, name) != NULL;
+}
+
 /* Every value of a list header joined with ", " into buf (cut at cap - 1 bytes, which
  * the router's bound refuses); NULL when absent. */
 static const char *joined_header(const cJSON *event, const char *name, char *buf, size_t cap)
@@ -256,6 +270,8 @@ tapi_err tapi_apigw_parse(const char *event, size_t len, tapi_apigw_request *out
     out->req.query = out->query;
     collect_query(root, out);
     out->req.content_type = find_header(root, "Content-Type");
+    if (header_values(root, "Content-Type") > 1) out->req.repeated_header = "Content-Type";
+    out->authorization_headers = header_values(root, "Authorization");
     out->req.if_match = joined_header(root, "If-Match", out->if_match, sizeof out->if_match);
     out->req.if_none_match =
         joined_header(root, "If-None-Match", out->if_none_match, sizeof out->if_none_match);

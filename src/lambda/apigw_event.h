@@ -26,6 +26,7 @@ typedef struct tapi_apigw_request {
     tapi_request req;        /* points into the fields below and the parsed event */
     char api_request_id[128]; /* requestContext.requestId, "" if absent */
     char stage[64];
+    unsigned authorization_headers; /* how many Authorization values the client sent */
     /* If-Match / If-None-Match, every line joined with ", " (req points here) */
     char if_match[TAPI_CONDITION_MAX_BYTES + 2];
     char if_none_match[TAPI_CONDITION_MAX_BYTES + 2];

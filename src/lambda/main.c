@@ -137,6 +137,9 @@ static void handle_invocation(tapi_runtime *rt, const tapi_app *app, const door_
     if (!r.reject_code && door->auth_cognito) owner_err = tapi_apigw_owner(&r, &owner, &token_sent);
     if (r.reject_code) {
         tapi_response_error(&resp, 400, r.reject_code, r.reject_message);
+    } else if (door->auth_cognito && r.authorization_headers > 1) {
+        /* RFC 6750 section 3.1: malformed credentials are 400, not a token to try */
+        tapi_response_invalid_auth_request(&resp, "Send exactly one Authorization header.");
     } else if (owner_err == TAPI_EINVAL) {
         /* the gateway verifies tokens; an event without claims means a method without
          * the authorizer, and that must not open the data */

@@ -7,25 +7,38 @@
 #include "../core/hex.h"
 #include "../core/sha256.h"
 
-static bool visible(const char *s, size_t len, bool quoted)
+/* An RFC 8941 sf-string ("..." of printable ASCII, space included, where only \" and \\
+ * are escapes) unescaped into out; false when value is not exactly one. */
+static bool sf_string(const char *value, char out[TAPI_IDEMPOTENCY_KEY_MAX + 1])
 {
-    if (len == 0 || len > TAPI_IDEMPOTENCY_KEY_MAX) return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x21 || c > 0x7e || (quoted && (c == '"' || c == '\\'))) return false;
+    size_t n = 0;
+    const char *p = value + 1;
+    for (; *p && *p != '"'; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '\\') {
+            c = (unsigned char)*++p;
+            if (c != '"' && c != '\\') return false;
+        } else if (c < 0x20 || c > 0x7e) {
+            return false;
+        }
+        if (n == TAPI_IDEMPOTENCY_KEY_MAX) return false;
+        out[n++] = (char)c;
     }
-    return true;
+    out[n] = '\0';
+    return *p == '"' && p[1] == '\0' && n > 0;
 }
 
 tapi_err tapi_idempotency_key_parse(const char *value, char out[TAPI_IDEMPOTENCY_KEY_MAX + 1])
 {
+    if (value[0] == '"') return sf_string(value, out) ? TAPI_OK : TAPI_EINVAL;
+    /* a bare key, as many clients send: visible ASCII without the string's delimiters */
     size_t len = strlen(value);
-    bool quoted = len >= 2 && value[0] == '"' && value[len - 1] == '"';
-    const char *key = quoted ? value + 1 : value;
-    size_t key_len = quoted ? len - 2 : len;
-    if (!visible(key, key_len, quoted)) return TAPI_EINVAL;
-    memcpy(out, key, key_len);
-    out[key_len] = '\0';
+    if (len == 0 || len > TAPI_IDEMPOTENCY_KEY_MAX) return TAPI_EINVAL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if (c < 0x21 || c > 0x7e || c == '"' || c == '\\') return TAPI_EINVAL;
+    }
+    memcpy(out, value, len + 1);
     return TAPI_OK;
 }
 

@@ -24,9 +24,11 @@ enum {
  * otherwise. */
 tapi_err tapi_idempotency_window_parse(const char *text, int64_t *out);
 
-/* Parses an Idempotency-Key value: 1..255 visible ASCII characters, or the draft's
- * sf-string form of them in double quotes (without '"' or '\' inside), which names the
- * same key. Writes the key, NUL-terminated, to out. TAPI_EINVAL otherwise. */
+/* Parses an Idempotency-Key value: the draft's sf-string (RFC 8941 section 3.3.3: "..."
+ * of printable ASCII where \" and \\ are the only escapes, so "a\"b" is the key a"b), or
+ * a bare key of visible ASCII without '"' and '\', which names the same key as its
+ * quoted form. 1..255 characters once unescaped. Writes the key, NUL-terminated, to out.
+ * TAPI_EINVAL otherwise (an unbalanced quote, a bad escape, anything after the string). */
 tapi_err tapi_idempotency_key_parse(const char *value, char out[TAPI_IDEMPOTENCY_KEY_MAX + 1]);
 
 /* Fills *out for owner's create of task (its title, description and status are the

@@ -76,6 +76,12 @@ void tapi_response_unauthorized(tapi_response *resp, bool token_sent, const char
     resp->www_authenticate = token_sent ? "Bearer error=\"invalid_token\"" : "Bearer";
 }
 
+void tapi_response_invalid_auth_request(tapi_response *resp, const char *message)
+{
+    tapi_response_error(resp, 400, "invalid_request", message);
+    resp->www_authenticate = "Bearer error=\"invalid_request\"";
+}
+
 /* The owner key whose tasks this request may see. */
 static const char *owner_of(const tapi_request *req)
 {
@@ -418,8 +424,10 @@ static void create_once(const tapi_app *app, const tapi_request *req, tapi_task 
     char key[TAPI_IDEMPOTENCY_KEY_MAX + 1];
     if (tapi_idempotency_key_parse(req->idempotency_key, key) != TAPI_OK) {
         tapi_response_error(resp, 400, "invalid_idempotency_key",
-                            "Idempotency-Key must be 1 to 255 visible ASCII characters (or "
-                            "those in double quotes).");
+                            "Idempotency-Key must be a string of 1 to 255 printable ASCII "
+                            "characters in double quotes (RFC 8941: escape \\\" and \\\\), "
+                            "or 1 to 255 visible ASCII characters without quotes, backslashes "
+                            "or spaces.");
         return;
     }
     tapi_idempotency idem;
@@ -658,12 +666,9 @@ static void route_item(const tapi_app *app, const tapi_request *req, const char 
         method_not_allowed(resp, ALLOW_ITEM);
         return;
     }
-    static const char *const none[] = {NULL};
-    tapi_problem pb;
-    if (!check_query(req, none, &pb)) {
-        respond_problem(resp, &pb);
-        return;
-    }
+    /* an item takes no parameters, and ignores any: a cache-buster (?_=123) is common and
+     * cannot change what a task is (a list, by contrast, refuses what it does not know,
+     * since a misspelt filter would silently list other tasks) */
     bool id_valid = tapi_uuid_valid(id, id_len);
     char key[TAPI_ID_LEN + 1] = "";
     if (id_valid) {
@@ -728,7 +733,11 @@ void tapi_handle(const tapi_app *app, const tapi_request *req, tapi_response *re
         tapi_response_error(resp, 413, "payload_too_large", msg);
         return;
     }
-    if (req->route == TAPI_ROUTE_COLLECTION)
+    if (req->repeated_header) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "Send exactly one %.40s header.", req->repeated_header);
+        tapi_response_error(resp, 400, "invalid_header", msg);
+    } else if (req->route == TAPI_ROUTE_COLLECTION)
         route_collection(app, req, resp);
     else
         route_item(app, req, req->id ? req->id : "", req->id ? req->id_len : 0, resp);

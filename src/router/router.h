@@ -55,6 +55,10 @@ typedef struct tapi_request {
     const char *if_match;
     const char *if_none_match;
     const char *idempotency_key; /* Idempotency-Key, as sent; NULL when absent */
+    /* A header that must come once ("Content-Type") that came more than once: the request
+     * is refused (400) rather than one of its values trusted, since a proxy on the way
+     * may have picked the other. NULL when none. */
+    const char *repeated_header;
 } tapi_request;
 
 /* Longest collection path honoured for Location (longer ones fall back to "/tasks"). */
@@ -113,6 +117,11 @@ void tapi_response_error(tapi_response *resp, int status, const char *code, cons
 /* Fills *resp with the API's 503 (Retry-After: 1): a door could not check the request
  * now; retrying later may succeed. */
 void tapi_response_unavailable(tapi_response *resp);
+
+/* Fills *resp with 400 invalid_request and its WWW-Authenticate challenge (RFC 6750
+ * section 3.1): the credentials are malformed (e.g. two Authorization headers), which no
+ * token can fix. message says why. */
+void tapi_response_invalid_auth_request(tapi_response *resp, const char *message);
 
 /* Fills *resp with 401 unauthorized and its WWW-Authenticate challenge (RFC 6750):
  * "Bearer" when no credentials came, with error="invalid_token" when a token came and

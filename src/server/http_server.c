@@ -80,6 +80,7 @@ static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const c
 {
     (void)kind;
     query_collector *q = cls;
+    if (key_size == 0 && value_size == 0) return MHD_YES; /* "a=1&&b=2": skipped, as URL parsers do */
     if (q->count == TAPI_MAX_QUERY_PARAMS + 1) return MHD_NO;
     q->params[q->count++] = (tapi_param){
         .name = key, .name_len = key_size, .value = value ? value : "", .value_len = value_size};
@@ -175,31 +176,47 @@ static const char *header_value(struct MHD_Connection *conn, const char *name, c
     return h.found ? buf : NULL;
 }
 
+typedef struct header_count {
+    const char *name;
+    unsigned n;
+} header_count;
+
 static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                     size_t key_len, const char *value, size_t value_len)
 {
     (void)kind;
     (void)value;
     (void)value_len;
-    if (key_len == 13 && strncasecmp(key, "Authorization", 13) == 0) ++*(unsigned *)cls;
+    header_count *c = cls;
+    if (key_len == strlen(c->name) && strncasecmp(key, c->name, key_len) == 0) c->n++;
     return MHD_YES;
 }
 
+/* How many lines of the named header the request has. */
+static unsigned count_headers(struct MHD_Connection *conn, const char *name)
+{
+    header_count c = {.name = name};
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, count_header, &c);
+    return c.n;
+}
+
 /* Every route needs a bearer token when authentication is on; on failure *resp is the
- * 401 to send. Two Authorization headers are refused rather than one of them trusted. */
+ * 401 to send. Two Authorization headers are a malformed request (400, RFC 6750 section
+ * 3.1) rather than one of them trusted. */
 static bool authenticate(tapi_jwt_verifier *auth, struct MHD_Connection *conn,
                          tapi_owner *owner, tapi_response *resp)
 {
-    unsigned headers = 0;
-    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, count_header, &headers);
-    const char *reason = "Send exactly one Authorization header.";
-    tapi_auth_result r = TAPI_AUTH_INVALID;
-    if (headers <= 1)
-        r = tapi_jwt_authenticate(auth,
-                                  MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
-                                  tapi_now_ms() / 1000, owner, &reason);
-    if (r == TAPI_AUTH_OK) return true;
     memset(resp, 0, sizeof *resp);
+    if (count_headers(conn, "Authorization") > 1) {
+        tapi_log(TAPI_LOG_INFO, "unauthorized: more than one Authorization header");
+        tapi_response_invalid_auth_request(resp, "Send exactly one Authorization header.");
+        return false;
+    }
+    const char *reason = "";
+    tapi_auth_result r = tapi_jwt_authenticate(
+        auth, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+        tapi_now_ms() / 1000, owner, &reason);
+    if (r == TAPI_AUTH_OK) return true;
     if (r == TAPI_AUTH_UNAVAILABLE) {
         tapi_log(TAPI_LOG_ERROR, "authentication unavailable: %s", reason);
         tapi_response_unavailable(resp);
@@ -232,6 +249,7 @@ static enum MHD_Result dispatch(tapi_server *srv, struct MHD_Connection *conn,
         .deadline_ms = tapi_now_ms() + REQUEST_BUDGET_MS,
     };
     if (!ctx->encoded_separator) req.route = tapi_route_path(url, url_len, &req.id, &req.id_len);
+    if (count_headers(conn, "Content-Type") > 1) req.repeated_header = "Content-Type";
     char if_match[TAPI_CONDITION_MAX_BYTES + 2], if_none_match[TAPI_CONDITION_MAX_BYTES + 2];
     req.if_match = header_value(conn, "If-Match", if_match, sizeof if_match);
     req.if_none_match = header_value(conn, "If-None-Match", if_none_match, sizeof if_none_match);

@@ -105,7 +105,8 @@ export function toApiGatewayEvent(method, rawPath, headers, payload, shape = cur
     }
   }
   const hdrs = { Host: shape.domainName, 'User-Agent': 'contract-suite', ...headers };
-  const multiHeaders = Object.fromEntries(Object.entries(hdrs).map(([k, v]) => [k, [String(v)]]));
+  // a header given as an array is sent as that many lines, as node's http client does
+  const multiHeaders = Object.fromEntries(Object.entries(hdrs).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : [String(v)]]));
   const single = (m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v[v.length - 1]]));
   const body = payload === undefined ? null : Buffer.from(payload);
   const utf8 = body !== null && Buffer.from(body.toString('utf8')).equals(body);

@@ -166,3 +166,48 @@ test('PATCH takes merge patches (null clears the description); other patch forma
   }
   assert.equal((await get(path)).json.status, 'done');
 });
+
+test('two Content-Type headers are 400 invalid_header: neither is trusted', async () => {
+  const { path } = await create();
+  const two = ['application/json', 'text/plain'];
+  const post = await send({ method: 'POST', path: '/tasks', headers: { 'Content-Type': two }, body: JSON.stringify({ title: 'two types' }) });
+  assert.equal(post.status, 400, post.raw.toString());
+  assert.equal(post.json.error.code, 'invalid_header');
+  assert.match(post.json.error.message, /Content-Type/);
+  const p = await send({ method: 'PATCH', path, headers: { 'Content-Type': ['application/json', 'application/json'] }, body: JSON.stringify({ title: 'no' }) });
+  assert.equal(p.status, 400);
+  assert.equal((await get(path)).json.title, 'semantics');
+});
+
+test('titles are stored in NFC, counted after normalising; bidi controls and noncharacters are refused', async () => {
+  const decomposed = 'e\u0301'.repeat(200); // 400 code points that are 200 characters in NFC
+  const r = await send({ method: 'POST', path: '/tasks', body: { title: decomposed } });
+  assert.equal(r.status, 201, r.raw.toString());
+  assert.equal(r.json.title, '\u00e9'.repeat(200));
+  assert.equal(r.json.title, decomposed.normalize('NFC'));
+  const path = apiPath(r.headers.location);
+  const p = await patch(path, { title: 'Cafe\u0301' });
+  assert.equal(p.json.title, 'Caf\u00e9');
+  assert.equal((await patch(path, { title: 'Caf\u00e9' })).json.version, p.json.version, 'the same text in another form changes nothing');
+  for (const cp of [0x202a, 0x202e, 0x2066, 0x2069, 0xfdd0, 0xfffe, 0xffff, 0x10ffff]) {
+    const bad = await send({ method: 'POST', path: '/tasks', body: { title: `safe${String.fromCodePoint(cp)}looking` } });
+    assert.equal(bad.status, 400, `U+${cp.toString(16)}`);
+    assert.equal(bad.json.error.code, 'invalid_field');
+  }
+  const trimmed = await send({ method: 'POST', path: '/tasks', body: { title: ' \t\n spaced \r\n' } });
+  assert.equal(trimmed.json.title, 'spaced', 'ASCII whitespace at both ends is trimmed');
+  const nbsp = await send({ method: 'POST', path: '/tasks', body: { title: '\u00a0kept\u00a0' } });
+  assert.equal(nbsp.json.title, '\u00a0kept\u00a0', 'other spaces are kept');
+});
+
+test('query strings: empty pairs are skipped; items ignore parameters, lists refuse unknown ones', async () => {
+  const { path } = await create();
+  const list = await get('/tasks?limit=1&&status=todo&');
+  assert.equal(list.status, 200, list.raw.toString());
+  assert.equal(list.json.items.length, 1);
+  assert.equal((await get(`${path}?_=${Date.now()}`)).status, 200, 'a cache-buster on an item');
+  assert.equal((await patch(`${path}?x=1`, { status: 'done' })).status, 200);
+  const typo = await get('/tasks?statuss=todo');
+  assert.equal(typo.status, 400);
+  assert.equal(typo.json.error.code, 'invalid_query');
+});

@@ -65,13 +65,27 @@ test('eight concurrent POSTs with one key create exactly one task', async () => 
 });
 
 test('malformed keys are 400 invalid_idempotency_key', async () => {
-  for (const key of ['', 'x'.repeat(256), 'has space', 'tab\there', '""', '"a"b"', '"back\\slash"']) {
+  for (const key of ['', 'x'.repeat(256), 'has space', 'tab\there', '""', '"a"b"', '"back\\slash"', '"a\\"b', 'a"b', 'a\\b', '"x" ', `"${'x'.repeat(256)}"`]) {
     const r = await post(key, { title: 'never' });
     assert.equal(r.status, 400, JSON.stringify(key));
     assert.equal(r.json.error.code, 'invalid_idempotency_key');
   }
   assert.equal((await post('x'.repeat(255), { title: `long key ${randomUUID()}` })).status, 201);
   assert.equal((await post('!#$%&\'*+-.^_`|~0aZ', { title: `odd key ${randomUUID()}` })).status, 201);
+});
+
+test('Idempotency-Key is an sf-string: escapes are read, and a bare key is the same key as its quoted form', async () => {
+  const escaped = `"k\\"${randomUUID()}\\\\ x"`; // "k\"<uuid>\\ x": the key k"<uuid>\ x
+  const first = await post(escaped, { title: 'escaped key' });
+  assert.equal(first.status, 201, first.raw.toString());
+  const again = await post(escaped, { title: 'escaped key' });
+  assert.equal(again.headers['idempotent-replayed'], 'true');
+  assert.equal(again.json.id, first.json.id);
+  const bare = `bare-${randomUUID()}`;
+  const a = await post(bare, { title: 'bare key' });
+  const b = await post(`"${bare}"`, { title: 'bare key' });
+  assert.equal(b.headers['idempotent-replayed'], 'true', 'the quoted form names the same key');
+  assert.equal(b.json.id, a.json.id);
 });
 
 test('errors are never stored: a key whose first request failed creates on the next', async () => {
