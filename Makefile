@@ -164,9 +164,11 @@ $(BUILD)/asan/tests/%: $(BUILD)/asan/obj/tests/unit/%.o $(LIB_OBJ_ASAN)
 	@echo "  LD asan $@"
 	@$(CC) $(SAN) $^ $(PKG_LIBS) -lcmocka -lpthread -o $@
 
-unit: $(UNIT_BIN) $(DDB_BIN) $(NODE_TEST_DEPS)
+unit: $(UNIT_BIN) $(DDB_BIN) $(BUILD)/tasks-api $(NODE_TEST_DEPS)
 	@tests/run_unit.sh $(UNIT_BIN)
 	@tests/dynamodb/run.sh $(DDB_BIN)
+	@TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/cli/cli.test.mjs
+	@echo "cli: help, mistakes and --version passed"
 
 unit-asan: $(UNIT_BIN_ASAN) $(DDB_BIN_ASAN) $(NODE_TEST_DEPS)
 	@tests/run_unit.sh $(UNIT_BIN_ASAN)

@@ -31,15 +31,16 @@ locals {
   cors_enabled = length(var.cors_allowed_origins) > 0
   cors_origin  = local.cors_enabled ? var.cors_allowed_origins[0] : ""
   # what a browser script may read; the function sends the same (TAPI_CORS_EXPOSE_HEADERS)
-  cors_expose_headers = "Location, Retry-After, WWW-Authenticate, ETag, Idempotent-Replayed"
+  cors_expose_headers = "Location, Retry-After, WWW-Authenticate, ETag, Idempotent-Replayed, Accept-Patch, Allow, X-Request-Id"
   # what a browser script may send
   cors_allow_headers = "Authorization,Content-Type,X-Api-Key,If-Match,If-None-Match,Idempotency-Key"
 
   security_headers = merge(
     {
-      "gatewayresponse.header.Content-Type"           = "'application/json; charset=utf-8'"
+      "gatewayresponse.header.Content-Type"           = "'application/problem+json'"
       "gatewayresponse.header.X-Content-Type-Options" = "'nosniff'"
       "gatewayresponse.header.Cache-Control"          = "'no-store'"
+      "gatewayresponse.header.X-Request-Id"           = "context.requestId"
     },
     local.cors_enabled ? {
       "gatewayresponse.header.Access-Control-Allow-Origin"   = "'${local.cors_origin}'"
@@ -51,18 +52,18 @@ locals {
   # retry_after: seconds, as the function's own 503 says it; a quota resets only at the
   # end of the usage plan's period, so its answer asks for an hour.
   gateway_responses = {
-    MISSING_AUTHENTICATION_TOKEN = { status = "404", code = "not_found", retry_after = null, message = "\"The requested resource does not exist.\"" }
-    RESOURCE_NOT_FOUND           = { status = "404", code = "not_found", retry_after = null, message = "\"The requested resource does not exist.\"" }
-    THROTTLED                    = { status = "429", code = "too_many_requests", retry_after = "1", message = "$context.error.messageString" }
-    QUOTA_EXCEEDED               = { status = "429", code = "quota_exceeded", retry_after = "3600", message = "$context.error.messageString" }
-    REQUEST_TOO_LARGE            = { status = "413", code = "payload_too_large", retry_after = null, message = "$context.error.messageString" }
-    INVALID_API_KEY              = { status = "403", code = "forbidden", retry_after = null, message = "\"A valid API key is required.\"" }
-    UNAUTHORIZED                 = { status = "401", code = "unauthorized", retry_after = null, message = "\"Authentication required: send Authorization with a valid token.\"" }
-    ACCESS_DENIED                = { status = "403", code = "forbidden", retry_after = null, message = "$context.error.messageString" }
-    INTEGRATION_TIMEOUT          = { status = "504", code = "gateway_timeout", retry_after = "1", message = "\"The request took too long; retry later.\"" }
-    INTEGRATION_FAILURE          = { status = "502", code = "bad_gateway", retry_after = "1", message = "\"The service failed to answer; retry later.\"" }
-    DEFAULT_4XX                  = { status = null, code = "bad_request", retry_after = null, message = "$context.error.messageString" }
-    DEFAULT_5XX                  = { status = null, code = "service_unavailable", retry_after = "1", message = "\"The service is temporarily unable to handle the request; retry later.\"" }
+    MISSING_AUTHENTICATION_TOKEN = { status = "404", code = "not_found", title = "Not found", retry_after = null, message = "\"The requested resource does not exist.\"" }
+    RESOURCE_NOT_FOUND           = { status = "404", code = "not_found", title = "Not found", retry_after = null, message = "\"The requested resource does not exist.\"" }
+    THROTTLED                    = { status = "429", code = "too_many_requests", title = "Too many requests", retry_after = "1", message = "$context.error.messageString" }
+    QUOTA_EXCEEDED               = { status = "429", code = "quota_exceeded", title = "Quota exceeded", retry_after = "3600", message = "$context.error.messageString" }
+    REQUEST_TOO_LARGE            = { status = "413", code = "payload_too_large", title = "Request body too large", retry_after = null, message = "$context.error.messageString" }
+    INVALID_API_KEY              = { status = "403", code = "forbidden", title = "Forbidden", retry_after = null, message = "\"A valid API key is required.\"" }
+    UNAUTHORIZED                 = { status = "401", code = "unauthorized", title = "Authentication required", retry_after = null, message = "\"Authentication required: send Authorization with a valid token.\"" }
+    ACCESS_DENIED                = { status = "403", code = "forbidden", title = "Forbidden", retry_after = null, message = "$context.error.messageString" }
+    INTEGRATION_TIMEOUT          = { status = "504", code = "gateway_timeout", title = "Gateway timeout", retry_after = "1", message = "\"The request took too long; retry later.\"" }
+    INTEGRATION_FAILURE          = { status = "502", code = "bad_gateway", title = "Bad gateway", retry_after = "1", message = "\"The service failed to answer; retry later.\"" }
+    DEFAULT_4XX                  = { status = null, code = "bad_request", title = "Bad request", retry_after = null, message = "$context.error.messageString" }
+    DEFAULT_5XX                  = { status = null, code = "service_unavailable", title = "Service unavailable", retry_after = "1", message = "\"The service is temporarily unable to handle the request; retry later.\"" }
   }
 
   # the role the account root (environments/account) made for this region with the
@@ -148,8 +149,15 @@ resource "aws_api_gateway_gateway_response" "this" {
     # so it is the bare scheme for both (the function adds error="invalid_token")
     each.value.status == "401" ? { "gatewayresponse.header.WWW-Authenticate" = "'Bearer'" } : {},
   )
+  # RFC 9457 problem details, as the function writes them (core/problem.c); a DEFAULT_*
+  # answer has no status member, its status not being known here
   response_templates = {
-    "application/json" = "{\"error\":{\"code\":\"${each.value.code}\",\"message\":${each.value.message}}}"
+    "application/json" = join("", [
+      "{\"type\":\"tag:tasks-api,2026:problem/${each.value.code}\",\"title\":\"${each.value.title}\",",
+      each.value.status == null ? "" : "\"status\":${each.value.status},",
+      "\"detail\":${each.value.message},\"code\":\"${each.value.code}\",\"requestId\":\"$context.requestId\",",
+      "\"error\":{\"code\":\"${each.value.code}\",\"message\":${each.value.message}}}",
+    ])
   }
 }
 

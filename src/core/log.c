@@ -1,5 +1,6 @@
 /* JSON-lines logger. Each line goes out in one writev(2) — text and newline together —
- * so lines from concurrent threads never interleave, and a request costs one syscall. */
+ * so lines from concurrent threads never interleave, and a request costs one syscall.
+ * A line written while a door serves a request names it (requestId). */
 #include "log.h"
 
 #include <errno.h>
@@ -9,18 +10,22 @@
 #include <strings.h>
 
 #include "json_writer.h"
+#include "request_context.h"
 #include "timestamp.h"
 #include "utf8.h"
 
 /* Process configuration, written once before threads start. */
 static tapi_log_level threshold = TAPI_LOG_INFO;
 static FILE *out_stream;
+static const char *request_id_name = "requestId";
 
 void tapi_log_configure(tapi_log_level level, FILE *stream)
 {
     threshold = level;
     out_stream = stream;
 }
+
+void tapi_log_configure_request_id_name(const char *name) { request_id_name = name; }
 
 bool tapi_log_level_parse(const char *s, tapi_log_level *out)
 {
@@ -75,6 +80,14 @@ void tapi_log(tapi_log_level level, const char *fmt, ...)
     tapi_buf_puts(&b, names[level]);
     tapi_buf_puts(&b, "\",\"msg\":");
     tapi_buf_json_string(&b, msg, len);
+    const char *request_id = tapi_request_context_id();
+    if (*request_id) { /* valid ids need no escaping */
+        tapi_buf_puts(&b, ",\"");
+        tapi_buf_puts(&b, request_id_name);
+        tapi_buf_puts(&b, "\":\"");
+        tapi_buf_puts(&b, request_id);
+        tapi_buf_append(&b, "\"", 1);
+    }
     tapi_buf_puts(&b, "}");
     if (!b.failed) {
         tapi_log_raw_line(b.data, b.len);

@@ -18,6 +18,10 @@ typedef enum tapi_log_level {
 
 /* Sets the threshold and stream (NULL keeps stderr). */
 void tapi_log_configure(tapi_log_level level, FILE *stream);
+/* Names the member in which a line written during a request carries its id (the thread's
+ * request context): "requestId" unless set (the Lambda door says "apiRequestId", its
+ * requestId being Lambda's). Static string; set once at start-up. */
+void tapi_log_configure_request_id_name(const char *name);
 /* Parses "debug", "info", "warn"/"warning", "error" (case-insensitive). */
 bool tapi_log_level_parse(const char *s, tapi_log_level *out);
 bool tapi_log_enabled(tapi_log_level level);

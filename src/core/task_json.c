@@ -259,10 +259,42 @@ static tapi_err fill_defaults(tapi_body_kind kind, const cJSON *root, tapi_task_
     return TAPI_OK;
 }
 
+/* Adds one field's failure (one, as its take_ function described it) to problem: the
+ * first failure is also the problem's code and sentence; every one is in its list, at
+ * the field's JSON Pointer (RFC 6901: "~" is "~0", "/" is "~1"). */
+static void add_field_error(tapi_problem *problem, const char *name, const tapi_problem *one)
+{
+    if (problem->error_count == 0) {
+        problem->status = one->status;
+        problem->code = one->code;
+        memcpy(problem->message, one->message, sizeof problem->message);
+    }
+    if (problem->error_count < TAPI_PROBLEM_ERRORS_MAX) {
+        tapi_field_error *e = &problem->errors[problem->error_count];
+        size_t o = 0, n = tapi_utf8_prefix(name, strlen(name), FIELD_NAME_SHOWN);
+        e->pointer[o++] = '/';
+        for (size_t i = 0; i < n && o + 3 < sizeof e->pointer; i++) {
+            if (name[i] == '~' || name[i] == '/') {
+                e->pointer[o++] = '~';
+                e->pointer[o++] = name[i] == '~' ? '0' : '1';
+            } else {
+                e->pointer[o++] = name[i];
+            }
+        }
+        e->pointer[o] = '\0';
+        e->pointer[tapi_utf8_prefix(e->pointer, o, o)] = '\0'; /* never a cut character */
+        e->code = one->code;
+        snprintf(e->detail, sizeof e->detail, "%s", one->message);
+        e->detail[tapi_utf8_prefix(e->detail, strlen(e->detail), sizeof e->detail - 1)] = '\0';
+    }
+    problem->error_count++;
+}
+
 tapi_err tapi_task_body_parse(const char *body, size_t len, tapi_body_kind kind,
                               tapi_task_patch *out, tapi_problem *problem)
 {
     memset(out, 0, sizeof *out);
+    problem->error_count = 0;
     tapi_err rc = check_syntax(body, len, problem);
     if (rc != TAPI_OK) return rc;
     cJSON *root = cJSON_ParseWithLength(body, len);
@@ -271,9 +303,28 @@ tapi_err tapi_task_body_parse(const char *body, size_t len, tapi_body_kind kind,
         tapi_problem_set(problem, 400, "invalid_body", "Request body must be a JSON object.");
         rc = TAPI_EINVAL;
     }
-    for (const cJSON *item = root->child; rc == TAPI_OK && item; item = item->next)
-        rc = take_field(root, item, kind, out, problem);
-    if (rc == TAPI_OK) rc = fill_defaults(kind, root, out, problem);
+    /* every field is checked, so the client learns of all its mistakes at once */
+    for (const cJSON *item = root->child; rc == TAPI_OK && item; item = item->next) {
+        tapi_problem one;
+        tapi_err field_rc = take_field(root, item, kind, out, &one);
+        if (field_rc == TAPI_EINVAL)
+            add_field_error(problem, item->string, &one);
+        else
+            rc = field_rc;
+    }
+    if (rc == TAPI_OK) {
+        tapi_problem one;
+        tapi_err defaults = fill_defaults(kind, root, out, &one);
+        if (defaults == TAPI_EINVAL && strcmp(one.code, "missing_field") == 0) {
+            /* a title sent but refused is already listed; only an absent one is missing */
+            if (!cJSON_GetObjectItemCaseSensitive(root, "title")) add_field_error(problem, "title", &one);
+        } else if (defaults == TAPI_EINVAL) {
+            *problem = one; /* an empty PATCH: nothing else can have failed */
+        }
+        rc = defaults == TAPI_ENOMEM ? TAPI_ENOMEM
+             : defaults == TAPI_EINVAL || problem->error_count > 0 ? TAPI_EINVAL
+                                                                  : TAPI_OK;
+    }
     cJSON_Delete(root);
     if (rc != TAPI_OK) tapi_task_patch_clear(out);
     return rc;

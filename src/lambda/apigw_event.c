@@ -12,6 +12,7 @@
 
 #include "../core/json_check.h"
 #include "../core/json_writer.h"
+#include "../core/request_context.h"
 #include "../core/utf8.h"
 
 enum { EVENT_MAX_DEPTH = 16 };
@@ -330,7 +331,10 @@ tapi_err tapi_apigw_response(const tapi_response *resp, const char *cors_origin,
     tapi_buf_puts(&b, ",\"headers\":{");
     bool first = true;
     if (resp->status != 204 && resp->status != 304)
-        put_header(&b, &first, "Content-Type", TAPI_CONTENT_TYPE);
+        put_header(&b, &first, "Content-Type",
+                   resp->problem ? TAPI_PROBLEM_CONTENT_TYPE : TAPI_CONTENT_TYPE);
+    const char *request_id = tapi_request_context_id();
+    if (*request_id) put_header(&b, &first, "X-Request-Id", request_id);
     put_header(&b, &first, "X-Content-Type-Options", TAPI_NOSNIFF);
     put_header(&b, &first, "Cache-Control", resp->cache_control ? resp->cache_control : "no-store");
     if (resp->etag[0]) put_header(&b, &first, "ETag", resp->etag);
@@ -342,6 +346,7 @@ tapi_err tapi_apigw_response(const tapi_response *resp, const char *cors_origin,
         put_header(&b, &first, "Access-Control-Expose-Headers", TAPI_CORS_EXPOSE_HEADERS);
     }
     if (resp->allow) put_header(&b, &first, "Allow", resp->allow);
+    if (resp->vary) put_header(&b, &first, "Vary", resp->vary);
     if (resp->accept_patch) put_header(&b, &first, "Accept-Patch", resp->accept_patch);
     if (resp->www_authenticate)
         put_header(&b, &first, "WWW-Authenticate", resp->www_authenticate);

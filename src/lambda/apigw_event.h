@@ -20,7 +20,9 @@
 
 /* Response headers a browser script may read, with CORS on (modules/api-gateway sends
  * the same list on the gateway's own responses). */
-#define TAPI_CORS_EXPOSE_HEADERS "Location, Retry-After, WWW-Authenticate, ETag, Idempotent-Replayed"
+#define TAPI_CORS_EXPOSE_HEADERS                                                                   \
+    "Location, Retry-After, WWW-Authenticate, ETag, Idempotent-Replayed, Accept-Patch, Allow, "     \
+    "X-Request-Id"
 
 typedef struct tapi_apigw_request {
     tapi_request req;        /* points into the fields below and the parsed event */

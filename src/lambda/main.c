@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "../core/log.h"
+#include "../core/request_context.h"
 #include "../router/idempotency.h"
 #include "../router/router.h"
 #include "../core/timestamp.h"
@@ -129,6 +130,10 @@ static void handle_invocation(tapi_runtime *rt, const tapi_app *app, const door_
                           err == TAPI_ENOMEM ? "out of memory parsing the event" : why);
         return;
     }
+    /* the id clients see (X-Request-Id): API Gateway's, or Lambda's for a direct call */
+    tapi_request_context_begin(tapi_request_id_valid(r.api_request_id) ? r.api_request_id
+                                                                       : inv->request_id,
+                               r.req.path, r.req.path_len);
     tapi_response resp;
     memset(&resp, 0, sizeof resp);
     tapi_owner owner;
@@ -157,6 +162,7 @@ static void handle_invocation(tapi_runtime *rt, const tapi_app *app, const door_
         r.req.deadline_ms = inv->deadline_ms ? inv->deadline_ms - RESPONSE_RESERVE_MS : 0;
         tapi_handle(app, &r.req, &resp);
     }
+    if (door->auth_cognito) resp.vary = "Authorization"; /* what a shared cache must key on */
     char *json;
     size_t len;
     if (tapi_apigw_response(&resp, cors_origin, &json, &len) == TAPI_OK) {
@@ -201,6 +207,7 @@ static void handle_invocation(tapi_runtime *rt, const tapi_app *app, const door_
     }
     tapi_response_clear(&resp);
     tapi_apigw_request_free(&r);
+    tapi_request_context_end();
 }
 
 /* Reads the door's settings; returns a message for /init/error when one is unusable. */
@@ -236,6 +243,7 @@ int main(void)
     const char *lv = getenv("LOG_LEVEL");
     bool bad_level = lv && *lv && !tapi_log_level_parse(lv, &level);
     tapi_log_configure(level, stdout);
+    tapi_log_configure_request_id_name("apiRequestId"); /* requestId is Lambda's here */
     tapi_runtime *rt = NULL;
     if (tapi_runtime_open(getenv("AWS_LAMBDA_RUNTIME_API"), &rt) != TAPI_OK) {
         tapi_log(TAPI_LOG_ERROR, "AWS_LAMBDA_RUNTIME_API is not set: not running in Lambda?");

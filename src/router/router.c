@@ -23,9 +23,14 @@ enum {
     NAME_SHOWN = 40,     /* bytes of a client's parameter name echoed in an error */
 };
 
+/* The 503 when even its body cannot be made (out of memory): a problem without the
+ * request's id and path. */
 static const char OOM_BODY[] =
-    "{\"error\":{\"code\":\"service_unavailable\",\"message\":\"The service is temporarily "
-    "unable to handle the request; retry later.\"}}";
+    "{\"type\":\"" TAPI_PROBLEM_TYPE_PREFIX "service_unavailable\",\"title\":\"Service "
+    "unavailable\",\"status\":503,\"detail\":\"The service is temporarily unable to handle "
+    "the request; retry later.\",\"code\":\"service_unavailable\",\"error\":{\"code\":"
+    "\"service_unavailable\",\"message\":\"The service is temporarily unable to handle the "
+    "request; retry later.\"}}";
 
 static const char ALLOW_COLLECTION[] = "GET, HEAD, POST";
 static const char ALLOW_ITEM[] = "GET, HEAD, PATCH, DELETE";
@@ -36,38 +41,53 @@ void tapi_response_clear(tapi_response *resp)
     memset(resp, 0, sizeof *resp);
 }
 
-static void set_unavailable(tapi_response *resp)
+static void set_oom(tapi_response *resp)
 {
     if (!resp->body_static) free(resp->body);
     resp->status = 503;
     resp->body = (char *)OOM_BODY;
     resp->body_len = sizeof OOM_BODY - 1;
     resp->body_static = true;
+    resp->problem = true;
     resp->retry_after = 1;
-}
-
-void tapi_response_unavailable(tapi_response *resp)
-{
-    set_unavailable(resp);
 }
 
 /* Moves a finished buffer into the response, or degrades to a static 503. */
 static void set_body(tapi_response *resp, int status, tapi_buf *b)
 {
     resp->status = status;
-    if (tapi_buf_take(b, &resp->body, &resp->body_len) != TAPI_OK) set_unavailable(resp);
+    if (tapi_buf_take(b, &resp->body, &resp->body_len) != TAPI_OK) set_oom(resp);
+}
+
+static void respond_problem(tapi_response *resp, const tapi_problem *p)
+{
+    if (!resp->body_static) free(resp->body);
+    resp->body = NULL;
+    resp->body_static = false;
+    tapi_buf b;
+    tapi_buf_init(&b);
+    tapi_problem_json_write(&b, p);
+    set_body(resp, p->status, &b);
+    resp->problem = true;
 }
 
 void tapi_response_error(tapi_response *resp, int status, const char *code, const char *message)
 {
-    tapi_buf b;
-    tapi_buf_init(&b);
-    tapi_buf_puts(&b, "{\"error\":{\"code\":\"");
-    tapi_buf_puts(&b, code);
-    tapi_buf_puts(&b, "\",\"message\":");
-    tapi_buf_json_string(&b, message, strlen(message));
-    tapi_buf_puts(&b, "}}");
-    set_body(resp, status, &b);
+    tapi_problem p;
+    tapi_problem_set(&p, status, code, "%s", message);
+    respond_problem(resp, &p);
+}
+
+static void set_unavailable(tapi_response *resp)
+{
+    tapi_response_error(resp, 503, "service_unavailable",
+                        "The service is temporarily unable to handle the request; retry later.");
+    resp->retry_after = 1;
+}
+
+void tapi_response_unavailable(tapi_response *resp)
+{
+    set_unavailable(resp);
 }
 
 void tapi_response_unauthorized(tapi_response *resp, bool token_sent, const char *message)
@@ -86,11 +106,6 @@ void tapi_response_invalid_auth_request(tapi_response *resp, const char *message
 static const char *owner_of(const tapi_request *req)
 {
     return req->owner ? req->owner : TAPI_OWNER_SHARED;
-}
-
-static void respond_problem(tapi_response *resp, const tapi_problem *p)
-{
-    tapi_response_error(resp, p->status, p->code, p->message);
 }
 
 static void respond_not_found(tapi_response *resp, bool task)

@@ -11,6 +11,7 @@
 #include "../store/store.h"
 #include "../core/errors.h"
 #include "../core/page_token.h"
+#include "../core/problem.h"
 
 /* A decoded query parameter; not NUL-terminated, may contain any bytes. */
 typedef struct tapi_param {
@@ -67,11 +68,15 @@ enum { TAPI_COLLECTION_PATH_MAX = 1024, TAPI_LOCATION_MAX = 3 * TAPI_COLLECTION_
 typedef struct tapi_response {
     int status;
     char *body;               /* JSON; NULL for 204. Owned unless body_static */
+    bool problem;             /* body is problem details: TAPI_PROBLEM_CONTENT_TYPE */
     size_t body_len;
     bool body_static;
     char location[TAPI_LOCATION_MAX]; /* "" when absent */
     const char *allow;        /* static; NULL when absent */
     const char *accept_patch; /* static; NULL when absent (set on a PATCH's 415) */
+    /* static; NULL when absent. Doors set "Authorization" when authentication is on: the
+     * answer depends on who asks, and a shared cache must not give one user's to another. */
+    const char *vary;
     int retry_after;          /* seconds; 0 when absent */
     const char *www_authenticate; /* static; NULL when absent (set on 401) */
     char etag[32];            /* the task's ETag (TAPI_ETAG_MAX); "" when absent */
@@ -110,8 +115,9 @@ tapi_route tapi_route_path(const char *path, size_t len, const char **id, size_t
  * "DELETE /tasks/{id}", or "other" (unknown paths and methods). Never an id. Static storage. */
 const char *tapi_route_name(const tapi_request *req);
 
-/* Fills *resp with an error in the API's shape; used by doors for errors they detect
- * before the core can run (e.g. a request that cannot be read). */
+/* Fills *resp with an error in the API's shape (RFC 9457 problem details naming the
+ * thread's current request, core/request_context.h); used by doors for errors they
+ * detect before the core can run (e.g. a request that cannot be read). */
 void tapi_response_error(tapi_response *resp, int status, const char *code, const char *message);
 
 /* Fills *resp with the API's 503 (Retry-After: 1): a door could not check the request

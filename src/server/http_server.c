@@ -18,12 +18,18 @@
 #include "../core/json_writer.h"
 #include "../core/limits.h"
 #include "../core/log.h"
+#include "../core/request_context.h"
 #include "../core/timestamp.h"
 #include "../router/conditional.h"
 #include "../router/idempotency.h"
 
 enum {
-    HEADER_MEMORY_BYTES = 32 * 1024, /* per connection: request line + all headers */
+    /* The request line and headers we read: past this, 431 in the API's error shape.
+     * libmicrohttpd keeps them in a per-connection pool, HEADER_MEMORY_BYTES, larger so
+     * that we see oversized headers and answer them ourselves; only beyond the pool does
+     * libmicrohttpd answer with its own (HTML) 431, the request being unreadable. */
+    MAX_HEADER_BYTES = 32 * 1024,
+    HEADER_MEMORY_BYTES = 256 * 1024,
     LOG_PATH_MAX = 256,
     REQUEST_BUDGET_MS = 10000, /* storage work for one request gives up after this */
     DRAIN_MAX_BYTES = 1024 * 1024,
@@ -48,6 +54,8 @@ typedef struct request_ctx {
     int status;
     const char *method; /* owned by MHD for the request's lifetime */
     char path[LOG_PATH_MAX + 1];
+    char request_id[TAPI_REQUEST_ID_MAX + 1]; /* the client's (if valid) or ours */
+    char traceparent[56];                      /* a valid W3C traceparent, or "" */
 } request_ctx;
 
 /* The raw request target, before libmicrohttpd decodes it, names a path that decoding
@@ -106,12 +114,14 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, request_ctx *c
         tapi_response_clear(resp);
         return MHD_NO;
     }
+    MHD_add_response_header(r, "X-Request-Id", ctx->request_id);
     /* 204 and 304 have no body. libmicrohttpd writes Content-Length itself and sends no
      * body on a 304 or to a HEAD: a 304 comes with its 200's body, so its Content-Length
      * is the 200's (RFC 9110 section 8.6 allows that one only; this libmicrohttpd cannot
      * leave it out) */
     if (resp->status != 204 && resp->status != 304)
-        MHD_add_response_header(r, "Content-Type", TAPI_CONTENT_TYPE);
+        MHD_add_response_header(r, "Content-Type",
+                                resp->problem ? TAPI_PROBLEM_CONTENT_TYPE : TAPI_CONTENT_TYPE);
 
     MHD_add_response_header(r, "X-Content-Type-Options", TAPI_NOSNIFF);
     MHD_add_response_header(r, "Cache-Control", resp->cache_control ? resp->cache_control : "no-store");
@@ -119,6 +129,9 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, request_ctx *c
     if (resp->idempotent_replayed) MHD_add_response_header(r, "Idempotent-Replayed", "true");
     if (resp->location[0]) MHD_add_response_header(r, "Location", resp->location);
     if (resp->allow) MHD_add_response_header(r, "Allow", resp->allow);
+    if (resp->vary) MHD_add_response_header(r, "Vary", resp->vary);
+    /* a client that sent oversized headers will likely do it again: not on this connection */
+    if (resp->status == 431) MHD_add_response_header(r, "Connection", "close");
     if (resp->accept_patch) MHD_add_response_header(r, "Accept-Patch", resp->accept_patch);
     if (resp->www_authenticate)
         MHD_add_response_header(r, "WWW-Authenticate", resp->www_authenticate);
@@ -227,8 +240,21 @@ static bool authenticate(tapi_jwt_verifier *auth, struct MHD_Connection *conn,
     return false;
 }
 
-static enum MHD_Result dispatch(tapi_server *srv, struct MHD_Connection *conn,
-                                request_ctx *ctx, const char *url)
+/* The request's id: a valid X-Request-Id the client sent (so its logs and ours can be
+ * joined), or a fresh one; and a W3C traceparent (version 00) to log, if valid. */
+static void identify(struct MHD_Connection *conn, request_ctx *ctx)
+{
+    const char *sent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (sent && tapi_request_id_valid(sent) && count_headers(conn, "X-Request-Id") == 1)
+        snprintf(ctx->request_id, sizeof ctx->request_id, "%s", sent);
+    else if (tapi_request_id_new(ctx->request_id) != TAPI_OK)
+        snprintf(ctx->request_id, sizeof ctx->request_id, "unidentified");
+    const char *tp = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "traceparent");
+    if (tp && tapi_traceparent_valid(tp)) snprintf(ctx->traceparent, sizeof ctx->traceparent, "%s", tp);
+}
+
+static enum MHD_Result dispatch_in_context(tapi_server *srv, struct MHD_Connection *conn,
+                                           request_ctx *ctx, const char *url)
 {
     query_collector q = {.count = 0};
     MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_param, &q);
@@ -257,11 +283,41 @@ static enum MHD_Result dispatch(tapi_server *srv, struct MHD_Connection *conn,
     req.idempotency_key = header_value(conn, "Idempotency-Key", idempotency_key, sizeof idempotency_key);
     tapi_response resp;
     tapi_owner owner;
-    if (srv->auth && !authenticate(srv->auth, conn, &owner, &resp))
-        return send_response(conn, ctx, &resp);
-    if (srv->auth) req.owner = owner.key;
-    tapi_handle(srv->app, &req, &resp);
+    if (!srv->auth || authenticate(srv->auth, conn, &owner, &resp)) {
+        if (srv->auth) req.owner = owner.key;
+        tapi_handle(srv->app, &req, &resp);
+    }
+    if (srv->auth) resp.vary = "Authorization"; /* what a shared cache must key on */
     return send_response(conn, ctx, &resp);
+}
+
+/* Handles the request with its id and path as the thread's request context, so every
+ * log line and error body of it names them. */
+static enum MHD_Result dispatch(tapi_server *srv, struct MHD_Connection *conn,
+                                request_ctx *ctx, const char *url)
+{
+    tapi_request_context_begin(ctx->request_id, url, strlen(url));
+    enum MHD_Result ok = dispatch_in_context(srv, conn, ctx, url);
+    tapi_request_context_end();
+    return ok;
+}
+
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       size_t key_len, const char *value, size_t value_len)
+{
+    (void)kind;
+    (void)key;
+    (void)value;
+    *(size_t *)cls += key_len + value_len + 4; /* "name: value\r\n" */
+    return MHD_YES;
+}
+
+/* The request line and header section, in bytes (as sent, give or take spacing). */
+static size_t header_bytes(struct MHD_Connection *conn, const char *method, const char *url)
+{
+    size_t n = strlen(method) + strlen(url) + 12;
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, add_header_size, &n);
+    return n;
 }
 
 /* Declared Content-Length over the limit: refuse before reading a byte of the body. */
@@ -293,6 +349,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         tapi_buf_init(&ctx->body);
         atomic_fetch_add(&srv->in_flight, 1);
         *con_cls = ctx;
+        identify(conn, ctx);
+        if (header_bytes(conn, method, url) > MAX_HEADER_BYTES) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "Request headers are larger than the limit of %d bytes.",
+                     MAX_HEADER_BYTES);
+            tapi_request_context_begin(ctx->request_id, url, strlen(url));
+            enum MHD_Result ok = send_error(conn, ctx, 431, "request_header_fields_too_large", msg);
+            tapi_request_context_end();
+            return ok;
+        }
         if (declared_too_large(conn)) {
             ctx->too_large = true;
             return dispatch(srv, conn, ctx, url);
@@ -316,10 +382,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         tapi_buf_append(&ctx->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        if (ctx->body.failed)
-            return send_error(conn, ctx, 503, "service_unavailable",
-                              "The service is temporarily unable to handle the request; "
-                              "retry later.");
+        if (ctx->body.failed) {
+            tapi_response resp;
+            tapi_request_context_begin(ctx->request_id, url, strlen(url));
+            tapi_response_unavailable(&resp);
+            tapi_request_context_end();
+            return send_response(conn, ctx, &resp);
+        }
         return MHD_YES;
     }
     return dispatch(srv, conn, ctx, url);
@@ -333,10 +402,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     request_ctx *ctx = *con_cls;
     *con_cls = NULL;
     if (!ctx || (void *)ctx == (void *)&ENCODED_SEPARATOR) return; /* never reached on_request */
-    if (srv->access_log)
-        tapi_log_request("request", NULL, 0, ctx->method, ctx->path, strlen(ctx->path),
-                         ctx->status, tapi_elapsed_ms(&ctx->start),
+    if (srv->access_log) {
+        tapi_log_field fields[2] = {{"requestId", ctx->request_id}, {"traceparent", ctx->traceparent}};
+        tapi_log_request("request", fields, ctx->traceparent[0] ? 2 : 1, ctx->method, ctx->path,
+                         strlen(ctx->path), ctx->status, tapi_elapsed_ms(&ctx->start),
                          toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
+    }
     tapi_buf_free(&ctx->body);
     free(ctx);
     atomic_fetch_sub(&srv->in_flight, 1);

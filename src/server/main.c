@@ -336,6 +336,12 @@ int main(int argc, char **argv)
         printf("tasks-api %s\n", TAPI_VERSION);
         return 0;
     }
+    for (int i = 2; i < argc; i++) { /* "tasks-api serve --help": help, whatever else */
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(USAGE, stdout);
+            return 0;
+        }
+    }
     if (strcmp(argv[1], "create-table") == 0) return create_table(argc, argv);
     if (strcmp(argv[1], "migrate") == 0) return migrate(argc, argv);
     if (strcmp(argv[1], "serve") != 0) return usage_error("unknown command '%s'.", argv[1]);

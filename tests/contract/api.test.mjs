@@ -10,21 +10,33 @@ const RFC3339_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function assertCommonHeaders(res) {
   assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  assert.match(res.headers['x-request-id'] || '', /^[A-Za-z0-9._:-]{1,128}$/, 'every response names its request');
   if (res.status !== 204) {
-    assert.equal(res.headers['content-type'], 'application/json; charset=utf-8');
+    assert.equal(res.headers['content-type'], res.status >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8');
     assert.ok(res.json !== undefined, `body is JSON: ${res.raw}`);
   } else {
     assert.equal(res.raw.length, 0);
   }
 }
 
+// RFC 9457 problem details, with the API's code, the request's id and, during the
+// transition from the earlier shape, error {code, message}
 function assertError(res, status, code) {
   assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status}: ${res.raw}`);
   assertCommonHeaders(res);
-  assert.deepEqual(Object.keys(res.json), ['error']);
-  assert.deepEqual(Object.keys(res.json.error).sort(), ['code', 'message']);
-  assert.equal(res.json.error.code, code);
-  assert.match(res.json.error.message, /^[A-Z].+\.$/);
+  const p = res.json;
+  const members = Object.keys(p).filter((k) => k !== 'errors').sort();
+  assert.deepEqual(members, ['code', 'detail', 'error', 'instance', 'requestId', 'status', 'title', 'type']);
+  assert.equal(p.type, `tag:tasks-api,2026:problem/${code}`);
+  assert.equal(p.status, status);
+  assert.equal(p.code, code);
+  assert.match(p.title, /^[A-Z][^.]+$/);
+  assert.match(p.detail, /^[A-Z].+\.$/);
+  assert.equal(p.requestId, res.headers['x-request-id']);
+  assert.match(p.instance, /^\//);
+  assert.deepEqual(Object.keys(p.error).sort(), ['code', 'message']);
+  assert.equal(p.error.code, code);
+  assert.equal(p.error.message, p.detail);
 }
 
 function assertTask(t) {

@@ -42,7 +42,7 @@ function assertUnauthorized(r, tokenSent) {
   assert.equal(r.json.error.code, 'unauthorized');
   assert.equal(typeof r.json.error.message, 'string');
   assert.equal(r.headers['www-authenticate'], tokenSent ? 'Bearer error="invalid_token"' : 'Bearer');
-  assert.match(r.headers['content-type'], /^application\/json/);
+  assert.match(r.headers['content-type'], /^application\/problem\+json$/);
 }
 
 test('another user\'s task is 404 on GET, PATCH and DELETE, and stays unchanged', async () => {
@@ -106,6 +106,17 @@ test('two Authorization headers are 400 invalid_request (RFC 6750), not a token 
     assert.equal(r.status, 400, `${method}: ${r.raw}`);
     assert.equal(r.json.error.code, 'invalid_request');
     assert.equal(r.headers['www-authenticate'], 'Bearer error="invalid_request"');
+  }
+});
+
+test('every answer varies by Authorization, so no shared cache gives one user another\'s', async () => {
+  const made = await send({ method: 'POST', path: '/tasks', body: { title: 'vary' } });
+  assert.match(made.headers.vary || '', /\bAuthorization\b/);
+  const path = apiPath(made.headers.location);
+  for (const r of [await send({ method: 'GET', path }), await send({ method: 'GET', path: '/tasks' }),
+    await send({ method: 'GET', path, headers: { 'If-None-Match': made.headers.etag } }),
+    await send({ method: 'GET', path: '/tasks', user: null })]) {
+    assert.match(r.headers.vary || '', /\bAuthorization\b/, `${r.status}`);
   }
 });
 

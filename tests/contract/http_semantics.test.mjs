@@ -211,3 +211,68 @@ test('query strings: empty pairs are skipped; items ignore parameters, lists ref
   assert.equal(typo.status, 400);
   assert.equal(typo.json.error.code, 'invalid_query');
 });
+
+test('errors are RFC 9457 problem details that list every failure of a body', async () => {
+  const r = await send({ method: 'POST', path: '/tasks', body: { title: '', status: 'nope', priority: 1, 'a/b~c': true } });
+  assert.equal(r.status, 400);
+  assert.equal(r.headers['content-type'], 'application/problem+json');
+  assert.equal(r.json.code, 'invalid_field', 'the first failure is the problem\'s code');
+  assert.deepEqual(r.json.errors.map((e) => [e.pointer, e.code]), [
+    ['/title', 'invalid_field'], ['/status', 'invalid_field'], ['/priority', 'unknown_field'], ['/a~1b~0c', 'unknown_field']]);
+  for (const e of r.json.errors) assert.match(e.detail, /^[A-Z].+\.$/);
+  const missing = await send({ method: 'POST', path: '/tasks', body: { status: 'nope' } });
+  assert.deepEqual(missing.json.errors.map((e) => [e.pointer, e.code]), [['/status', 'invalid_field'], ['/title', 'missing_field']]);
+  const one = await send({ method: 'POST', path: '/tasks', body: { title: 'x'.repeat(201) } });
+  assert.equal(one.json.errors.length, 1);
+  const notFound = await get('/tasks/00000000-0000-4000-8000-000000000000');
+  assert.equal(notFound.json.errors, undefined, 'only body validation lists errors');
+  assert.equal(notFound.json.type, 'tag:tasks-api,2026:problem/not_found');
+  assert.equal(notFound.json.title, 'Not found');
+  assert.equal(notFound.json.requestId, notFound.headers['x-request-id']);
+});
+
+test('every response carries X-Request-Id; locally a valid one the client sends is kept', async () => {
+  const lambda = (process.env.CONTRACT_TRANSPORT || 'http') === 'lambda';
+  const ids = new Set();
+  for (let i = 0; i < 3; i++) {
+    const r = await get('/tasks?limit=1');
+    assert.match(r.headers['x-request-id'], /^[A-Za-z0-9._:-]{1,128}$/);
+    ids.add(r.headers['x-request-id']);
+  }
+  assert.equal(ids.size, 3, 'one id per request');
+  const mine = `client-${Date.now()}.a:b`;
+  const kept = await get('/tasks?limit=1', { 'X-Request-Id': mine });
+  if (lambda) assert.notEqual(kept.headers['x-request-id'], mine, 'on AWS the id is API Gateway\'s');
+  else assert.equal(kept.headers['x-request-id'], mine);
+  for (const bad of ['has space', 'x'.repeat(129), 'semi;colon']) {
+    const r = await get('/tasks/00000000-0000-4000-8000-000000000000', { 'X-Request-Id': bad });
+    assert.notEqual(r.headers['x-request-id'], bad);
+    assert.equal(r.json.requestId, r.headers['x-request-id']);
+  }
+});
+
+test('the local server logs each request with its id and the client\'s W3C traceparent', { skip: !process.env.CONTRACT_SERVER_LOG && 'needs the server\'s log (CONTRACT_SERVER_LOG, local server only)' }, async () => {
+  const { readFileSync } = await import('node:fs');
+  const id = `log-${Date.now()}`;
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const r = await send({ method: 'GET', path: '/tasks/00000000-0000-4000-8000-000000000000', headers: { 'X-Request-Id': id, traceparent }, user: null });
+  assert.equal(r.headers['x-request-id'], id);
+  let lines = [];
+  for (let i = 0; i < 100; i++) {
+    lines = readFileSync(process.env.CONTRACT_SERVER_LOG, 'utf8').trim().split('\n').filter((l) => l.includes(id)).map((l) => JSON.parse(l));
+    if (lines.some((l) => l.msg === 'request')) break;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  const access = lines.find((l) => l.msg === 'request');
+  assert.ok(access, 'the request line names the id');
+  assert.equal(access.requestId, id);
+  assert.equal(access.traceparent, traceparent);
+  for (const l of lines) assert.equal(l.requestId, id);
+  // with authentication on, the refusal is logged during the request, under its id
+  if (r.status === 401) assert.ok(lines.some((l) => l.msg.startsWith('unauthorized')), JSON.stringify(lines));
+  const bad = await send({ method: 'GET', path: '/tasks?limit=1', headers: { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' } });
+  const badId = bad.headers['x-request-id'];
+  for (let i = 0; i < 100 && !readFileSync(process.env.CONTRACT_SERVER_LOG, 'utf8').includes(badId); i++) await new Promise((res) => setTimeout(res, 10));
+  const line = readFileSync(process.env.CONTRACT_SERVER_LOG, 'utf8').split('\n').find((l) => l.includes(badId));
+  assert.equal(JSON.parse(line).traceparent, undefined, 'an invalid traceparent is not logged');
+});

@@ -69,7 +69,7 @@ if [ -z "$url" ]; then
     echo "contract: server did not start"; cat "$log"; exit 1
 fi
 
-CONTRACT_TRANSPORT=http CONTRACT_BASE_URL=$url node --test --test-reporter=dot $tests
+CONTRACT_TRANSPORT=http CONTRACT_BASE_URL=$url CONTRACT_SERVER_LOG=$log node --test --test-reporter=dot $tests
 rc=$?
 
 kill -TERM "$pid"

@@ -210,7 +210,7 @@ test('CORS_ALLOW_ORIGIN adds Access-Control-Allow-Origin and -Expose-Headers to 
     for (const ev of [event('GET', '/tasks', {}), event('GET', '/nope', {})]) {
       const res = fromProxyResponse(await cors.invoke(JSON.stringify(ev)));
       assert.equal(res.headers['access-control-allow-origin'], 'https://app.example.com');
-      assert.equal(res.headers['access-control-expose-headers'], 'Location, Retry-After, WWW-Authenticate, ETag, Idempotent-Replayed');
+      assert.equal(res.headers['access-control-expose-headers'], 'Location, Retry-After, WWW-Authenticate, ETag, Idempotent-Replayed, Accept-Patch, Allow, X-Request-Id');
     }
   } finally {
     await cors.close();
@@ -281,4 +281,20 @@ test('a missing table is reported to /init/error', async () => {
   assert.match(err.body.errorMessage, /absent-table/);
   await broken.exited;
   await broken.close();
+});
+
+test('the request id: X-Request-Id is API Gateway\'s, and every line logged during the invocation names it', async () => {
+  const ev = event('GET', '/tasks', {});
+  // an earlier invocation's line comes after its response: let it land first
+  for (let seen = -1; seen !== emu.stdout.length;) { seen = emu.stdout.length; await new Promise((r) => setTimeout(r, 50)); }
+  const from = emu.stdout.length;
+  const res = await invoke(ev, { deadlineMs: Date.now() - 1000 }); // the store gives up: a warning is logged
+  assert.equal(res.status, 503);
+  assert.equal(res.headers['x-request-id'], ev.requestContext.requestId);
+  assert.equal(res.json.requestId, ev.requestContext.requestId);
+  for (let i = 0; i < 100 && !emu.stdout.slice(from).includes('"msg":"invocation"'); i++) await new Promise((r) => setTimeout(r, 10));
+  const lines = emu.stdout.slice(from).trim().split('\n').map((l) => JSON.parse(l));
+  const warned = lines.filter((l) => l.level === 'warn');
+  assert.ok(warned.length >= 1, emu.stdout.slice(from));
+  for (const l of lines) assert.equal(l.apiRequestId, ev.requestContext.requestId, JSON.stringify(l));
 });

@@ -414,8 +414,17 @@ function checkApiGateway(problems, rel, parsed, repoRoot) {
       p('with CORS on, gateway responses must send Access-Control-Expose-Headers');
     }
     // the gateway's answers and the function's expose the same headers
-    const fn = (/#define TAPI_CORS_EXPOSE_HEADERS "([^"]*)"/.exec(fs.readFileSync(path.join(repoRoot, 'src/lambda/apigw_event.h'), 'utf8')) || [])[1];
+    const define = (/#define TAPI_CORS_EXPOSE_HEADERS((?:\s*\\?\s*"[^"]*")+)/.exec(fs.readFileSync(path.join(repoRoot, 'src/lambda/apigw_event.h'), 'utf8')) || [])[1];
+    const fn = define && [...define.matchAll(/"([^"]*)"/g)].map((m) => m[1]).join('');
     if (parsed.locals.cors_expose_headers !== fn) p(`cors_expose_headers "${parsed.locals.cors_expose_headers}" differs from the function's "${fn}"`);
+    // the gateway's own errors are problem details like the function's (core/problem.c)
+    const template = JSON.stringify(gr?.body.response_templates || '').replace(/\\/g, '');
+    for (const member of ['"type":"tag:tasks-api,2026:problem/', '"title"', '"detail"', '"code"', '"requestId":"$context.requestId"', '"error":{']) {
+      if (!template.includes(member)) p(`gateway responses must be problem details (RFC 9457) with ${member}`);
+    }
+    const headers = JSON.stringify(parsed.locals.security_headers || '').replace(/\\/g, '');
+    if (!headers.includes("'application/problem+json'")) p('gateway responses must be application/problem+json');
+    if (!/"gatewayresponse\.header\.X-Request-Id"\s*[=:]\s*"context\.requestId"/.test(headers)) p('gateway responses must carry X-Request-Id');
     for (const h of ['If-Match', 'If-None-Match', 'Idempotency-Key']) {
       if (!String(parsed.locals.cors_allow_headers || '').split(',').includes(h)) p(`the CORS preflight must allow ${h}`);
     }
