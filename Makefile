@@ -83,7 +83,7 @@ FUZZ_SECONDS  ?= 60
         bench fuzz fuzz-quick \
         hardening soak tsan unit unit-asan contract contract-asan valgrind \
         contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults \
-        contract-lambda contract-lambda-asan lambda-runtime terraform-check openapi-lint \
+        contract-lambda contract-lambda-asan lambda-runtime terraform-check openapi-lint docs-browser \
         chaos chaos-quick
 
 all: $(BUILD)/tasks-api $(BUILD)/bootstrap
@@ -95,17 +95,40 @@ deps-test:
 	@scripts/install-deps.sh test
 
 # Serve the API locally on http://127.0.0.1:8080 with ./tasks.db, or with
-# STORE=dynamodb on dynalite (table created first).
+# STORE=dynamodb on dynalite (table created first); interactive documentation at /docs.
 STORE ?= sqlite
 run: deps
 	@$(MAKE) --no-print-directory all
+	@if [ ! -f $(NODE_TEST_DEPS) ]; then $(MAKE) --no-print-directory $(NODE_RUN_DEPS); fi
+	@$(MAKE) --no-print-directory docs
 ifeq ($(STORE),dynamodb)
 	@scripts/install-deps.sh dynamodb
-	@if [ ! -f $(NODE_TEST_DEPS) ]; then $(MAKE) --no-print-directory $(NODE_RUN_DEPS); fi
-	scripts/run-dynamodb.sh $(BUILD)/tasks-api
+	TASKS_DOCS_DIR=$(BUILD)/docs scripts/run-dynamodb.sh $(BUILD)/tasks-api
 else
-	$(BUILD)/tasks-api serve
+	$(BUILD)/tasks-api serve --docs $(BUILD)/docs
 endif
+
+# The documentation site (build/docs): our page and script, the contract, and Swagger UI
+# from the pinned npm package (its bundle, style, licence and notice), served offline.
+DOCS_FILES := $(BUILD)/docs/index.html $(BUILD)/docs/init.js $(BUILD)/docs/openapi.yaml \
+              $(BUILD)/docs/swagger-ui-bundle.js $(BUILD)/docs/swagger-ui.css \
+              $(BUILD)/docs/favicon-32x32.png $(BUILD)/docs/LICENSE $(BUILD)/docs/NOTICE
+.PHONY: docs
+docs: $(DOCS_FILES)
+
+$(BUILD)/docs/%: docs/site/%
+	@mkdir -p $(dir $@)
+	@cp $< $@
+
+$(BUILD)/docs/openapi.yaml: docs/openapi.yaml
+	@mkdir -p $(dir $@)
+	@cp $< $@
+
+$(BUILD)/docs/swagger-ui-bundle.js $(BUILD)/docs/swagger-ui.css $(BUILD)/docs/favicon-32x32.png \
+$(BUILD)/docs/LICENSE $(BUILD)/docs/NOTICE: package-lock.json
+	@if [ ! -d node_modules/swagger-ui-dist ]; then $(MAKE) --no-print-directory $(NODE_RUN_DEPS); fi
+	@mkdir -p $(dir $@)
+	@cp node_modules/swagger-ui-dist/$(notdir $@) $@
 
 # Everything: unit + contract suites on the normal and the ASan+UBSan build, and both
 # again under valgrind; on x86_64 also the cross-built arm64 package under qemu.
@@ -114,7 +137,7 @@ test: deps-test $(NODE_TEST_DEPS)
 	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
 	    contract-dynamodb contract-dynamodb-asan dynamodb-faults chaos-quick \
 	    contract-lambda contract-lambda-asan lambda-runtime package-test $(PACKAGE_TEST_OTHER) \
-	    terraform-check workflows-check openapi-lint fuzz-quick tsan hardening \
+	    terraform-check workflows-check openapi-lint docs-browser fuzz-quick tsan hardening \
 	    valgrind contract-valgrind
 	@echo "make test: all suites passed"
 
@@ -271,6 +294,11 @@ workflows-check: $(NODE_TEST_DEPS)
 	@echo "workflows: .github/workflows valid and as documented"
 
 # The API description passes redocly's recommended rules (0 errors, 0 warnings); offline.
+# The documentation page in headless Chromium (Debian's), driven by playwright-core.
+docs-browser: $(BUILD)/tasks-api docs $(NODE_TEST_DEPS)
+	@TASKS_API_BIN=$(BUILD)/tasks-api TASKS_DOCS_DIR=$(BUILD)/docs node --test --test-reporter=dot tests/docs/docs_page.test.mjs
+	@echo "docs-browser: the page loads offline, shows the five operations and creates a task"
+
 openapi-lint: $(NODE_TEST_DEPS)
 	@out=$$(REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint \
 	    --config docs/redocly.yaml --max-problems 50 docs/openapi.yaml 2>&1); rc=$$?; \

@@ -5,7 +5,7 @@
 set -eu
 
 RUN_PKGS="gcc make pkg-config libc6-dev libmicrohttpd-dev libcjson-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev libcjose-dev libjansson-dev libutf8proc-dev"
-TEST_PKGS="libcmocka-dev valgrind sqlite3 curl python3-botocore clang libclang-rt-14-dev wrk openssl util-linux"
+TEST_PKGS="libcmocka-dev valgrind sqlite3 curl python3-botocore clang libclang-rt-14-dev wrk openssl util-linux chromium"
 # the static Lambda bootstrap: Debian's .a libraries, source-package tools, zip, and a
 # static busybox for the self-containment test
 PACKAGE_PKGS="dpkg-dev libc-ares-dev zlib1g-dev busybox-static zip unzip file binutils"
@@ -30,9 +30,10 @@ for p in $pkgs; do
         missing="$missing $p"
 done
 # Node.js runs the contract suite; any Node >= 18 on PATH will do, else Debian's.
-# (`make run STORE=dynamodb` needs only Node and npm for dynalite on top of the build)
+# (`make run` needs Node and npm for the documentation viewer and, with STORE=dynamodb,
+# dynalite, both pinned npm packages)
 needs_node=false
-case ${1:-run} in test|dynamodb) needs_node=true ;; esac
+case ${1:-run} in run|test|dynamodb) needs_node=true ;; esac
 if $needs_node && ! command -v node >/dev/null 2>&1; then
     missing="$missing nodejs"
 fi

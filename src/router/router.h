@@ -117,7 +117,8 @@ const char *tapi_route_name(const tapi_request *req);
 
 /* Fills *resp with an error in the API's shape (RFC 9457 problem details naming the
  * thread's current request, core/request_context.h); used by doors for errors they
- * detect before the core can run (e.g. a request that cannot be read). */
+ * detect before the core can run (e.g. a request that cannot be read). *resp must be
+ * zeroed or hold a response (whose body this replaces); so for the two below. */
 void tapi_response_error(tapi_response *resp, int status, const char *code, const char *message);
 
 /* Fills *resp with the API's 503 (Retry-After: 1): a door could not check the request

@@ -39,6 +39,7 @@ struct tapi_server {
     struct MHD_Daemon *daemon;
     const tapi_app *app;
     tapi_jwt_verifier *auth;
+    const tapi_docs_site *docs;
     int access_log;
     atomic_int in_flight;
     unsigned port;
@@ -291,6 +292,35 @@ static enum MHD_Result dispatch_in_context(tapi_server *srv, struct MHD_Connecti
     return send_response(conn, ctx, &resp);
 }
 
+/* A file of the documentation site (GET or HEAD; anything else is 405). */
+static enum MHD_Result send_docs_file(struct MHD_Connection *conn, request_ctx *ctx,
+                                      const tapi_docs_file *file, const char *url)
+{
+    if (strcmp(ctx->method, "GET") != 0 && strcmp(ctx->method, "HEAD") != 0) {
+        tapi_response resp = {0};
+        tapi_request_context_begin(ctx->request_id, url, strlen(url));
+        tapi_response_error(&resp, 405, "method_not_allowed",
+                            "Method not allowed; this resource supports GET, HEAD.");
+        tapi_request_context_end();
+        resp.allow = "GET, HEAD";
+        return send_response(conn, ctx, &resp);
+    }
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(file->len, (void *)file->data, MHD_RESPMEM_PERSISTENT);
+    if (!r) return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", file->content_type);
+    MHD_add_response_header(r, "X-Content-Type-Options", TAPI_NOSNIFF);
+    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    MHD_add_response_header(r, "Content-Security-Policy", TAPI_DOCS_CSP);
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "X-Request-Id", ctx->request_id);
+    ctx->status = 200;
+    ctx->answered = true;
+    enum MHD_Result ok = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
 /* Handles the request with its id and path as the thread's request context, so every
  * log line and error body of it names them. */
 static enum MHD_Result dispatch(tapi_server *srv, struct MHD_Connection *conn,
@@ -359,6 +389,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             tapi_request_context_end();
             return ok;
         }
+        const tapi_docs_file *doc = srv->docs && !ctx->encoded_separator
+                                        ? tapi_docs_site_find(srv->docs, url)
+                                        : NULL;
+        if (doc) return send_docs_file(conn, ctx, doc, url);
         if (declared_too_large(conn)) {
             ctx->too_large = true;
             return dispatch(srv, conn, ctx, url);
@@ -383,7 +417,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         tapi_buf_append(&ctx->body, upload_data, *upload_data_size);
         *upload_data_size = 0;
         if (ctx->body.failed) {
-            tapi_response resp;
+            tapi_response resp = {0};
             tapi_request_context_begin(ctx->request_id, url, strlen(url));
             tapi_response_unavailable(&resp);
             tapi_request_context_end();
@@ -445,6 +479,7 @@ tapi_err tapi_server_start(const tapi_server_config *cfg, const tapi_app *app,
     srv->app = app;
     srv->access_log = cfg->access_log;
     srv->auth = cfg->auth;
+    srv->docs = cfg->docs;
     atomic_init(&srv->in_flight, 0);
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6) flags |= MHD_USE_IPv6;

@@ -9,6 +9,7 @@
 
 #include "../core/errors.h"
 #include "../router/router.h"
+#include "docs_site.h"
 #include "jwt_auth.h"
 
 typedef struct tapi_server_config {
@@ -21,6 +22,9 @@ typedef struct tapi_server_config {
     /* Borrowed; NULL: no authentication (every task is the shared owner's). Otherwise
      * every request needs a valid bearer token and sees its owner's tasks only. */
     tapi_jwt_verifier *auth;
+    /* Borrowed; NULL: no documentation. Otherwise served at /docs to anyone (it holds
+     * nothing but the public contract), while the API keeps its authentication. */
+    const tapi_docs_site *docs;
 } tapi_server_config;
 
 typedef struct tapi_server tapi_server;

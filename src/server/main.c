@@ -33,12 +33,14 @@ typedef struct config {
     unsigned max_connections;
     int access_log;
     tapi_jwt_config auth; /* all three set: authentication on; none: off */
+    const char *docs_dir; /* NULL: no documentation at /docs */
     int64_t idempotency_window_s;
 } config;
 
 static const char USAGE[] =
     "Usage: tasks-api serve [--host H] [--port P] [--db PATH] [--threads N]\n"
     "                       [--auth-jwks FILE --auth-issuer ISS --auth-audience AUD]\n"
+    "                       [--docs DIR]\n"
     "       tasks-api create-table [--wait SECONDS]\n"
     "       tasks-api migrate\n"
     "       tasks-api --help | --version\n"
@@ -58,6 +60,8 @@ static const char USAGE[] =
     "  --idle-timeout S  close connections idle for S seconds, 1..3600 (default 30)\n"
     "  --max-connections N  concurrent connections, 1..65536 (default 4096)\n"
     "  --no-access-log do not write a log line per request\n"
+    "  --docs DIR      serve the interactive API documentation at /docs from DIR, as\n"
+    "                  `make docs` builds it (env TASKS_DOCS_DIR; default: none)\n"
     "Authentication (off unless all three are given; then every request needs\n"
     "Authorization: Bearer <JWT> and sees only its user's tasks):\n"
     "  --auth-jwks FILE      JSON Web Key Set with the issuer's RS256 keys\n"
@@ -116,6 +120,7 @@ static int load_env(config *cfg)
     if ((v = getenv("PORT")) && parse_uint(v, 0, 65535, &cfg->port))
         return usage_error("PORT must be a number from 0 to 65535 (got '%s').", v);
     if ((v = getenv("TASKS_DB")) && *v) cfg->db_path = v;
+    if ((v = getenv("TASKS_DOCS_DIR")) && *v) cfg->docs_dir = v;
     if ((v = getenv("TASKS_STORE")) && *v) cfg->store = v;
     if ((v = getenv("TASKS_AUTH_JWKS")) && *v) cfg->auth.jwks_path = v;
     if ((v = getenv("TASKS_AUTH_ISSUER")) && *v) cfg->auth.issuer = v;
@@ -146,6 +151,9 @@ static int parse_flags(int argc, char **argv, config *cfg)
         i++;
         if (strcmp(a, "--host") == 0) {
             cfg->host = val;
+        } else if (strcmp(a, "--docs") == 0) {
+            if (!*val) return usage_error("--docs needs a directory.");
+            cfg->docs_dir = val;
         } else if (strcmp(a, "--port") == 0) {
             if (parse_uint(val, 0, 65535, &cfg->port))
                 return usage_error("--port must be a number from 0 to 65535 (got '%s').", val);
@@ -252,8 +260,18 @@ static int serve(const config *cfg)
         tapi_jwt_verifier_close(auth);
         return rc;
     }
+    tapi_docs_site *docs = NULL;
+    char docs_err[512] = "";
+    if (cfg->docs_dir &&
+        tapi_docs_site_open(cfg->docs_dir, &docs, docs_err, sizeof docs_err) != TAPI_OK) {
+        fprintf(stderr, "tasks-api: %s\n", docs_err[0] ? docs_err : "out of memory");
+        tapi_store_close(store);
+        tapi_jwt_verifier_close(auth);
+        return 1;
+    }
     const tapi_app app = {.store = store, .idempotency_window_s = cfg->idempotency_window_s};
-    tapi_server_config scfg = {.host = cfg->host,
+    tapi_server_config scfg = {.docs = docs,
+                               .host = cfg->host,
                                .port = cfg->port,
                                .threads = cfg->threads,
                                .idle_timeout_s = cfg->idle_timeout_s,
@@ -266,17 +284,20 @@ static int serve(const config *cfg)
         fprintf(stderr, "tasks-api: %s\n", err);
         tapi_store_close(store);
         tapi_jwt_verifier_close(auth);
+        tapi_docs_site_close(docs);
         return 1;
     }
     const char *open = strchr(cfg->host, ':') ? "[" : "", *close = *open ? "]" : "";
-    tapi_log(TAPI_LOG_INFO, "listening on http://%s%s%s:%u (%s, %s, %u threads)", open,
-             cfg->host, close, tapi_server_port(server), what, auth_what, cfg->threads);
+    tapi_log(TAPI_LOG_INFO, "listening on http://%s%s%s:%u (%s, %s, %u threads%s)", open,
+             cfg->host, close, tapi_server_port(server), what, auth_what, cfg->threads,
+             docs ? ", documentation at /docs" : "");
     int sig = 0;
     sigwait(&stop, &sig);
     tapi_log(TAPI_LOG_INFO, "received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
     tapi_server_stop(server, DRAIN_MS);
     tapi_store_close(store);
     tapi_jwt_verifier_close(auth);
+    tapi_docs_site_close(docs);
     tapi_log(TAPI_LOG_INFO, "stopped");
     return 0;
 }
