@@ -83,7 +83,7 @@ FUZZ_SECONDS  ?= 60
         bench fuzz fuzz-quick \
         hardening soak tsan unit unit-asan contract contract-asan valgrind \
         contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults \
-        contract-lambda contract-lambda-asan lambda-runtime terraform-check openapi-lint docs-browser \
+        contract-lambda contract-lambda-asan lambda-runtime terraform-check openapi-lint contract-prism docs-browser \
         chaos chaos-quick
 
 all: $(BUILD)/tasks-api $(BUILD)/bootstrap
@@ -137,7 +137,7 @@ test: deps-test $(NODE_TEST_DEPS)
 	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
 	    contract-dynamodb contract-dynamodb-asan dynamodb-faults chaos-quick \
 	    contract-lambda contract-lambda-asan lambda-runtime package-test $(PACKAGE_TEST_OTHER) \
-	    terraform-check workflows-check openapi-lint docs-browser fuzz-quick tsan hardening \
+	    terraform-check workflows-check openapi-lint contract-prism docs-browser fuzz-quick tsan hardening \
 	    valgrind contract-valgrind
 	@echo "make test: all suites passed"
 
@@ -294,6 +294,12 @@ workflows-check: $(NODE_TEST_DEPS)
 	@echo "workflows: .github/workflows valid and as documented"
 
 # The API description passes redocly's recommended rules (0 errors, 0 warnings); offline.
+# The contract suite through Stoplight Prism (a validating proxy reading docs/openapi.yaml):
+# no response of the server may be at odds with the contract.
+contract-prism: $(BUILD)/tasks-api $(NODE_TEST_DEPS)
+	@PRISM=1 tests/contract/run.sh $(BUILD)/tasks-api
+	@AUTH=1 PRISM=1 tests/contract/run.sh $(BUILD)/tasks-api
+
 # The documentation page in headless Chromium (Debian's), driven by playwright-core.
 docs-browser: $(BUILD)/tasks-api docs $(NODE_TEST_DEPS)
 	@TASKS_API_BIN=$(BUILD)/tasks-api TASKS_DOCS_DIR=$(BUILD)/docs node --test --test-reporter=dot tests/docs/docs_page.test.mjs

@@ -4,6 +4,7 @@
 // (CONTRACT_TRANSPORT=lambda, CONTRACT_BOOTSTRAP: requests become API Gateway proxy events
 // handed to the real bootstrap through the Runtime API emulator).
 import http from 'node:http';
+import { appendFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { startEmulator } from '../lambda/emulator.mjs';
 import { tokenFor, gatewayClaims } from './auth_tokens.mjs';
@@ -186,8 +187,44 @@ async function lambdaSend(method, path, headers, payload, claims) {
   return fromProxyResponse(await emulator.invoke(event));
 }
 
+// With Prism in front (CONTRACT_PRISM_VIOLATIONS names a file), what it says about each
+// response: its sl-violations entries located in the response are written there.
+function recordViolations(method, path, status, headers) {
+  const file = process.env.CONTRACT_PRISM_VIOLATIONS;
+  if (!file || !headers['sl-violations']) return;
+  const found = JSON.parse(headers['sl-violations']).filter((v) => v.location?.[0] === 'response');
+  if (found.length) appendFileSync(file, `${JSON.stringify({ method, path, status, violations: found })}\n`);
+}
+
+// What Prism can carry faithfully: it parses and re-encodes JSON bodies and normalises
+// paths, so a request the suite breaks on purpose below the JSON level (bytes, duplicate
+// keys or headers, routes the contract does not have) goes to the server directly
+// (CONTRACT_DIRECT_URL); everything else goes through Prism and is validated.
+const JSON_TYPES = /^application\/(merge-patch\+)?json$/i;
+function prismCarries(method, path, headers, payload) {
+  if (!['GET', 'POST', 'PATCH', 'DELETE'].includes(method)) return false;
+  const route = path.split('?')[0];
+  if (route !== '/tasks' && !/^\/tasks\/[0-9a-f-]{36}$/.test(route)) return false;
+  if (Object.values(headers).some((v) => Array.isArray(v) || String(v) !== String(v).trim())) return false;
+  if (payload === undefined) return true;
+  const type = Object.entries(headers).find(([h]) => h.toLowerCase() === 'content-type')?.[1];
+  if (typeof payload !== 'string' || !JSON_TYPES.test(String(type))) return false;
+  try {
+    const value = JSON.parse(payload);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) &&
+      JSON.stringify(value) === payload && !/\\u0000/.test(payload);
+  } catch {
+    return false;
+  }
+}
+
 function httpSend(method, path, headers, payload) {
-  const base = new URL(process.env.CONTRACT_BASE_URL || 'http://127.0.0.1:8080');
+  let base = new URL(process.env.CONTRACT_BASE_URL || 'http://127.0.0.1:8080');
+  if (process.env.CONTRACT_DIRECT_URL) {
+    const carried = prismCarries(method, path, headers, payload);
+    appendFileSync(`${process.env.CONTRACT_PRISM_VIOLATIONS}.routes`, carried ? 'p' : 'd'); // for the run's summary
+    if (!carried) base = new URL(process.env.CONTRACT_DIRECT_URL);
+  }
   return new Promise((resolve, reject) => {
     const req = http.request(
       { host: base.hostname, port: base.port, method, path, headers, agent },
@@ -204,6 +241,7 @@ function httpSend(method, path, headers, payload) {
               json = undefined;
             }
           }
+          recordViolations(method, path, res.statusCode, res.headers);
           resolve({ status: res.statusCode, headers: res.headers, raw, json });
         });
       },

@@ -12,6 +12,10 @@
 #   STORE=dynamodb_external: the DynamoDB store on the endpoint, table and credentials
 #     already in the environment (AWS_ENDPOINT_URL_DYNAMODB, TABLE_NAME, AWS_*).
 #   VALGRIND=1: the server runs under memcheck; any leak or error fails the run.
+#   PRISM=1: Stoplight Prism (npm, pinned) runs as a validating proxy in front of the local
+#     server and the suite goes through it; every response Prism finds at odds with
+#     docs/openapi.yaml (its sl-violations header) fails the run. Requests the suite sends
+#     to break the contract on purpose are Prism's request violations, not counted.
 #   AUTH=1: authentication on, with keys made for this run: the local server verifies
 #     tokens against their JWKS; the bootstrap gets TASKS_AUTH=cognito and events carry
 #     the claims the gateway's authorizer would pass. Adds auth.test.mjs.
@@ -69,8 +73,34 @@ if [ -z "$url" ]; then
     echo "contract: server did not start"; cat "$log"; exit 1
 fi
 
+prism_pid=""
+via=""
+if [ "${PRISM:-0}" = 1 ]; then
+    prism_port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+    "$here/../../node_modules/.bin/prism" proxy "$here/../../docs/openapi.yaml" "$url" --host 127.0.0.1 \
+        --port "$prism_port" >"$work/prism.log" 2>&1 &
+    prism_pid=$!
+    for _ in $(seq 1 100); do
+        grep -q "Prism is listening" "$work/prism.log" && break
+        sleep 0.1
+    done
+    grep -q "Prism is listening" "$work/prism.log" || { echo "contract: prism did not start"; cat "$work/prism.log"; exit 1; }
+    : >"$work/violations.jsonl"
+    export CONTRACT_PRISM_VIOLATIONS="$work/violations.jsonl" CONTRACT_DIRECT_URL="$url"
+    url="http://127.0.0.1:$prism_port"
+fi
 CONTRACT_TRANSPORT=http CONTRACT_BASE_URL=$url CONTRACT_SERVER_LOG=$log node --test --test-reporter=dot $tests
 rc=$?
+if [ -n "$prism_pid" ]; then
+    kill "$prism_pid" 2>/dev/null
+    if [ -s "$work/violations.jsonl" ]; then
+        echo "contract: Prism found responses at odds with docs/openapi.yaml:"; head -c 4000 "$work/violations.jsonl"; rc=1
+    fi
+    routes=$(cat "$work/violations.jsonl.routes" 2>/dev/null)
+    through=$(printf %s "$routes" | tr -cd p | wc -c)
+    [ "$through" -gt 0 ] || { echo "contract: no request went through Prism"; rc=1; }
+    via=" through Prism ($through requests validated, $(printf %s "$routes" | tr -cd d | wc -c) malformed below JSON sent directly)"
+fi
 
 kill -TERM "$pid"
 wait "$pid"
@@ -83,5 +113,5 @@ if grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$log"; then
     echo "contract: sanitizer report in server log"; grep -A30 -E "Sanitizer|runtime error" "$log" | head -60; rc=1
 fi
 grep -q '"msg":"stopped"' "$log" || { echo "contract: no clean shutdown line"; rc=1; }
-[ $rc -eq 0 ] && echo "contract: $bin (store $store$auth_note)${wrap:+ under valgrind} passed ($(grep -c '"msg":"request"' "$log") requests served)"
+[ $rc -eq 0 ] && echo "contract: $bin (store $store$auth_note)${wrap:+ under valgrind}$via passed ($(grep -c '"msg":"request"' "$log") requests served)"
 exit $rc
