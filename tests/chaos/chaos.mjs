@@ -117,6 +117,10 @@ function runClients(send, until, random) {
   const ops = [];
   const known = [];          // task ids seen, newest last; clients work on the newest
   const lastVersion = new Map();
+  // a task's ETag is its version and the representation's generation ("3.1"): the
+  // generation is read off the first task seen, so the checker reasons in versions
+  let generation = null;
+  const etagOf = (v) => `"${v}.${generation}"`;
   const keys = Array.from({ length: 5 }, (_, i) => ({ name: `key-${i}`, use: -1, started: -Infinity, inFlight: 0 }));
   const t = () => performance.now();
   const learn = (id, version) => {
@@ -143,6 +147,7 @@ function runClients(send, until, random) {
     op.replayed = res.headers['idempotent-replayed'] === 'true';
     if ((op.status === 200 || op.status === 201) && res.json && res.json.id) {
       op.resp = res.json;
+      if (generation === null) generation = /^"\d+\.(\d+)"$/.exec(res.json.etag || '')?.[1] ?? null;
       learn(res.json.id, res.json.version);
     }
     if (op.kind === 'list' && op.status === 200) {
@@ -156,7 +161,7 @@ function runClients(send, until, random) {
     while (t() < until) {
       const r = random();
       const id = pickId();
-      const ifMatch = () => (random() < 0.5 && id && lastVersion.has(id) ? lastVersion.get(id) : null);
+      const ifMatch = () => (random() < 0.5 && id && generation !== null && lastVersion.has(id) ? lastVersion.get(id) : null);
       if (r < 0.15 || !id) {
         const title = `create ${c}.${++seq}`;
         const body = { title, description: '', status: 'todo' };
@@ -170,10 +175,10 @@ function runClients(send, until, random) {
         if (random() < 0.3) patch.status = ['todo', 'in_progress', 'done'][Math.floor(random() * 3)];
         const v = ifMatch();
         await record({ kind: 'patch', client: c, id, ifMatch: v, patch }, 'PATCH', `/tasks/${id}`,
-          v != null ? { 'If-Match': `"${v}"` } : {}, patch);
+          v != null ? { 'If-Match': etagOf(v) } : {}, patch);
       } else if (r < 0.87) {
         const v = ifMatch();
-        await record({ kind: 'delete', client: c, id, ifMatch: v }, 'DELETE', `/tasks/${id}`, v != null ? { 'If-Match': `"${v}"` } : {});
+        await record({ kind: 'delete', client: c, id, ifMatch: v }, 'DELETE', `/tasks/${id}`, v != null ? { 'If-Match': etagOf(v) } : {});
       } else {
         await record({ kind: 'list', client: c }, 'GET', '/tasks?limit=50', {});
       }
