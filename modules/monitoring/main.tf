@@ -194,7 +194,7 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   for_each = local.alarms_on ? local.all_alarms : {}
 
   alarm_name          = "${var.name}-${each.key}"
-  alarm_description   = each.value.description
+  alarm_description   = "${each.value.description} Runbook: ${var.runbook_url}#${replace(each.key, "/-(GetItem|PutItem|UpdateItem|Query)$/", "")}"
   namespace           = each.value.namespace
   metric_name         = each.value.metric
   statistic           = each.value.statistic
@@ -235,7 +235,7 @@ resource "aws_cloudwatch_metric_alarm" "error_share" {
   for_each = local.error_share_alarms
 
   alarm_name          = "${var.name}-${each.key}"
-  alarm_description   = each.value.description
+  alarm_description   = "${each.value.description} Runbook: ${var.runbook_url}#${replace(each.key, "/^burn-(fast|slow)-(long|short)$/", "burn-rate-$1")}"
   comparison_operator = "GreaterThanOrEqualToThreshold"
   evaluation_periods  = each.value.evaluation
   threshold           = each.value.threshold
@@ -271,7 +271,7 @@ resource "aws_cloudwatch_composite_alarm" "burn_rate" {
   for_each = local.alarms_on ? local.burn_windows : {}
 
   alarm_name        = "${var.name}-burn-rate-${each.key}"
-  alarm_description = "The ${var.availability_objective}% availability objective's error budget is burning ${each.value.factor}x too fast (over ${each.value.long_s / 3600} h and ${each.value.short_s / 60} min)."
+  alarm_description = "The ${var.availability_objective}% availability objective's error budget is burning ${each.value.factor}x too fast (over ${each.value.long_s / 3600} h and ${each.value.short_s / 60} min). Runbook: ${var.runbook_url}#burn-rate-${each.key}"
   alarm_rule        = "ALARM(\"${aws_cloudwatch_metric_alarm.error_share["burn-${each.key}-long"].alarm_name}\") AND ALARM(\"${aws_cloudwatch_metric_alarm.error_share["burn-${each.key}-short"].alarm_name}\")"
   alarm_actions     = [aws_sns_topic.alarms.arn]
   ok_actions        = [aws_sns_topic.alarms.arn]

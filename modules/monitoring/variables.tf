@@ -135,6 +135,17 @@ variable "dynamodb_system_errors_threshold" {
   default     = 1
 }
 
+variable "runbook_url" {
+  description = "Where the runbook (docs/runbook.md of tasks-api) is published, e.g. its URL on your Git host; every alarm's description ends with a link to its entry there (<runbook_url>#<alarm>)."
+  type        = string
+  default     = "docs/runbook.md"
+
+  validation {
+    condition     = length(var.runbook_url) > 0 && length(var.runbook_url) <= 512 && !strcontains(var.runbook_url, "#")
+    error_message = "runbook_url must be 1 to 512 characters, without a fragment (the alarm's anchor is added)."
+  }
+}
+
 variable "availability_objective" {
   description = "Availability objective in percent (the share of requests not answered 5xx over 30 days), e.g. 99.9. The burn-rate alarms page when the error budget it leaves burns fast (14.4x over 1 h and 5 min: 2% of a 30-day budget in an hour) or steadily (6x over 6 h and 30 min)."
   type        = number

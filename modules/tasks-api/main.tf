@@ -135,4 +135,5 @@ module "monitoring" {
   availability_objective  = var.availability_objective
   error_rate_threshold    = var.error_rate_threshold
   reserved_concurrency    = var.lambda_reserved_concurrency
+  runbook_url             = var.runbook_url
 }

@@ -267,3 +267,9 @@ variable "hosted_zone_id" {
   type        = string
   default     = null
 }
+
+variable "runbook_url" {
+  description = "Where the runbook (docs/runbook.md) is published, e.g. its URL on your Git host; every alarm's description links to its entry there."
+  type        = string
+  default     = "docs/runbook.md"
+}

@@ -667,7 +667,7 @@ function checkEnvironmentsAreThin(problems, root) {
 // person needs, each sent to the topic, with missing data handled explicitly.
 const NEEDED_ALARMS = ['AWS/Lambda Errors', 'AWS/Lambda Throttles', 'AWS/Lambda Duration p99', 'AWS/ApiGateway 5XXError',
   'AWS/ApiGateway Latency p99', 'InitErrors'];
-function checkMonitoring(problems, rel, parsed) {
+function checkMonitoring(problems, rel, parsed, repoRoot) {
   const p = (msg) => problems.push(`${rel}: ${msg}`);
   if (rel === COMPOSITION && !parsed.module.monitoring) p('has no monitoring module');
   const alarmRes = (parsed.resource.aws_cloudwatch_metric_alarm || {}).this;
@@ -695,6 +695,7 @@ function checkMonitoring(problems, rel, parsed) {
     p('no multi-window burn-rate alarm (a composite of a long and a short window, notifying the topic)');
   }
   if (!Object.values(parsed.locals.concurrency_alarm || {}).length && !JSON.stringify(parsed.locals).includes('ConcurrentExecutions')) p('no alarm on concurrency near the reservation');
+  checkRunbookLinks(p, parsed, repoRoot);
   // CloudWatch can publish to an encrypted topic only with a key whose policy lets it
   for (const [name, { body }] of Object.entries(parsed.resource.aws_sns_topic || {})) {
     const key = /^\$\{aws_kms_key\.(\w+)\.(arn|id|key_id)\}$/.exec(String(body.kms_master_key_id || ''));
@@ -706,6 +707,36 @@ function checkMonitoring(problems, rel, parsed) {
     if (!grants.includes('kms:Decrypt') || !grants.includes('kms:GenerateDataKey*')) {
       p(`aws_sns_topic.${name}: the key's policy must let cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*`);
     }
+  }
+}
+
+// Every alarm's description links to its entry of docs/runbook.md, and the entry exists:
+// the on-call person goes from the notification to what to do in one click.
+function runbookAnchors(repoRoot) {
+  const file = path.join(repoRoot, 'docs/runbook.md');
+  if (!fs.existsSync(file)) return null;
+  return new Set([...fs.readFileSync(file, 'utf8').matchAll(/^#{2,4} +(.+)$/gm)].map((m) => m[1].trim().toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')));
+}
+
+function checkRunbookLinks(p, parsed, repoRoot) {
+  const anchors = runbookAnchors(repoRoot);
+  if (!anchors) { p('docs/runbook.md is missing: alarm descriptions link to it'); return; }
+  // a local is an object, or an expression (a conditional) whose text names its keys
+  const keysOf = (v) => (v && typeof v === 'object' ? Object.keys(v)
+    : [...String(v || '').matchAll(/\b([a-z]+(?:-[a-z0-9]+)+)\s*=\s*\{/g)].map((m) => m[1]));
+  const names = [
+    ...keysOf(parsed.locals.alarms), ...keysOf(parsed.locals.concurrency_alarm),
+    ...keysOf(parsed.locals.dynamodb_alarms).map((k) => `dynamodb-${k}`), 'api-error-rate',
+    ...keysOf(parsed.locals.burn_windows).map((k) => `burn-rate-${k}`),
+  ];
+  if (names.length < 10) p(`found only ${names.length} alarms to look up in docs/runbook.md`);
+  for (const n of names) if (!anchors.has(n)) p(`alarm ${n} has no entry (a "${n}" heading) in docs/runbook.md`);
+  const described = [
+    ...Object.values(parsed.resource.aws_cloudwatch_metric_alarm || {}), ...Object.values(parsed.resource.aws_cloudwatch_composite_alarm || {}),
+  ];
+  for (const { body } of described) {
+    if (!/ Runbook: \$\{var\.runbook_url\}#/.test(String(body.alarm_description))) p(`an alarm's description (${String(body.alarm_name)}) does not end with its runbook link`);
   }
 }
 
@@ -827,7 +858,7 @@ export async function validateTree(root) {
     checkContractListsGatewayResponses(problems, rel, parsed, root);
     checkProdSettings(problems, rel, parsed, parsedByRel);
     checkConcurrencyQuota(problems, rel, parsed);
-    checkMonitoring(problems, rel, parsed);
+    checkMonitoring(problems, rel, parsed, root);
     checkAlias(problems, rel, parsed);
     checkAuth(problems, rel, parsed);
     checkArchitecture(problems, rel, parsed);
