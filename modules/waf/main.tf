@@ -11,6 +11,20 @@ locals {
   max_body_bytes = var.max_body_bytes
 }
 
+locals {
+  # The API's problem details (RFC 9457), as the function and the gateway write them; WAF
+  # fixes the media type to application/json and has no request id to give.
+  problems = {
+    for code, p in {
+      payload_too_large = { title = "Request body too large", status = 413, detail = "The request body is larger than ${local.max_body_bytes} bytes." }
+      too_many_requests = { title = "Too many requests", status = 429, detail = "Too many requests from this address; retry later." }
+      } : code => {
+      type = "tag:tasks-api,2026:problem/${code}", title = p.title, status = p.status, detail = p.detail,
+      code = code, error = { code = code, message = p.detail }
+    }
+  }
+}
+
 resource "aws_wafv2_web_acl" "this" {
   name        = "${var.name}-waf"
   description = "Per-IP rate limit and body size for ${var.name}"
@@ -32,13 +46,13 @@ resource "aws_wafv2_web_acl" "this" {
   custom_response_body {
     key          = "payload_too_large"
     content_type = "APPLICATION_JSON"
-    content      = jsonencode({ error = { code = "payload_too_large", message = "The request body is larger than ${local.max_body_bytes} bytes." } })
+    content      = jsonencode(local.problems.payload_too_large)
   }
 
   custom_response_body {
     key          = "too_many_requests"
     content_type = "APPLICATION_JSON"
-    content      = jsonencode({ error = { code = "too_many_requests", message = "Too many requests from this address; retry later." } })
+    content      = jsonencode(local.problems.too_many_requests)
   }
 
   rule {
