@@ -83,7 +83,7 @@ FUZZ_SECONDS  ?= 60
         bench fuzz fuzz-quick \
         hardening soak tsan unit unit-asan contract contract-asan valgrind \
         contract-valgrind contract-dynamodb contract-dynamodb-asan dynamodb-faults \
-        contract-lambda contract-lambda-asan lambda-runtime terraform-check openapi-lint contract-prism docs-browser \
+        contract-lambda contract-lambda-asan lambda-runtime terraform-check openapi-lint contract-prism docs-browser docs-check module-docs \
         chaos chaos-quick
 
 all: $(BUILD)/tasks-api $(BUILD)/bootstrap
@@ -137,7 +137,7 @@ test: deps-test $(NODE_TEST_DEPS)
 	@$(MAKE) --no-print-directory unit unit-asan contract contract-asan \
 	    contract-dynamodb contract-dynamodb-asan dynamodb-faults chaos-quick \
 	    contract-lambda contract-lambda-asan lambda-runtime package-test $(PACKAGE_TEST_OTHER) \
-	    terraform-check workflows-check openapi-lint contract-prism docs-browser fuzz-quick tsan hardening \
+	    terraform-check workflows-check openapi-lint contract-prism docs-browser docs-check fuzz-quick tsan hardening \
 	    valgrind contract-valgrind
 	@echo "make test: all suites passed"
 
@@ -299,6 +299,18 @@ workflows-check: $(NODE_TEST_DEPS)
 contract-prism: $(BUILD)/tasks-api $(NODE_TEST_DEPS)
 	@PRISM=1 tests/contract/run.sh $(BUILD)/tasks-api
 	@AUTH=1 PRISM=1 tests/contract/run.sh $(BUILD)/tasks-api
+
+# The docs cannot rot: the module READMEs' tables match their variables and outputs, every
+# relative link resolves, and the README's and docs' shell examples run against a real
+# server with the statuses they promise.
+docs-check: $(BUILD)/tasks-api $(NODE_TEST_DEPS)
+	@node scripts/module-docs.mjs --check
+	@TASKS_API_BIN=$(BUILD)/tasks-api node --test --test-reporter=dot tests/docs/links.test.mjs tests/docs/examples.test.mjs tests/docs/agreement.test.mjs
+	@echo "docs-check: tables current, links resolve, examples answer as they say"
+
+# Rewrites the Inputs/Outputs tables of modules/*/README.md from the Terraform.
+module-docs: $(NODE_TEST_DEPS)
+	@node scripts/module-docs.mjs
 
 # The documentation page in headless Chromium (Debian's), driven by playwright-core.
 docs-browser: $(BUILD)/tasks-api docs $(NODE_TEST_DEPS)
