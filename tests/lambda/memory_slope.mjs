@@ -34,15 +34,15 @@ const ev = (m, p, b, extra = {}) => JSON.stringify(toApiGatewayEvent(m, p,
   { iss: ISS, sub: `user-${user}`, token_use: 'id', aud: 'slope-client', exp: String(2000000000) }));
 
 const traces = new Set();
-let id = null, warmRss = 0;
+let id = null, etag = null, warmRss = 0;
 const STEPS = 7;
 for (let n = 0; n < INVOCATIONS; n++) {
   const step = n % STEPS;
   user = Math.floor(n / STEPS) % 3;
   const event = step === 0 ? ev('POST', '/tasks', '{"title":"slope"}')
-    : step === 1 ? ev('GET', `/tasks/${id}`, undefined, { 'If-None-Match': '"1"' })
+    : step === 1 ? ev('GET', `/tasks/${id}`, undefined, { 'If-None-Match': etag })
       : step === 2 ? ev('GET', '/tasks?limit=5&status=todo,in_progress')
-        : step === 3 ? ev('PATCH', `/tasks/${id}`, '{"status":"done"}', { 'If-Match': '"1"' })
+        : step === 3 ? ev('PATCH', `/tasks/${id}`, '{"status":"done"}', { 'If-Match': etag })
           : step === 4 ? ev('POST', '/tasks', '{"title": [')
             : step === 5 ? ev('POST', '/tasks', '{"title":"x"}', { 'Idempotency-Key': 'not visible ascii' })
               : ev('DELETE', `/tasks/${id}`, undefined, { 'If-Match': '*' });
@@ -51,7 +51,7 @@ for (let n = 0; n < INVOCATIONS; n++) {
   const status = JSON.parse(r.body).statusCode;
   const want = [201, 304, 200, 200, 400, 400, 204][step];
   if (status !== want) throw new Error(`invocation ${n} (step ${step}) answered ${status}, not ${want}: ${r.body}`);
-  if (step === 0) id = JSON.parse(JSON.parse(r.body).body).id;
+  if (step === 0) ({ id, etag } = JSON.parse(JSON.parse(r.body).body));
   if (n === WARMUP) warmRss = rssKiB(emu.process.pid);
   if (n < 100) traces.add(emu.lastTraceId);
 }
