@@ -77,7 +77,7 @@ function rawExchange(payload, expectClose = true) {
 test('oversized headers are 431 in the API\'s error shape, without harming the server', async () => {
   const json431 = (reply, what) => {
     assert.match(reply.split('\r\n')[0], /^HTTP\/1\.1 431 /, what);
-    assert.match(reply, /\r\nContent-Type: application\/json; charset=utf-8\r\n/i, what);
+    assert.match(reply, /\r\nContent-Type: application\/problem\+json\r\n/i, what);
     assert.match(reply, /"code":"request_header_fields_too_large"/, what);
   };
   json431(await rawExchange(`GET /tasks HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40 * 1024)}\r\n\r\n`), 'one 40 KiB header');
