@@ -409,7 +409,18 @@ package-test-arm64: $(BUILD)/tasks-api $(NODE_TEST_DEPS)
 	@tests/lambda/chroot_test.sh $(BUILD)/lambda-arm64.zip $(BUILD)/tasks-api
 
 # Benchmarks (not part of `make test`): results in bench/results/; BENCH_QUICK=1 is short.
-bench: deps-test $(BUILD)/tasks-api $(LAMBDA_ZIP) $(NODE_TEST_DEPS)
+# The Node.js + AWS SDK v3 peer's packages, pinned in its own lockfile.
+BENCH_NODE_PEER := bench/node-peer/node_modules/.tapi-bench-deps
+$(BENCH_NODE_PEER): bench/node-peer/package.json bench/node-peer/package-lock.json
+	cd bench/node-peer && npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+# The floor of the Lambda benchmark (bench/floor.c): plain sockets, the same exchanges.
+$(BUILD)/floor: bench/floor.c
+	@mkdir -p $(dir $@)
+	@$(CC) $(WARN) -O2 -o $@ $<
+
+bench: deps-test $(BUILD)/tasks-api $(LAMBDA_ZIP) $(BUILD)/floor $(NODE_TEST_DEPS) $(BENCH_NODE_PEER)
 	@scripts/install-deps.sh bench
 	@bench/run.sh
 

@@ -42,8 +42,9 @@ function event(method, p, body) {
  * (every other cycle its second page too, else a get), a patch, a delete of one of the two
  * creates, a malformed POST. Tasks pile up by one per cycle, to 300 over a full run.
  */
-async function cycle(emu, latencies, i = 0) {
+async function cycle(emu, latencies, i = 0, routes = null) {
   const timed = async (ev) => {
+    if (routes) { const e = JSON.parse(ev); routes.push(`${e.httpMethod} ${e.resource}${e.httpMethod === 'POST' && e.body.length < 16 ? ' (malformed)' : ''}`); }
     const t0 = process.hrtime.bigint();
     const r = await emu.invoke(ev);
     latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -123,6 +124,35 @@ async function callgrindInstructions(bootstrap, env, invocations) {
   return total;
 }
 
+// System calls per invocation by route: the process runs under strace -f; a trace line
+// that writes "GET .../invocation/next" starts the next invocation, so the calls between
+// two of them are one invocation's (its answer and its log line included).
+async function syscallsByRoute(spawnOpts, env, cycles = 3) {
+  const file = path.join(os.tmpdir(), `strace-${process.pid}-${Date.now()}.txt`);
+  const cmd = spawnOpts.command || spawnOpts.bootstrap;
+  const emu = await startEmulator({ command: 'strace', args: ['-f', '-qq', '-o', file, cmd, ...(spawnOpts.args || [])], env });
+  await cycle(emu, []); // warm-up, not counted
+  const routes = [];
+  for (let i = 0; i < cycles; i++) await cycle(emu, [], i + 1, routes);
+  emu.failNext = 100; // the loop gives up on /next and exits, so strace writes everything
+  await emu.exited;
+  await emu.close();
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => /^\d+ +[a-z_0-9]+\(/.test(l) && !l.includes('resumed>'));
+  fs.rmSync(file, { force: true });
+  const starts = [];
+  lines.forEach((l, k) => { if (/"GET \/2018-06-01\/runtime\/invocati/.test(l)) starts.push(k); });
+  // the last `routes.length + 1` GET-next calls: each invocation measured, and the final one
+  const first = starts.length - routes.length - 1;
+  const byRoute = {};
+  routes.forEach((route, k) => {
+    const n = starts[first + k + 1] - starts[first + k];
+    (byRoute[route] ||= []).push(n);
+  });
+  const perRoute = Object.fromEntries(Object.entries(byRoute).map(([r, ns]) => [r, ns.reduce((a, b) => a + b, 0) / ns.length]));
+  const all = Object.values(byRoute).flat();
+  return { perRoute, mix: all.reduce((a, b) => a + b, 0) / all.length };
+}
+
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lambda-bench-'));
 execFileSync('unzip', ['-q', path.join(ROOT, 'build/lambda.zip'), '-d', work]);
 const bootstrap = path.join(work, 'bootstrap');
@@ -134,14 +164,25 @@ const env = {
   AWS_ACCESS_KEY_ID: 'AKIDBENCH', AWS_SECRET_ACCESS_KEY: 'bench', AWS_SESSION_TOKEN: 'bench-token',
   AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${db.address().port}`, LOG_LEVEL: 'warn',
 };
-// each side has a table of its own: the baseline's scan must not meet our meta item
+// each side has a table of its own: the baselines' scans must not meet our meta item
 const pyEnv = { ...env, TABLE_NAME: 'bench-python' };
-for (const e of [env, pyEnv]) await promisify(execFile)(path.join(ROOT, 'build/tasks-api'), ['create-table'], { env: { ...process.env, ...e } });
+const nodeEnv = { ...env, TABLE_NAME: 'bench-node' };
+for (const e of [env, pyEnv, nodeEnv]) await promisify(execFile)(path.join(ROOT, 'build/tasks-api'), ['create-table'], { env: { ...process.env, ...e } });
 
 const c = await measure('c-bootstrap', { bootstrap }, env);
+// the floor: the same exchanges on the same table, nothing else (bench/floor.c)
+const floorSpawn = { command: path.join(ROOT, 'build/floor') };
+const floor = await measure('floor', floorSpawn, env);
+const syscalls = { c: await syscallsByRoute({ bootstrap }, env), floor: await syscallsByRoute(floorSpawn, env) };
 const pySpawn = { command: '/usr/bin/python3', args: [path.join(ROOT, 'bench/baseline/bootstrap.py')] };
 const py = await measure('python-boto3', pySpawn, pyEnv);
-const quota = { c: await underQuota('c', { bootstrap }, env), python: await underQuota('python', pySpawn, pyEnv) };
+// the peer most teams would pick instead: Node.js with the AWS SDK v3 (bench/node-peer)
+const nodeSpawn = { command: process.execPath, args: [path.join(ROOT, 'bench/node-peer/bootstrap.mjs')] };
+const nodePeer = await measure('node-sdk-v3', nodeSpawn, nodeEnv);
+const quota = {
+  c: await underQuota('c', { bootstrap }, env), python: await underQuota('python', pySpawn, pyEnv),
+  node: await underQuota('node', nodeSpawn, nodeEnv),
+};
 await new Promise((r) => db.close(r));
 
 const stub = await startStub();
@@ -165,6 +206,9 @@ const result = {
   cycles: CYCLES,
   c,
   python: py,
+  node: { ...nodePeer, version: process.version },
+  floor,
+  syscalls,
   quota,
   packageBytes: { c: fs.statSync(path.join(ROOT, 'build/lambda.zip')).size, python: fs.statSync(path.join(work, 'baseline.zip')).size },
   callgrind: {
@@ -179,6 +223,14 @@ const result = {
     cpuPerInvocation: py.cpuPerInvocationMs / c.cpuPerInvocationMs,
     peakRss: py.peakRssKiB / c.peakRssKiB,
     latencyP50: py.latencyP50Ms / c.latencyP50Ms,
+    overFloor: {
+      cpuPerInvocation: c.cpuPerInvocationMs / floor.cpuPerInvocationMs,
+      syscallsPerInvocation: syscalls.c.mix / syscalls.floor.mix,
+    },
+    node: {
+      initTime: nodePeer.initMs / c.initMs, cpuPerInvocation: nodePeer.cpuPerInvocationMs / c.cpuPerInvocationMs,
+      peakRss: nodePeer.peakRssKiB / c.peakRssKiB,
+    },
   },
 };
 fs.rmSync(work, { recursive: true, force: true });
