@@ -131,7 +131,8 @@ async function syscallsByRoute(spawnOpts, env, cycles = 3) {
   const file = path.join(os.tmpdir(), `strace-${process.pid}-${Date.now()}.txt`);
   const cmd = spawnOpts.command || spawnOpts.bootstrap;
   const emu = await startEmulator({ command: 'strace', args: ['-f', '-qq', '-o', file, cmd, ...(spawnOpts.args || [])], env });
-  await cycle(emu, []); // warm-up, not counted
+  const warmup = [];
+  await cycle(emu, [], 0, warmup); // warm-up, not counted
   const routes = [];
   for (let i = 0; i < cycles; i++) await cycle(emu, [], i + 1, routes);
   emu.failNext = 100; // the loop gives up on /next and exits, so strace writes everything
@@ -141,8 +142,9 @@ async function syscallsByRoute(spawnOpts, env, cycles = 3) {
   fs.rmSync(file, { force: true });
   const starts = [];
   lines.forEach((l, k) => { if (/"GET \/2018-06-01\/runtime\/invocati/.test(l)) starts.push(k); });
-  // the last `routes.length + 1` GET-next calls: each invocation measured, and the final one
-  const first = starts.length - routes.length - 1;
+  // the first GET-next calls are the warm-up's; then one per measured invocation (after
+  // them come the final one and its retries, which end the process)
+  const first = warmup.length;
   const byRoute = {};
   routes.forEach((route, k) => {
     const n = starts[first + k + 1] - starts[first + k];
