@@ -1,11 +1,11 @@
 /* Thread-local request context (see the header for why thread-local). */
 #include "request_context.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "limits.h"
+#include "uri.h"
 #include "uuid.h"
 
 typedef struct context {
@@ -47,28 +47,11 @@ tapi_err tapi_request_id_new(char out[TAPI_REQUEST_ID_MAX + 1])
     return err;
 }
 
-/* RFC 3986 pchar and '/': kept; '%' only when it starts a valid escape. */
-static bool path_char_ok(const char *p, size_t left)
-{
-    unsigned char c = (unsigned char)*p;
-    if (c == '%') return left >= 3 && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]);
-    return isalnum(c) || (c && strchr("-._~!$&'()*+,;=:@/", c));
-}
-
 void tapi_request_context_begin(const char *id, const char *path, size_t path_len)
 {
     snprintf(current.id, sizeof current.id, "%s", id && tapi_request_id_valid(id) ? id : "");
-    size_t o = 0;
     if (path_len > TAPI_REQUEST_PATH_MAX) path_len = TAPI_REQUEST_PATH_MAX;
-    for (size_t i = 0; path && i < path_len; i++) {
-        if (path_char_ok(path + i, path_len - i)) {
-            current.path[o++] = path[i];
-        } else {
-            snprintf(current.path + o, 4, "%%%02X", (unsigned char)path[i]);
-            o += 3;
-        }
-    }
-    current.path[o] = '\0';
+    tapi_uri_path_escape(path ? path : "", path ? path_len : 0, current.path);
 }
 
 void tapi_request_context_end(void)

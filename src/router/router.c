@@ -1,7 +1,6 @@
 /* Routing, query validation and the single mapping from tapi_err to HTTP status. */
 #include "router.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "../core/problem.h"
 #include "../core/task_json.h"
 #include "../core/timestamp.h"
+#include "../core/uri.h"
 #include "../core/utf8.h"
 #include "../core/uuid.h"
 #include "conditional.h"
@@ -397,17 +397,6 @@ static void handle_list(const tapi_app *app, const tapi_request *req, tapi_respo
     set_body(resp, 200, &b);
 }
 
-/* Characters a path may carry as they are (RFC 3986 pchar and '/'); '%' only when it
- * starts a valid escape. Everything else is percent-encoded, so the header is always a
- * clean URI reference whatever the door passed. */
-static bool path_char_ok(const char *p, size_t left)
-{
-    unsigned char c = (unsigned char)*p;
-    if (c == '%') return left >= 3 && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]);
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           (c && strchr("-._~!$&'()*+,;=:@/", c));
-}
-
 /* Location: the collection as the client addressed it (stage or base path included),
  * then the new id, so the header leads to the task on whatever host the client used. */
 static void set_location(tapi_response *resp, const tapi_request *req, const char *id)
@@ -419,15 +408,8 @@ static void set_location(tapi_response *resp, const tapi_request *req, const cha
         base = "/tasks";
         len = 6;
     }
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (path_char_ok(base + i, len - i)) {
-            resp->location[o++] = base[i];
-        } else {
-            snprintf(resp->location + o, 4, "%%%02X", (unsigned char)base[i]);
-            o += 3;
-        }
-    }
+    /* percent-encoded, so the header is a clean URI reference whatever the door passed */
+    size_t o = tapi_uri_path_escape(base, len, resp->location);
     snprintf(resp->location + o, sizeof resp->location - o, "/%s", id);
 }
 
