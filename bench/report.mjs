@@ -117,6 +117,24 @@ if (lambda.floor && lambda.node) {
     lines.push('The model was not checked under a CPU quota in this run (that needs root and a cgroup cpu controller).');
   }
 }
+{
+  // Cold start as a user feels it: init and the first create, under the 128 MB CPU share,
+  // with DynamoDB over HTTPS (a real TLS handshake against a test CA the runtime trusts)
+  const cs = lambda.coldHttps;
+  lines.push('');
+  if (cs && cs.c) {
+    lines.push(`**Cold start as a user feels it**: from the process's start to the answer of its first invocation (a create), held to 128/1769 of a CPU, DynamoDB over HTTPS through nginx terminating TLS 1.3 in front of dynalite with a test CA the runtime trusts (\`AWS_CA_BUNDLE\`; \`NODE_EXTRA_CA_CERTS\` for Node.js); the median of ${cs.c.runs} fresh processes each`);
+    lines.push('');
+    lines.push('| design | init | first invocation | total (median) | all runs | ÷ C bootstrap |');
+    lines.push('|---|---:|---:|---:|---:|---:|');
+    const row = (name, m) => lines.push(`| ${name} | ${f(m.initMs, 1)} ms | ${f(m.firstInvocationMs, 1)} ms | ${f(m.totalMs, 1)} ms | ${m.totalMsAll.map((x) => f(x, 0)).join(', ')} ms | ${m === cs.c ? '1.0×' : `${f(m.totalMs / cs.c.totalMs, 1)}× (target ≥ 20×)`} |`);
+    row('C bootstrap', cs.c);
+    if (cs.node) row(`Node.js + SDK v3`, cs.node);
+    if (cs.python) row('Python + boto3', cs.python);
+  } else {
+    lines.push('Cold start over HTTPS was not measured in this run (that needs root, a cgroup cpu controller, nginx and openssl).');
+  }
+}
 lines.push('');
 lines.push(`**Local server (SQLite) vs nginx serving the same ${http.bodyBytes}-byte body as a static file**`);
 lines.push('');
