@@ -1,6 +1,7 @@
 /* Output buffer and JSON string escaping; see json_writer.h. */
 #include "json_writer.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,31 @@ void tapi_buf_append(tapi_buf *b, const char *s, size_t n)
 }
 
 void tapi_buf_puts(tapi_buf *b, const char *s) { tapi_buf_append(b, s, strlen(s)); }
+
+void tapi_buf_put_u64(tapi_buf *b, unsigned long long v)
+{
+    char digits[20];
+    size_t n = sizeof digits;
+    do {
+        digits[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    tapi_buf_append(b, digits + n, sizeof digits - n);
+}
+
+void tapi_buf_put_fixed3(tapi_buf *b, double v)
+{
+    if (!isfinite(v) || fabs(v) >= 1e15) {
+        tapi_buf_puts(b, isfinite(v) ? (v < 0 ? "-1e15" : "1e15") : "0.000");
+        return;
+    }
+    /* rounded half away from zero in thousandths, as the value's nearest */
+    unsigned long long t = (unsigned long long)(fabs(v) * 1000.0 + 0.5);
+    if (v < 0 && t) tapi_buf_append(b, "-", 1);
+    tapi_buf_put_u64(b, t / 1000);
+    char frac[4] = {'.', (char)('0' + t / 100 % 10), (char)('0' + t / 10 % 10), (char)('0' + t % 10)};
+    tapi_buf_append(b, frac, sizeof frac);
+}
 
 void tapi_buf_json_string(tapi_buf *b, const char *s, size_t n)
 {

@@ -20,6 +20,13 @@ typedef struct tapi_buf {
 void tapi_buf_init(tapi_buf *b);
 void tapi_buf_append(tapi_buf *b, const char *s, size_t n);
 void tapi_buf_puts(tapi_buf *b, const char *s);
+/* Appends v in decimal: these two run on every task and every log line, where
+ * snprintf's format parsing cost more than the rest of the line. */
+void tapi_buf_put_u64(tapi_buf *b, unsigned long long v);
+/* Appends v rounded to the nearest thousandth with 3 decimals ("-1.500", "12.000"); for
+ * |v| >= 1e15 the bound itself (+-1e15), for NaN and infinities "0.000" (JSON has
+ * neither). A metric, not an exact decimal: halves may round either way. */
+void tapi_buf_put_fixed3(tapi_buf *b, double v);
 /* Appends s[0..n) (valid UTF-8) as a quoted, escaped JSON string. */
 void tapi_buf_json_string(tapi_buf *b, const char *s, size_t n);
 /* Moves the NUL-terminated contents to *out (caller frees with free()) and its length to

@@ -350,11 +350,11 @@ void tapi_task_json_write(tapi_buf *b, const tapi_task *task)
     tapi_buf_puts(b, task->created_at);
     tapi_buf_puts(b, "\",\"updatedAt\":\"");
     tapi_buf_puts(b, task->updated_at);
-    char tail[96];
-    snprintf(tail, sizeof tail, "\",\"version\":%llu,\"etag\":\"\\\"%llu.%s\\\"\"}",
-             (unsigned long long)task->version, (unsigned long long)task->version,
-             TAPI_REPRESENTATION_GENERATION);
-    tapi_buf_puts(b, tail);
+    tapi_buf_puts(b, "\",\"version\":");
+    tapi_buf_put_u64(b, (unsigned long long)task->version);
+    tapi_buf_puts(b, ",\"etag\":\"\\\"");
+    tapi_buf_put_u64(b, (unsigned long long)task->version);
+    tapi_buf_puts(b, "." TAPI_REPRESENTATION_GENERATION "\\\"\"}");
 }
 
 void tapi_page_json_write(tapi_buf *b, const tapi_task_page *page, const char *next_token)

@@ -27,9 +27,10 @@ static void put_string(tapi_buf *b, const char *name, const char *value)
 
 static void put_number(tapi_buf *b, const char *name, double value)
 {
-    char text[64];
-    snprintf(text, sizeof text, ",\"%s\":%.3f", name, value);
-    tapi_buf_puts(b, text);
+    tapi_buf_puts(b, ",\"");
+    tapi_buf_puts(b, name);
+    tapi_buf_puts(b, "\":");
+    tapi_buf_put_fixed3(b, value);
 }
 
 static void declare(tapi_buf *b, const char *ns, const char *dims, const char *metrics, bool first)
@@ -47,11 +48,9 @@ static void declare(tapi_buf *b, const char *ns, const char *dims, const char *m
 void tapi_metrics_members(tapi_buf *b, const char *ns, const char *service, int64_t now_ms,
                           const tapi_invocation_metrics *m, bool first)
 {
-    char status_class[8], ts[32];
-    snprintf(status_class, sizeof status_class, "%dxx", (m->status / 100) % 10);
-    snprintf(ts, sizeof ts, "%lld", (long long)now_ms);
+    char status_class[4] = {(char)('0' + (unsigned)m->status / 100 % 10), 'x', 'x', '\0'};
     tapi_buf_puts(b, first ? "\"_aws\":{\"Timestamp\":" : ",\"_aws\":{\"Timestamp\":");
-    tapi_buf_puts(b, ts);
+    tapi_buf_put_u64(b, now_ms > 0 ? (unsigned long long)now_ms : 0);
     tapi_buf_puts(b, ",\"CloudWatchMetrics\":[");
     declare(b, ns, "[\"Service\",\"Route\",\"StatusClass\"]",
             "{\"Name\":\"Requests\",\"Unit\":\"Count\"}", true);
