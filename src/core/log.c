@@ -48,7 +48,10 @@ bool tapi_log_enabled(tapi_log_level level) { return level >= threshold; }
 void tapi_log_raw_line(const char *json, size_t len)
 {
     FILE *f = out_stream ? out_stream : stderr;
-    fflush(f); /* anything stdio still holds goes first */
+    /* anything stdio still holds goes first; stderr holds nothing (it is unbuffered),
+     * and flushing it would take its lock on every line, which the server's threads
+     * then contend for */
+    if (f != stderr) fflush(f);
     struct iovec iov[2] = {{.iov_base = (void *)json, .iov_len = len},
                            {.iov_base = (void *)"\n", .iov_len = 1}};
     ssize_t n;
@@ -103,7 +106,7 @@ void tapi_log_request_open(tapi_buf *b, const char *msg, const tapi_log_field *f
                            size_t nfields, const char *method, const char *path,
                            size_t path_len, int status, double duration_ms, bool aborted)
 {
-    char now[25], tail[96];
+    char now[25];
     tapi_timestamp_now(now);
     size_t bad;
     if (path_len > 256) path_len = 256;
@@ -122,9 +125,11 @@ void tapi_log_request_open(tapi_buf *b, const char *msg, const tapi_log_field *f
     tapi_buf_json_string(b, method, strlen(method));
     tapi_buf_puts(b, ",\"path\":");
     tapi_buf_json_string(b, path, path_len);
-    snprintf(tail, sizeof tail, ",\"status\":%d,\"durationMs\":%.3f%s", status, duration_ms,
-             aborted ? ",\"aborted\":true" : "");
-    tapi_buf_puts(b, tail);
+    tapi_buf_puts(b, ",\"status\":");
+    tapi_buf_put_u64(b, status > 0 ? (unsigned long long)status : 0);
+    tapi_buf_puts(b, ",\"durationMs\":");
+    tapi_buf_put_fixed3(b, duration_ms);
+    if (aborted) tapi_buf_puts(b, ",\"aborted\":true");
 }
 
 void tapi_log_request(const char *msg, const tapi_log_field *fields, size_t nfields,
