@@ -648,6 +648,10 @@ tapi_err tapi_sqlite_open(const char *path, size_t pool_size, tapi_store **out, 
 {
     *out = NULL;
     if (pool_size == 0) pool_size = 1;
+    /* SQLite counts its memory under one process-wide mutex on every allocation unless
+     * told not to; the server's threads, each on its own connection, then contend for
+     * it on every statement. Only possible before SQLite's first use (else ignored). */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     sqlite_store *s = calloc(1, sizeof *s);
     if (!s) return TAPI_ENOMEM;
     s->base.ops = &OPS;
