@@ -10,6 +10,10 @@
 
 /* Writes the current time and a NUL into out[25]. */
 void tapi_timestamp_now(char out[25]);
+/* Writes t (UTC, years 0..9999) and a NUL into out[25]. Pure arithmetic: gmtime_r takes
+ * glibc's process-wide time-zone lock on every call, which the server's threads then
+ * contend for on every request. */
+void tapi_timestamp_format(const struct timespec *t, char out[25]);
 
 /* Wall-clock time as Unix epoch milliseconds (the unit of request deadlines). */
 int64_t tapi_now_ms(void);
