@@ -24,13 +24,16 @@
 #include "../router/idempotency.h"
 
 enum {
-    /* The request line and headers we read: past this, 431 in the API's error shape.
-     * libmicrohttpd keeps them in a per-connection pool, HEADER_MEMORY_BYTES, larger so
-     * that we see oversized headers and answer them ourselves; only beyond the pool does
+    /* The request line and headers we read: past this, 431 in the API's error shape
+     * (16 KiB, Node.js's default; API Gateway's own limit is 10 KiB). libmicrohttpd
+     * keeps them in a per-connection pool, HEADER_MEMORY_BYTES, larger so that we see
+     * oversized headers and answer them ourselves; only beyond the pool does
      * libmicrohttpd answer with its own (HTML) 431, the request being unreadable. Not
-     * larger: at 256 KiB, 256 busy connections held 80 MB and the soak test timed out. */
-    MAX_HEADER_BYTES = 32 * 1024,
-    HEADER_MEMORY_BYTES = 64 * 1024,
+     * larger: libmicrohttpd 0.9.75 zeroes the whole pool after every request (a 64 KiB
+     * pool was a tenth of the server's CPU on GET /tasks/{id}), and at 256 KiB, 256 busy
+     * connections held 80 MB and the soak test timed out. */
+    MAX_HEADER_BYTES = 16 * 1024,
+    HEADER_MEMORY_BYTES = 32 * 1024,
     LOG_PATH_MAX = 256,
     REQUEST_BUDGET_MS = 10000, /* storage work for one request gives up after this */
     DRAIN_MAX_BYTES = 1024 * 1024,
