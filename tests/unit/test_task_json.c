@@ -153,40 +153,39 @@ static void writes_escaped_task_json(void **state)
     free(out);
 }
 
+/* b holds exactly want; b is freed */
+static void assert_written(tapi_buf *b, const char *want)
+{
+    assert_int_equal(b->len, strlen(want));
+    assert_memory_equal(b->data, want, b->len);
+    tapi_buf_free(b);
+}
+
 /* The number writers print what snprintf did for the values they meet */
 static void numbers_are_written_as_printf_would(void **state)
 {
     (void)state;
     const unsigned long long ints[] = {0, 7, 10, 4294967296ULL, 18446744073709551615ULL};
+    const double reals[] = {0, 1, 0.0004, 0.0006, 2.25, 12.3456, 1234567.891, -1.5, -0.25};
+    char want[48];
+    tapi_buf b;
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-        tapi_buf b;
         tapi_buf_init(&b);
         tapi_buf_put_u64(&b, ints[i]);
-        char want[32];
         snprintf(want, sizeof want, "%llu", ints[i]);
-        assert_int_equal(b.len, strlen(want));
-        assert_memory_equal(b.data, want, b.len);
-        tapi_buf_free(&b);
+        assert_written(&b, want);
     }
-    const double reals[] = {0, 1, 0.0004, 0.0006, 2.25, 12.3456, 1234567.891, -1.5, -0.25};
     for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
-        tapi_buf b;
         tapi_buf_init(&b);
         tapi_buf_put_fixed3(&b, reals[i]);
-        char want[48];
         snprintf(want, sizeof want, "%.3f", reals[i]);
-        assert_int_equal(b.len, strlen(want));
-        assert_memory_equal(b.data, want, b.len);
-        tapi_buf_free(&b);
+        assert_written(&b, want);
     }
-    tapi_buf b;
     tapi_buf_init(&b);
     tapi_buf_put_fixed3(&b, NAN);
     tapi_buf_append(&b, " ", 1);
     tapi_buf_put_fixed3(&b, 1e300);
-    tapi_buf_append(&b, "", 1);
-    assert_string_equal(b.data, "0.000 1e15");
-    tapi_buf_free(&b);
+    assert_written(&b, "0.000 1e15");
 }
 
 int main(void)
