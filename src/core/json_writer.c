@@ -50,7 +50,7 @@ void tapi_buf_put_fixed3(tapi_buf *b, double v)
         tapi_buf_puts(b, isfinite(v) ? (v < 0 ? "-1e15" : "1e15") : "0.000");
         return;
     }
-    /* rounded half away from zero in thousandths, as the value's nearest */
+    /* the nearest thousandth, halves away from zero */
     unsigned long long t = (unsigned long long)(fabs(v) * 1000.0 + 0.5);
     if (v < 0 && t) tapi_buf_append(b, "-", 1);
     tapi_buf_put_u64(b, t / 1000);
