@@ -170,6 +170,36 @@ test('a certificate that does not verify fails fast with a clear message', async
   assert.ok(Date.now() - t0 < 5000);
 });
 
+/** A hashed CA directory (as update-ca-certificates makes /etc/ssl/certs) holding ca. */
+function hashedDir(name, ca) {
+  const dir = path.join(work, `${name}-certs`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(ca, path.join(dir, `${name}.pem`));
+  execFileSync('openssl', ['rehash', dir], { stdio: 'ignore' });
+  return dir;
+}
+
+test('without AWS_CA_BUNDLE the system store is read as a hashed directory (SSL_CERT_DIR): its CAs and only its CAs are trusted', async () => {
+  // '' is unset for the server, and overrides an AWS_CA_BUNDLE this machine may export
+  const noBundle = { ...httpsEnv(), AWS_CA_BUNDLE: '' };
+  const server = await startServer(BIN, [], { env: { ...noBundle, SSL_CERT_DIR: hashedDir('good', pki.ca) } });
+  try {
+    const created = await request(`${server.url}/tasks`, 'POST', { title: 'trusted through the directory' });
+    assert.equal(created.status, 201);
+  } finally {
+    await stop(server);
+  }
+  let stderr = '';
+  try {
+    await promisify(execFile)(BIN, ['serve', '--port', '0'], {
+      env: { ...process.env, ...noBundle, SSL_CERT_DIR: hashedDir('other', otherPki.ca) }, timeout: 20000,
+    });
+  } catch (e) {
+    stderr = e.stderr || '';
+  }
+  assert.match(stderr, /TLS certificate verification failed/, 'a directory without the CA does not verify');
+});
+
 test('an https endpoint goes through HTTPS_PROXY as a CONNECT tunnel; ALL_PROXY and http_proxy are not used', async () => {
   const env = { ...httpsEnv(), HTTPS_PROXY: proxy.url, http_proxy: trap.url, HTTP_PROXY: trap.url, ALL_PROXY: trap.url, all_proxy: trap.url };
   const server = await startServer(BIN, [], { env });
