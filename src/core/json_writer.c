@@ -33,7 +33,7 @@ void tapi_buf_append(tapi_buf *b, const char *s, size_t n)
 
 void tapi_buf_puts(tapi_buf *b, const char *s) { tapi_buf_append(b, s, strlen(s)); }
 
-void tapi_buf_put_u64(tapi_buf *b, unsigned long long v)
+size_t tapi_u64_decimal(unsigned long long v, char out[20])
 {
     char digits[20];
     size_t n = sizeof digits;
@@ -41,7 +41,14 @@ void tapi_buf_put_u64(tapi_buf *b, unsigned long long v)
         digits[--n] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    tapi_buf_append(b, digits + n, sizeof digits - n);
+    memcpy(out, digits + n, sizeof digits - n);
+    return sizeof digits - n;
+}
+
+void tapi_buf_put_u64(tapi_buf *b, unsigned long long v)
+{
+    char digits[20];
+    tapi_buf_append(b, digits, tapi_u64_decimal(v, digits));
 }
 
 void tapi_buf_put_fixed3(tapi_buf *b, double v)

@@ -20,8 +20,10 @@ typedef struct tapi_buf {
 void tapi_buf_init(tapi_buf *b);
 void tapi_buf_append(tapi_buf *b, const char *s, size_t n);
 void tapi_buf_puts(tapi_buf *b, const char *s);
-/* Appends v in decimal: these two run on every task and every log line, where
- * snprintf's format parsing cost more than the rest of the line. */
+/* Writes v in decimal to out (no NUL) and returns the digit count: the numbers on every
+ * task and every log line, where snprintf's format parsing cost more than the rest. */
+size_t tapi_u64_decimal(unsigned long long v, char out[20]);
+/* Appends v in decimal (tapi_u64_decimal). */
 void tapi_buf_put_u64(tapi_buf *b, unsigned long long v);
 /* Appends v rounded to the nearest thousandth with 3 decimals ("-1.500", "12.000"); for
  * |v| >= 1e15 the bound itself (+-1e15), for NaN and infinities "0.000" (JSON has

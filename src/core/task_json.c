@@ -332,8 +332,11 @@ tapi_err tapi_task_body_parse(const char *body, size_t len, tapi_body_kind kind,
 
 void tapi_etag_format(uint64_t version, char out[TAPI_ETAG_MAX])
 {
-    snprintf(out, TAPI_ETAG_MAX, "\"%llu.%s\"", (unsigned long long)version,
-             TAPI_REPRESENTATION_GENERATION);
+    static const char tail[] = "." TAPI_REPRESENTATION_GENERATION "\"";
+    _Static_assert(1 + 20 + sizeof tail <= TAPI_ETAG_MAX, "TAPI_ETAG_MAX holds any version");
+    out[0] = '"';
+    size_t n = 1 + tapi_u64_decimal((unsigned long long)version, out + 1);
+    memcpy(out + n, tail, sizeof tail); /* with its NUL */
 }
 
 void tapi_task_json_write(tapi_buf *b, const tapi_task *task)
@@ -352,9 +355,11 @@ void tapi_task_json_write(tapi_buf *b, const tapi_task *task)
     tapi_buf_puts(b, task->updated_at);
     tapi_buf_puts(b, "\",\"version\":");
     tapi_buf_put_u64(b, (unsigned long long)task->version);
-    tapi_buf_puts(b, ",\"etag\":\"\\\"");
-    tapi_buf_put_u64(b, (unsigned long long)task->version);
-    tapi_buf_puts(b, "." TAPI_REPRESENTATION_GENERATION "\\\"\"}");
+    char etag[TAPI_ETAG_MAX];
+    tapi_etag_format(task->version, etag);
+    tapi_buf_puts(b, ",\"etag\":");
+    tapi_buf_json_string(b, etag, strlen(etag));
+    tapi_buf_append(b, "}", 1);
 }
 
 void tapi_page_json_write(tapi_buf *b, const tapi_task_page *page, const char *next_token)

@@ -1,7 +1,6 @@
 /* Timestamps; see timestamp.h. */
 #include "timestamp.h"
 
-#include <stdio.h>
 #include <time.h>
 
 static void put_digits(char *o, unsigned v, int n)

@@ -2,7 +2,6 @@
  * string; only values change per line. */
 #include "metrics.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -47,10 +47,10 @@ struct tapi_ddb_client {
     char path[ENDPOINT_MAX]; /* the request path we send and sign */
     tapi_sigv4 *signer;      /* holds the secret (wiped on close) */
     char *session_token;     /* NULL without one; wiped on close */
-    /* trusted CAs: a PEM bundle file, or a hashed directory (one file per CA, named by
-     * subject hash); at most one is set, neither: libcurl's built-in default */
-    char *ca_file;
-    char *ca_dir;
+    /* trusted CAs: a PEM bundle file, or (ca_is_dir) a hashed directory, one file per CA
+     * named by subject hash; NULL: libcurl's built-in default */
+    char *ca;
+    bool ca_is_dir;
     /* "" turns libcurl's own reading of *_proxy variables off; see proxy_for */
     char proxy[ENDPOINT_MAX];
     bool tunnel;
@@ -236,8 +236,8 @@ static bool is_hashed_ca_dir(const char *dir)
 
 /* The system's CAs as a hashed directory, which OpenSSL reads lazily: only the files of
  * the roots a handshake needs. The bundle file instead has every one of its ~140
- * certificates parsed at the first connection: 25-30 ms of CPU measured at a cold start,
- * about 330 ms of wall time at a 128 MB function's CPU share. SSL_CERT_DIR (OpenSSL's
+ * certificates parsed at the first connection: about 30 ms more CPU measured at a cold
+ * start, about 330 ms of wall time at a 128 MB function's CPU share. SSL_CERT_DIR (OpenSSL's
  * own variable) first, then Fedora-family (Amazon Linux 2023) and Debian locations. */
 static const char *find_ca_dir(void)
 {
@@ -327,16 +327,15 @@ tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out,
     c->attempt_timeout_ms = cfg->attempt_timeout_ms;
     /* AWS_CA_BUNDLE is the user's choice and used as given; otherwise the system's
      * store, as a hashed directory where there is one */
-    const char *ca = NULL, *dir = NULL;
-    if (!plain_http) {
-        ca = cfg->ca_bundle;
-        if (!ca && !(dir = find_ca_dir())) ca = find_ca_file();
+    const char *ca = NULL;
+    if (!plain_http && !(ca = cfg->ca_bundle)) {
+        c->ca_is_dir = (ca = find_ca_dir()) != NULL;
+        if (!ca) ca = find_ca_file();
     }
-    c->ca_file = ca ? strdup(ca) : NULL;
-    c->ca_dir = dir ? strdup(dir) : NULL;
+    c->ca = ca ? strdup(ca) : NULL;
     proxy_for(plain_http, c);
     if ((cfg->session_token && !c->session_token) || !c->sets || !c->headers ||
-        (ca && !c->ca_file) || (dir && !c->ca_dir) ||
+        (ca && !c->ca) ||
         tapi_slot_pool_init(&c->pool, c->set_count) != TAPI_OK) {
         tapi_ddb_client_close(c);
         return TAPI_ENOMEM;
@@ -362,8 +361,7 @@ void tapi_ddb_client_close(tapi_ddb_client *c)
     }
     free(c->sets);
     curl_slist_free_all(c->headers);
-    free(c->ca_file);
-    free(c->ca_dir);
+    free(c->ca);
     tapi_sigv4_free(c->signer);
     if (c->session_token) {
         memset(c->session_token, 0, strlen(c->session_token));
@@ -526,10 +524,11 @@ static CURL *new_handle(const tapi_ddb_client *c)
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
-    if (c->ca_file) curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-    if (c->ca_dir) {
+    if (c->ca_is_dir) {
         curl_easy_setopt(h, CURLOPT_CAINFO, (char *)NULL); /* the directory alone */
-        curl_easy_setopt(h, CURLOPT_CAPATH, c->ca_dir);
+        curl_easy_setopt(h, CURLOPT_CAPATH, c->ca);
+    } else if (c->ca) {
+        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca);
     }
     curl_easy_setopt(h, CURLOPT_PROXY, c->proxy);
     if (c->tunnel) curl_easy_setopt(h, CURLOPT_HTTPPROXYTUNNEL, 1L);
