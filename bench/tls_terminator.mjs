@@ -6,11 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
-
-const freePort = () => new Promise((resolve, reject) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  s.on('error', reject);
-});
+import { freePort } from '../tests/hardening/lib.mjs';
 
 async function waitForPort(port, proc, ms = 5000) {
   const until = Date.now() + ms;

@@ -7,9 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import net from 'node:net';
 import { spawn } from 'node:child_process';
-import { startServer, stop, tempDir } from '../hardening/lib.mjs';
+import { freePort, startServer, stop, tempDir } from '../hardening/lib.mjs';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const BIN = process.env.TASKS_API_BIN || 'build/tasks-api';
@@ -25,8 +24,6 @@ function examples() {
   }
   return found;
 }
-
-const freePort = () => new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
 
 function runBash(script, env) {
   return new Promise((resolve) => {

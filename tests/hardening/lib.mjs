@@ -1,5 +1,6 @@
 // Helpers for the hardening checks: start the real server, talk to it, read its memory.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -9,6 +10,12 @@ export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname)
 export function tempDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+/** A loopback port free at the time of asking. */
+export const freePort = () => new Promise((resolve, reject) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  s.on('error', reject);
+});
 
 /** Starts `bin serve` with stderr to a file; resolves {proc, url, port, log}. */
 export async function startServer(bin, args, { env = {}, wrap = [] } = {}) {
