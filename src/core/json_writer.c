@@ -23,6 +23,8 @@ static bool reserve(tapi_buf *b, size_t extra)
     return true;
 }
 
+bool tapi_buf_reserve(tapi_buf *b, size_t extra) { return reserve(b, extra); }
+
 void tapi_buf_append(tapi_buf *b, const char *s, size_t n)
 {
     if (!reserve(b, n)) return;

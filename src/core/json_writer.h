@@ -19,6 +19,9 @@ typedef struct tapi_buf {
 /* An empty buffer; allocates nothing until the first append. */
 void tapi_buf_init(tapi_buf *b);
 void tapi_buf_append(tapi_buf *b, const char *s, size_t n);
+/* Makes room for extra more bytes (and a NUL) without changing the contents, so a reader
+ * can fill data[len..cap-1) in place; false (and failed) if memory is short. */
+bool tapi_buf_reserve(tapi_buf *b, size_t extra);
 void tapi_buf_puts(tapi_buf *b, const char *s);
 /* Writes v in decimal to out (no NUL) and returns the digit count: the numbers on every
  * task and every log line, where snprintf's format parsing cost more than the rest. */

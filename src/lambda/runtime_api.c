@@ -31,6 +31,7 @@ enum {
     POST_TIMEOUT_MS = 5000,
     HEADERS_MAX = 64 * 1024,
     READ_CHUNK = 64 * 1024,
+    KEEP_BUFFER_MAX = 1024 * 1024, /* a larger receive buffer (a big event) is let go */
     RECV_WAKE_MS = 250, /* how late a post's timeout may be noticed */
 };
 
@@ -39,6 +40,7 @@ struct tapi_runtime {
     socklen_t addr_len;
     char host[208]; /* the Host header: host:port as given */
     int fd;         /* the kept-alive connection; -1 when there is none */
+    tapi_buf in;    /* what was read; kept between calls so its memory is reused */
 };
 
 /* A parsed response. */
@@ -91,6 +93,7 @@ void tapi_runtime_close(tapi_runtime *rt)
 {
     if (!rt) return;
     disconnect(rt);
+    tapi_buf_free(&rt->in);
     free(rt);
 }
 
@@ -125,12 +128,13 @@ static int64_t now_ms(void)
  * resumes). */
 static bool read_more(tapi_runtime *rt, tapi_buf *in, int64_t deadline)
 {
-    char chunk[READ_CHUNK];
+    if (!tapi_buf_reserve(in, READ_CHUNK)) return false;
     for (;;) {
-        ssize_t n = recv(rt->fd, chunk, sizeof chunk, 0);
+        ssize_t n = recv(rt->fd, in->data + in->len, in->cap - in->len - 1, 0);
         if (n > 0) {
-            tapi_buf_append(in, chunk, (size_t)n);
-            return !in->failed;
+            in->len += (size_t)n;
+            in->data[in->len] = '\0';
+            return true;
         }
         if (n == 0) return false;
         if (errno == EINTR) continue;
@@ -322,8 +326,8 @@ static bool exchange(tapi_runtime *rt, const char *method, const char *path,
         return false;
     }
     int64_t deadline = timeout_ms ? now_ms() + timeout_ms : 0;
-    tapi_buf in;
-    tapi_buf_init(&in);
+    tapi_buf in = rt->in;
+    in.len = 0;
     bool ok = false;
     size_t header_end = 0, scanned = 0;
     for (;;) {
@@ -391,7 +395,8 @@ static bool exchange(tapi_runtime *rt, const char *method, const char *path,
         r->close = true;
     }
 done:
-    tapi_buf_free(&in);
+    if (in.failed || in.cap > KEEP_BUFFER_MAX) tapi_buf_free(&in);
+    rt->in = in;
     if (!ok || r->close) disconnect(rt);
     return ok;
 }

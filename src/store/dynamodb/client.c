@@ -454,6 +454,28 @@ static int on_prereq(void *clientp, char *primary_ip, char *local_ip, int primar
     return ++x->sends > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
+/* Writes "prefix" "value" and a NUL into out[0..cap); false if it does not fit. */
+static bool header_line(char *out, size_t cap, const char *prefix, const char *value)
+{
+    size_t p = strlen(prefix), v = strlen(value);
+    if (p + v >= cap) return false;
+    memcpy(out, prefix, p);
+    memcpy(out + p, value, v + 1);
+    return true;
+}
+
+/* SigV4's date form, YYYYMMDDTHHMMSSZ, of now (from the RFC 3339 stamp, by arithmetic:
+ * strftime after gmtime_r took glibc's time-zone lock on every request). */
+static void amz_date_now(char out[17])
+{
+    char ts[25];
+    tapi_timestamp_now(ts); /* 2026-11-25T03:19:15.123Z */
+    static const unsigned char from[15] = {0, 1, 2, 3, 5, 6, 8, 9, 10, 11, 12, 14, 15, 17, 18};
+    for (size_t i = 0; i < sizeof from; i++) out[i] = ts[from[i]];
+    out[15] = 'Z';
+    out[16] = '\0';
+}
+
 /* Signs x's request and sets it up on h (SigV4 in sigv4.c: what is signed is exactly what
  * is sent). false when it cannot be built. */
 static bool prepare(tapi_ddb_client *c, CURL *h, xfer *x, long timeout_ms)
@@ -461,11 +483,8 @@ static bool prepare(tapi_ddb_client *c, CURL *h, xfer *x, long timeout_ms)
     const tapi_ddb_request *r = x->req;
     char target[96], trace[200], date[17], amz_date[32], host[ENDPOINT_MAX + 8];
     char auth[TAPI_SIGV4_AUTH_MAX], authorization[TAPI_SIGV4_AUTH_MAX + 16];
-    time_t now = time(NULL);
-    struct tm utc;
-    gmtime_r(&now, &utc);
-    strftime(date, sizeof date, "%Y%m%dT%H%M%SZ", &utc);
-    snprintf(target, sizeof target, "DynamoDB_20120810.%s", r->op);
+    amz_date_now(date);
+    if (!header_line(target, sizeof target, "DynamoDB_20120810.", r->op)) return false;
     tapi_sigv4_header signed_headers[5] = {{"content-type", "application/x-amz-json-1.0"},
                                            {"host", c->host},
                                            {"x-amz-date", date},
@@ -475,10 +494,11 @@ static bool prepare(tapi_ddb_client *c, CURL *h, xfer *x, long timeout_ms)
     if (tapi_sigv4_sign(c->signer, "POST", c->path, "", signed_headers, n_signed, r->json, r->len,
                         date, auth) != TAPI_OK)
         return false;
-    snprintf(authorization, sizeof authorization, "Authorization: %s", auth);
-    snprintf(amz_date, sizeof amz_date, "X-Amz-Date: %s", date);
-    snprintf(host, sizeof host, "Host: %s", c->host);
-    snprintf(target, sizeof target, "X-Amz-Target: DynamoDB_20120810.%s", r->op);
+    if (!header_line(authorization, sizeof authorization, "Authorization: ", auth) ||
+        !header_line(amz_date, sizeof amz_date, "X-Amz-Date: ", date) ||
+        !header_line(host, sizeof host, "Host: ", c->host) ||
+        !header_line(target, sizeof target, "X-Amz-Target: DynamoDB_20120810.", r->op))
+        return false;
     struct curl_slist *all = curl_slist_append(NULL, target);
     const char *const ours[] = {authorization, amz_date, host};
     for (size_t i = 0; all && i < sizeof ours / sizeof ours[0]; i++) {
@@ -487,7 +507,7 @@ static bool prepare(tapi_ddb_client *c, CURL *h, xfer *x, long timeout_ms)
         all = l;
     }
     if (all && r->trace_header && strlen(r->trace_header) < sizeof trace - 20) {
-        snprintf(trace, sizeof trace, "X-Amzn-Trace-Id: %s", r->trace_header);
+        header_line(trace, sizeof trace, "X-Amzn-Trace-Id: ", r->trace_header);
         struct curl_slist *l = curl_slist_append(all, trace);
         if (l) all = l;
     }

@@ -77,22 +77,38 @@ static bool signing_key(tapi_sigv4 *s, const char *date, uint8_t out[TAPI_SHA256
     return ok;
 }
 
-/* A header value as SigV4 canonicalises it: outer whitespace trimmed, inner runs of
- * spaces folded to one. */
+/* Appends a header value as SigV4 canonicalises it: outer whitespace trimmed, inner runs
+ * of spaces folded to one; a run at a time, not a byte at a time. */
 static void put_canonical_value(tapi_buf *b, const char *v)
 {
     while (*v == ' ' || *v == '\t') v++;
     size_t n = strlen(v);
     while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] == ' ' && i > 0 && v[i - 1] == ' ') continue;
-        tapi_buf_append(b, &v[i], 1);
+    const char *p = v, *end = v + n;
+    while (p < end) {
+        const char *q = p;
+        while (q < end && !(*q == ' ' && q > v && q[-1] == ' ')) q++;
+        tapi_buf_append(b, p, (size_t)(q - p));
+        while (q < end && *q == ' ') q++; /* the rest of a run of spaces */
+        p = q;
     }
 }
 
-static int by_name(const void *a, const void *b)
+/* Appends n bytes of s to out[0..cap) at *len, keeping it NUL-terminated; false (and out
+ * unchanged) if they do not fit. The fixed strings below are assembled with it instead of
+ * snprintf, whose format parsing cost more than the copying. */
+static bool cat(char *out, size_t cap, size_t *len, const char *s, size_t n)
 {
-    return strcmp(((const tapi_sigv4_header *)a)->name, ((const tapi_sigv4_header *)b)->name);
+    if (n >= cap - *len) return false;
+    memcpy(out + *len, s, n);
+    *len += n;
+    out[*len] = '\0';
+    return true;
+}
+
+static bool cats(char *out, size_t cap, size_t *len, const char *s)
+{
+    return cat(out, cap, len, s, strlen(s));
 }
 
 tapi_err tapi_sigv4_sign(tapi_sigv4 *s, const char *method, const char *path, const char *query,
@@ -101,17 +117,30 @@ tapi_err tapi_sigv4_sign(tapi_sigv4 *s, const char *method, const char *path, co
                          char authorization[TAPI_SIGV4_AUTH_MAX])
 {
     if (count == 0 || count > TAPI_SIGV4_MAX_HEADERS || strlen(amz_date) != 16) return TAPI_EINVAL;
+    /* a handful of headers: an insertion sort by name */
     tapi_sigv4_header sorted[TAPI_SIGV4_MAX_HEADERS];
-    memcpy(sorted, headers, count * sizeof *headers);
-    qsort(sorted, count, sizeof *sorted, by_name);
+    size_t room = strlen(method) + strlen(path) + strlen(query) + 2 * TAPI_SHA256_BYTES + 8;
+    for (size_t i = 0; i < count; i++) {
+        size_t j = i;
+        for (; j > 0 && strcmp(sorted[j - 1].name, headers[i].name) > 0; j--) sorted[j] = sorted[j - 1];
+        sorted[j] = headers[i];
+        room += 2 * strlen(headers[i].name) + strlen(headers[i].value) + 3;
+    }
     uint8_t digest[TAPI_SHA256_BYTES];
     char payload_hex[2 * TAPI_SHA256_BYTES + 1], request_hex[2 * TAPI_SHA256_BYTES + 1];
     if (!tapi_sha256(&(tapi_bytes){payload, payload_len}, 1, digest)) return TAPI_EUNAVAILABLE;
     tapi_hex_encode(digest, sizeof digest, payload_hex);
-    /* canonical request; the signed-header list is built beside it */
-    tapi_buf b, names;
+    /* the signed-header list, then the canonical request (one allocation, sized above) */
+    char names[TAPI_SIGV4_AUTH_MAX];
+    size_t names_len = 0;
+    names[0] = '\0';
+    for (size_t i = 0; i < count; i++)
+        if ((i && !cat(names, sizeof names, &names_len, ";", 1)) ||
+            !cats(names, sizeof names, &names_len, sorted[i].name))
+            return TAPI_EINVAL;
+    tapi_buf b;
     tapi_buf_init(&b);
-    tapi_buf_init(&names);
+    tapi_buf_reserve(&b, room);
     tapi_buf_puts(&b, method);
     tapi_buf_append(&b, "\n", 1);
     tapi_buf_puts(&b, path);
@@ -123,46 +152,49 @@ tapi_err tapi_sigv4_sign(tapi_sigv4 *s, const char *method, const char *path, co
         tapi_buf_append(&b, ":", 1);
         put_canonical_value(&b, sorted[i].value);
         tapi_buf_append(&b, "\n", 1);
-        if (i) tapi_buf_append(&names, ";", 1);
-        tapi_buf_puts(&names, sorted[i].name);
     }
     tapi_buf_append(&b, "\n", 1);
-    tapi_buf_append(&b, names.data ? names.data : "", names.len);
+    tapi_buf_append(&b, names, names_len);
     tapi_buf_append(&b, "\n", 1);
-    tapi_buf_puts(&b, payload_hex);
-    char *canonical = NULL, *signed_names = NULL;
-    size_t canonical_len = 0, names_len = 0;
-    tapi_err err = tapi_buf_take(&b, &canonical, &canonical_len);
-    tapi_err err2 = tapi_buf_take(&names, &signed_names, &names_len);
-    if (err != TAPI_OK || err2 != TAPI_OK) {
-        free(canonical);
-        free(signed_names);
+    tapi_buf_append(&b, payload_hex, 2 * TAPI_SHA256_BYTES);
+    if (b.failed) {
+        tapi_buf_free(&b);
         return TAPI_ENOMEM;
     }
-    bool hashed = tapi_sha256(&(tapi_bytes){canonical, canonical_len}, 1, digest);
-    free(canonical);
-    if (!hashed) {
-        free(signed_names);
-        return TAPI_EUNAVAILABLE;
-    }
+    bool hashed = tapi_sha256(&(tapi_bytes){b.data, b.len}, 1, digest);
+    tapi_buf_free(&b);
+    if (!hashed) return TAPI_EUNAVAILABLE;
     tapi_hex_encode(digest, sizeof digest, request_hex);
+    /* scope: date/region/service/aws4_request (at most 149 bytes: the parts are bounded) */
     char scope[160], to_sign[320];
-    snprintf(scope, sizeof scope, "%.8s/%s/%s/aws4_request", amz_date, s->region, s->service);
-    int n = snprintf(to_sign, sizeof to_sign, "AWS4-HMAC-SHA256\n%s\n%s\n%s", amz_date, scope,
-                     request_hex);
+    size_t scope_len = 0, sign_len = 0;
+    bool fits = cat(scope, sizeof scope, &scope_len, amz_date, 8) &&
+                cat(scope, sizeof scope, &scope_len, "/", 1) && cats(scope, sizeof scope, &scope_len, s->region) &&
+                cat(scope, sizeof scope, &scope_len, "/", 1) && cats(scope, sizeof scope, &scope_len, s->service) &&
+                cats(scope, sizeof scope, &scope_len, "/aws4_request") &&
+                cats(to_sign, sizeof to_sign, &sign_len, "AWS4-HMAC-SHA256\n") &&
+                cat(to_sign, sizeof to_sign, &sign_len, amz_date, 16) &&
+                cat(to_sign, sizeof to_sign, &sign_len, "\n", 1) &&
+                cat(to_sign, sizeof to_sign, &sign_len, scope, scope_len) &&
+                cat(to_sign, sizeof to_sign, &sign_len, "\n", 1) &&
+                cat(to_sign, sizeof to_sign, &sign_len, request_hex, 2 * TAPI_SHA256_BYTES);
+    if (!fits) return TAPI_EINVAL;
     uint8_t key[TAPI_SHA256_BYTES];
     hashed = signing_key(s, amz_date, key) &&
-             tapi_hmac_sha256(key, sizeof key, to_sign, (size_t)n, digest);
+             tapi_hmac_sha256(key, sizeof key, to_sign, sign_len, digest);
     OPENSSL_cleanse(key, sizeof key);
-    if (!hashed) {
-        free(signed_names);
-        return TAPI_EUNAVAILABLE;
-    }
+    if (!hashed) return TAPI_EUNAVAILABLE;
     char signature[2 * TAPI_SHA256_BYTES + 1];
     tapi_hex_encode(digest, sizeof digest, signature);
-    n = snprintf(authorization, TAPI_SIGV4_AUTH_MAX,
-                 "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
-                 s->access_key, scope, signed_names, signature);
-    free(signed_names);
-    return n > 0 && n < TAPI_SIGV4_AUTH_MAX ? TAPI_OK : TAPI_EINVAL;
+    size_t n = 0;
+    authorization[0] = '\0';
+    fits = cats(authorization, TAPI_SIGV4_AUTH_MAX, &n, "AWS4-HMAC-SHA256 Credential=") &&
+           cats(authorization, TAPI_SIGV4_AUTH_MAX, &n, s->access_key) &&
+           cat(authorization, TAPI_SIGV4_AUTH_MAX, &n, "/", 1) &&
+           cat(authorization, TAPI_SIGV4_AUTH_MAX, &n, scope, scope_len) &&
+           cats(authorization, TAPI_SIGV4_AUTH_MAX, &n, ", SignedHeaders=") &&
+           cat(authorization, TAPI_SIGV4_AUTH_MAX, &n, names, names_len) &&
+           cats(authorization, TAPI_SIGV4_AUTH_MAX, &n, ", Signature=") &&
+           cat(authorization, TAPI_SIGV4_AUTH_MAX, &n, signature, 2 * TAPI_SHA256_BYTES);
+    return fits ? TAPI_OK : TAPI_EINVAL;
 }
