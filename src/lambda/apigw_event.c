@@ -324,10 +324,8 @@ tapi_err tapi_apigw_response(const tapi_response *resp, const char *cors_origin,
 {
     tapi_buf b;
     tapi_buf_init(&b);
-    char status[16];
-    snprintf(status, sizeof status, "%d", resp->status);
     tapi_buf_puts(&b, "{\"statusCode\":");
-    tapi_buf_puts(&b, status);
+    tapi_buf_put_u64(&b, (unsigned)resp->status); /* 100..599 */
     tapi_buf_puts(&b, ",\"headers\":{");
     bool first = true;
     if (resp->status != 204 && resp->status != 304)
