@@ -1,10 +1,12 @@
 /* API Gateway proxy event mapping; see apigw_event.h. The event must be valid UTF-8 and
- * JSON. A client's NUL bytes arrive as \u0000 escapes, which cJSON would silently cut a
- * string at (turning a rejected body into an accepted one); they are rewritten to U+0001
- * first, a control character that every field rejects exactly as it rejects NUL. */
+ * JSON. It is checked strictly once (json_check.c), then read in place: the few members
+ * the request needs are found by walking the checked text, and only their strings are
+ * decoded, into one block sized by the event. A tree of every member (cJSON) cost about a
+ * fifth of an invocation's instructions to build and free, for a handful of fields. A
+ * client's NUL bytes arrive as \u0000 escapes; they are rewritten to U+0001 first, a
+ * control character that every field rejects exactly as it rejects NUL. */
 #include "apigw_event.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,107 +17,327 @@
 #include "../core/request_context.h"
 #include "../core/utf8.h"
 
-enum { EVENT_MAX_DEPTH = 16 };
+enum { EVENT_MAX_DEPTH = 16, KEY_MAX = 128 };
 
-static const cJSON *field(const cJSON *obj, const char *name)
+/* The members of the event, and of its requestContext, that a request is made of. */
+enum { F_METHOD, F_PATH, F_RESOURCE, F_PATH_PARAMETERS, F_CONTEXT, F_MULTI_HEADERS, F_HEADERS,
+       F_MULTI_QUERY, F_QUERY, F_BODY, F_BASE64, F_COUNT };
+static const char *const EVENT_FIELDS[F_COUNT] = {
+    "httpMethod", "path", "resource", "pathParameters", "requestContext", "multiValueHeaders",
+    "headers", "multiValueQueryStringParameters", "queryStringParameters", "body",
+    "isBase64Encoded"};
+enum { C_PATH, C_REQUEST_ID, C_STAGE, C_AUTHORIZER, C_COUNT };
+static const char *const CONTEXT_FIELDS[C_COUNT] = {"path", "requestId", "stage", "authorizer"};
+
+/* ---- walking checked JSON text: p always points at a value, a key or a delimiter ---- */
+
+static const char *ws(const char *p)
 {
-    return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, name) : NULL;
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+    return p;
 }
 
-static const char *string_field(const cJSON *obj, const char *name)
+/* Past the string whose opening quote is at p. */
+static const char *skip_string(const char *p)
 {
-    const cJSON *f = field(obj, name);
-    return cJSON_IsString(f) ? f->valuestring : NULL;
+    for (p++;;) {
+        p += strcspn(p, "\"\\");
+        if (*p == '"') return p + 1;
+        p += 2; /* a backslash and the character it escapes (\uXXXX's digits are plain) */
+    }
 }
 
-static void copy_string(char *dst, size_t cap, const char *src)
+/* Past the value at p. */
+static const char *skip_value(const char *p)
 {
-    snprintf(dst, cap, "%s", src ? src : "");
+    if (*p == '"') return skip_string(p);
+    if (*p != '{' && *p != '[') return p + strcspn(p, ",}] \t\r\n");
+    for (int depth = 0;;) {
+        p += strcspn(p, "\"{}[]");
+        if (*p == '"') {
+            p = skip_string(p);
+            continue;
+        }
+        if (*p == '{' || *p == '[') depth++;
+        else if (--depth == 0) return p + 1;
+        p++;
+    }
 }
 
-/* Headers are case-insensitive; multiValueHeaders wins over headers when present. */
-static const char *find_header(const cJSON *event, const char *name)
+static bool is_object(const char *v) { return v && *v == '{'; }
+static bool is_array(const char *v) { return v && *v == '['; }
+static bool is_string(const char *v) { return v && *v == '"'; }
+
+/* Iterates an object's members (it starts at the object) or an array's elements: the
+ * next one's key (NULL in an array) and value, false after the last. */
+static bool next_item(const char **it, const char **key, const char **value)
 {
-    const cJSON *multi = field(event, "multiValueHeaders");
-    const cJSON *h;
-    cJSON_ArrayForEach(h, (cJSON_IsObject(multi) ? multi : NULL)) {
-        if (h->string && strcasecmp(h->string, name) == 0) {
-            const cJSON *first = cJSON_IsArray(h) ? cJSON_GetArrayItem(h, 0) : NULL;
-            if (cJSON_IsString(first)) return first->valuestring;
+    if (!*it) return false;
+    const char *p = ws(**it == '{' || **it == '[' ? *it + 1 : *it);
+    if (*p == ',') p = ws(p + 1);
+    if (*p == '}' || *p == ']') {
+        *it = NULL;
+        return false;
+    }
+    *key = NULL;
+    if (*p == '"' && (p = ws(skip_string(*key = p)), *p == ':')) {
+        p = ws(p + 1);
+    } else { /* an array element that is a string: what was taken for a key is the value */
+        p = *key ? *key : p;
+        *key = NULL;
+    }
+    *value = p;
+    *it = skip_value(p);
+    return true;
+}
+
+/* Decodes the string at p (at its quote) into out, NUL-terminated; out has room for the
+ * string's raw length. Returns the decoded length. */
+static size_t decode(const char *p, char *out)
+{
+    char *o = out;
+    for (p++; *p != '"';) {
+        if (*p != '\\') {
+            *o++ = *p++;
+            continue;
+        }
+        char e = p[1];
+        p += 2;
+        if (e != 'u') {
+            *o++ = e == 'b' ? '\b' : e == 'f' ? '\f' : e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e;
+            continue;
+        }
+        unsigned cp = (unsigned)strtoul((char[5]){p[0], p[1], p[2], p[3], 0}, NULL, 16);
+        p += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) { /* checked: a low surrogate follows */
+            unsigned lo = (unsigned)strtoul((char[5]){p[2], p[3], p[4], p[5], 0}, NULL, 16);
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            p += 6;
+        }
+        if (cp < 0x80) {
+            *o++ = (char)cp;
+        } else if (cp < 0x800) {
+            *o++ = (char)(0xC0 | cp >> 6);
+            *o++ = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            *o++ = (char)(0xE0 | cp >> 12);
+            *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+            *o++ = (char)(0x80 | (cp & 0x3F));
+        } else {
+            *o++ = (char)(0xF0 | cp >> 18);
+            *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+            *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+            *o++ = (char)(0x80 | (cp & 0x3F));
         }
     }
-    const cJSON *single = field(event, "headers");
-    cJSON_ArrayForEach(h, (cJSON_IsObject(single) ? single : NULL)) {
-        if (h->string && strcasecmp(h->string, name) == 0 && cJSON_IsString(h))
-            return h->valuestring;
-    }
-    return NULL;
+    *o = '\0';
+    return (size_t)(o - out);
 }
 
-/* How many values the named header has: multiValueHeaders' when the event has them
- * (a client's repeated lines are there), else 0 or 1 from headers. */
-static unsigned header_values(const cJSON *event, const char *name)
+/* The bytes of the key at k (at its quote): raw when it has no escape, else decoded into
+ * buf; NULL when an escaped key is longer than any name looked up. */
+static const char *key_view(const char *k, char buf[KEY_MAX], size_t *n)
 {
-    const cJSON *multi = field(event, "multiValueHeaders");
-    const cJSON *h;
-    unsigned n = 0;
-    cJSON_ArrayForEach(h, (cJSON_IsObject(multi) ? multi : NULL)) {
-        if (h->string && strcasecmp(h->string, name) == 0)
-            n += cJSON_IsArray(h) ? (unsigned)cJSON_GetArraySize(h) : 1;
+    const char *raw = k + 1;
+    *n = (size_t)(skip_string(k) - 1 - raw);
+    if (!memchr(raw, '\\', *n)) return raw;
+    if (*n >= KEY_MAX) return NULL;
+    *n = decode(k, buf);
+    return buf;
+}
+
+/* One pass over obj's members: out[i] gets the value of the first member named names[i]
+ * (exactly), or NULL. Every member is looked at once, however many names are wanted. */
+static void index_members(const char *obj, const char *const *names, size_t count,
+                          const char **out)
+{
+    for (size_t i = 0; i < count; i++) out[i] = NULL;
+    const char *it = is_object(obj) ? obj : NULL, *k, *v;
+    char buf[KEY_MAX];
+    while (next_item(&it, &k, &v)) {
+        size_t n;
+        const char *key = key_view(k, buf, &n);
+        for (size_t i = 0; key && i < count; i++)
+            if (!out[i] && strlen(names[i]) == n && memcmp(key, names[i], n) == 0) out[i] = v;
     }
-    return n ? n : find_header(event, name) != NULL;
+}
+
+/* The value of obj's first member named name, or NULL (also when obj is no object). */
+static const char *field(const char *obj, const char *name)
+{
+    const char *v;
+    index_members(obj, &name, 1, &v);
+    return v;
+}
+
+/* Decoded strings live in the request's block (sized by the event: every string is
+ * decoded at most once, and decoding never lengthens one); should more be asked for,
+ * they get blocks of their own on a list freed with the request. */
+static char *room(tapi_apigw_request *r, size_t n)
+{
+    if (r->strings_len + n <= r->strings_cap) {
+        char *at = r->strings + r->strings_len;
+        r->strings_len += n;
+        return at;
+    }
+    void **extra = malloc(sizeof(void *) + n);
+    if (!extra) return NULL;
+    *extra = r->extra;
+    r->extra = extra;
+    return (char *)(extra + 1);
+}
+
+/* The string value at v decoded (NUL-terminated), *len its length; NULL when v is no
+ * string or memory is short (r->nomem). */
+static const char *text_of(tapi_apigw_request *r, const char *v, size_t *len)
+{
+    if (!is_string(v)) return NULL;
+    char *out = room(r, (size_t)(skip_string(v) - v));
+    if (!out) {
+        r->nomem = true;
+        return NULL;
+    }
+    size_t n = decode(v, out);
+    if (len) *len = n;
+    return out;
+}
+
+static const char *string_field(tapi_apigw_request *r, const char *obj, const char *name)
+{
+    return text_of(r, field(obj, name), NULL);
+}
+
+static void append_cut(char *buf, size_t cap, size_t *len, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > cap - 1 - *len) n = cap - 1 - *len;
+    memcpy(buf + *len, s, n);
+    *len += n;
+    buf[*len] = '\0';
+}
+
+/* A decoded string into dst[0..cap), cut to fit (as the fields it fills are bounded). */
+static void copy_string(tapi_apigw_request *r, char *dst, size_t cap, const char *v)
+{
+    const char *s = text_of(r, v, NULL);
+    size_t len = 0;
+    dst[0] = '\0';
+    append_cut(dst, cap, &len, s ? s : "");
+}
+
+/* The headers the request needs, found in one pass over multiValueHeaders and one over
+ * headers. Names are case-insensitive; multiValueHeaders wins over headers when present. */
+enum { H_CONTENT_TYPE, H_AUTHORIZATION, H_IF_MATCH, H_IF_NONE_MATCH, H_IDEMPOTENCY_KEY, H_COUNT };
+static const char *const HEADER_NAMES[H_COUNT] = {"Content-Type", "Authorization", "If-Match",
+                                                  "If-None-Match", "Idempotency-Key"};
+typedef struct header_index {
+    const char *first[H_COUNT];  /* multiValueHeaders: the first array's first string */
+    unsigned count[H_COUNT];     /* multiValueHeaders: values (a non-array counts one) */
+    const char *multi;           /* multiValueHeaders itself, or NULL */
+    const char *single[H_COUNT]; /* headers: the first string */
+} header_index;
+
+static void index_headers(const char *multi, const char *single, header_index *h)
+{
+    memset(h, 0, sizeof *h);
+    h->multi = is_object(multi) ? multi : NULL;
+    char buf[KEY_MAX];
+    const char *it = is_object(multi) ? multi : NULL, *k, *v;
+    while (next_item(&it, &k, &v)) {
+        size_t n;
+        const char *key = key_view(k, buf, &n);
+        for (int i = 0; key && i < H_COUNT; i++) {
+            if (strlen(HEADER_NAMES[i]) != n || strncasecmp(key, HEADER_NAMES[i], n) != 0) continue;
+            if (!is_array(v)) {
+                h->count[i]++;
+                continue;
+            }
+            const char *arr = v, *ek, *e;
+            for (bool first = true; next_item(&arr, &ek, &e); first = false) {
+                h->count[i]++;
+                if (first && !h->first[i] && is_string(e)) h->first[i] = e;
+            }
+        }
+    }
+    it = is_object(single) ? single : NULL;
+    while (next_item(&it, &k, &v)) {
+        size_t n;
+        const char *key = key_view(k, buf, &n);
+        for (int i = 0; key && i < H_COUNT; i++)
+            if (!h->single[i] && is_string(v) && strlen(HEADER_NAMES[i]) == n &&
+                strncasecmp(key, HEADER_NAMES[i], n) == 0)
+                h->single[i] = v;
+    }
+}
+
+/* The raw value (at its quote) of a header, or NULL. */
+static const char *find_header(const header_index *h, int i)
+{
+    return h->first[i] ? h->first[i] : h->single[i];
+}
+
+/* How many values a header has: multiValueHeaders' when the event has them (a client's
+ * repeated lines are there), else 0 or 1 from headers. */
+static unsigned header_values(const header_index *h, int i)
+{
+    return h->count[i] ? h->count[i] : find_header(h, i) != NULL;
 }
 
 /* Every value of a list header joined with ", " into buf (cut at cap - 1 bytes, which
- * the router's bound refuses); NULL when absent. */
-static const char *joined_header(const cJSON *event, const char *name, char *buf, size_t cap)
+ * the router's bound refuses); NULL when absent. Walks multiValueHeaders again, only for
+ * a header it has. */
+static const char *joined_header(tapi_apigw_request *r, const header_index *h, int i, char *buf,
+                                 size_t cap)
 {
-    const cJSON *multi = field(event, "multiValueHeaders");
-    const cJSON *h;
     size_t len = 0;
     bool found = false;
     buf[0] = '\0';
-    cJSON_ArrayForEach(h, (cJSON_IsObject(multi) ? multi : NULL)) {
-        if (!h->string || strcasecmp(h->string, name) != 0 || !cJSON_IsArray(h)) continue;
-        const cJSON *v;
-        cJSON_ArrayForEach(v, h) {
-            if (!cJSON_IsString(v)) continue;
-            int n = snprintf(buf + len, cap - len, "%s%s", found ? ", " : "", v->valuestring);
-            if (n > 0) len = (size_t)n >= cap - len ? cap - 1 : len + (size_t)n;
+    const char *it = h->count[i] ? h->multi : NULL, *k, *v;
+    char kbuf[KEY_MAX];
+    while (next_item(&it, &k, &v)) {
+        size_t n;
+        const char *key = key_view(k, kbuf, &n);
+        if (!key || !is_array(v) || strlen(HEADER_NAMES[i]) != n ||
+            strncasecmp(key, HEADER_NAMES[i], n) != 0)
+            continue;
+        const char *arr = v, *ek, *e;
+        while (next_item(&arr, &ek, &e)) {
+            const char *s = text_of(r, e, NULL);
+            if (!s) continue;
+            if (found) append_cut(buf, cap, &len, ", ");
+            append_cut(buf, cap, &len, s);
             found = true;
         }
     }
     if (found) return buf;
-    const char *single = find_header(event, name);
-    if (single) snprintf(buf, cap, "%s", single);
+    const char *single = text_of(r, find_header(h, i), NULL);
+    if (single) append_cut(buf, cap, &len, single);
     return single ? buf : NULL;
 }
 
-static void add_param(tapi_apigw_request *r, const char *name, const char *value)
+static void add_param(tapi_apigw_request *r, const char *key, const char *value)
 {
     if (r->req.query_count == TAPI_MAX_QUERY_PARAMS + 1) return; /* router reports "too many" */
-    r->query[r->req.query_count++] =
-        (tapi_param){name, strlen(name), value, strlen(value)};
+    size_t nlen = 0, vlen = 0;
+    const char *name = text_of(r, key, &nlen), *val = text_of(r, value, &vlen);
+    if (name && val) r->query[r->req.query_count++] = (tapi_param){name, nlen, val, vlen};
 }
 
 /* multiValueQueryStringParameters keeps repeated parameters (so "limit=1&limit=2" is
  * caught); queryStringParameters is the fallback. */
-static void collect_query(const cJSON *event, tapi_apigw_request *r)
+static void collect_query(tapi_apigw_request *r, const char *multi, const char *single)
 {
-    const cJSON *multi = field(event, "multiValueQueryStringParameters");
-    const cJSON *p, *v;
-    if (cJSON_IsObject(multi)) {
-        cJSON_ArrayForEach(p, multi) {
-            cJSON_ArrayForEach(v, (cJSON_IsArray(p) ? p : NULL)) {
-                if (cJSON_IsString(v)) add_param(r, p->string, v->valuestring);
-            }
+    const char *it, *k, *v;
+    if (is_object(multi)) {
+        for (it = multi; next_item(&it, &k, &v);) {
+            const char *arr = is_array(v) ? v : NULL, *ek, *e;
+            while (next_item(&arr, &ek, &e))
+                if (is_string(e)) add_param(r, k, e);
         }
         return;
     }
-    const cJSON *single = field(event, "queryStringParameters");
-    cJSON_ArrayForEach(p, (cJSON_IsObject(single) ? single : NULL)) {
-        if (cJSON_IsString(p)) add_param(r, p->string, p->valuestring);
-    }
+    for (it = is_object(single) ? single : NULL; next_item(&it, &k, &v);)
+        if (is_string(v)) add_param(r, k, v);
 }
 
 static int b64_value(unsigned char c)
@@ -156,13 +378,12 @@ static bool b64_decode(const char *in, size_t len, char **out, size_t *out_len)
     return true;
 }
 
-static void take_body(const cJSON *event, tapi_apigw_request *r)
+static void take_body(tapi_apigw_request *r, const char *body, const char *base64)
 {
-    const cJSON *body = field(event, "body");
-    if (!cJSON_IsString(body)) return; /* null or absent: no body */
-    const char *text = body->valuestring;
-    size_t len = strlen(text);
-    if (cJSON_IsTrue(field(event, "isBase64Encoded"))) {
+    size_t len = 0;
+    const char *text = text_of(r, body, &len);
+    if (!text) return; /* null or absent: no body */
+    if (base64 && strncmp(base64, "true", 4) == 0) {
         /* only the first 64 KiB + 1 byte matter; decode at most that much */
         size_t limit = (TAPI_MAX_BODY_BYTES / 3 + 2) * 4;
         if (len > limit) {
@@ -188,10 +409,11 @@ static void take_body(const cJSON *event, tapi_apigw_request *r)
  * Location is requestContext.path, the path as the client sent it (with the stage on the
  * execute-api host, with the base path on a custom domain). An event without a resource
  * (not from a REST API) is routed on its path. */
-static void route_event(const cJSON *event, const cJSON *ctx, tapi_request *req)
+static void route_event(tapi_apigw_request *r, const char *const *f, const char *const *c)
 {
-    const char *resource = string_field(event, "resource");
-    const char *sent = string_field(ctx, "path");
+    tapi_request *req = &r->req;
+    const char *resource = text_of(r, f[F_RESOURCE], NULL);
+    const char *sent = text_of(r, c[C_PATH], NULL);
     if (!sent) sent = req->path;
     req->collection_path = sent;
     req->collection_path_len = strlen(sent);
@@ -203,7 +425,7 @@ static void route_event(const cJSON *event, const cJSON *ctx, tapi_request *req)
         req->route = TAPI_ROUTE_COLLECTION;
         return;
     }
-    const char *id = string_field(field(event, "pathParameters"), "id");
+    const char *id = string_field(r, f[F_PATH_PARAMETERS], "id");
     if (strcmp(resource, TAPI_RESOURCE_ITEM) == 0 && id) {
         req->route = TAPI_ROUTE_ITEM;
         req->id = id;
@@ -217,10 +439,11 @@ static void route_event(const cJSON *event, const cJSON *ctx, tapi_request *req)
  * string boundaries; "\\u0000" (an escaped backslash) is skipped as a pair. */
 static void neutralise_nul_escapes(char *s, size_t len)
 {
-    for (size_t i = 0; i + 1 < len; i++) {
-        if (s[i] != '\\') continue;
+    for (char *b = memchr(s, '\\', len); b && b + 1 < s + len;
+         b = memchr(b + 2, '\\', len - (size_t)(b + 2 - s))) {
+        size_t i = (size_t)(b - s);
         if (s[i + 1] == 'u' && i + 5 < len && memcmp(s + i + 2, "0000", 4) == 0) s[i + 5] = '1';
-        i++;
+        if (i + 2 >= len) break;
     }
 }
 
@@ -229,72 +452,88 @@ tapi_err tapi_apigw_parse(const char *event, size_t len, tapi_apigw_request *out
 {
     memset(out, 0, sizeof *out);
     bool utf8_ok = tapi_utf8_valid(event, len, NULL);
-    char *text = malloc(len + 1);
+    /* the checked copy, then room for every string decoded from it */
+    char *text = malloc(2 * len + 2);
     if (!text) return TAPI_ENOMEM;
     memcpy(text, event, len);
     text[len] = '\0';
+    out->text = text;
+    out->strings = text + len + 1;
+    out->strings_cap = len + 1;
     neutralise_nul_escapes(text, len);
     tapi_json_error jerr;
-    if (utf8_ok && tapi_json_check(text, len, EVENT_MAX_DEPTH, &jerr) != TAPI_OK) {
-        free(text);
+    if (tapi_json_check(text, len, EVENT_MAX_DEPTH, &jerr) != TAPI_OK) {
+        tapi_apigw_request_free(out);
         snprintf(why, whylen, "event is not valid JSON: %s at line %zu, column %zu", jerr.what,
                  jerr.line, jerr.column);
         return TAPI_EINVAL;
     }
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    free(text);
-    if (!root) {
-        snprintf(why, whylen, "event is not valid JSON");
-        return TAPI_EINVAL;
-    }
-    const char *method = string_field(root, "httpMethod");
-    const char *path = string_field(root, "path");
-    if (!cJSON_IsObject(root) || !method || !path) {
-        cJSON_Delete(root);
+    const char *root = ws(text), *f[F_COUNT];
+    index_members(root, EVENT_FIELDS, F_COUNT, f);
+    size_t path_len = 0;
+    const char *method = text_of(out, f[F_METHOD], NULL);
+    const char *path = text_of(out, f[F_PATH], &path_len);
+    if (!is_object(root) || !method || !path) {
+        bool nomem = out->nomem;
+        tapi_apigw_request_free(out);
+        if (nomem) return TAPI_ENOMEM;
         snprintf(why, whylen, "event is not an API Gateway REST proxy event "
                               "(httpMethod and path are required)");
         return TAPI_EINVAL;
     }
-    out->root = root;
     out->req.method = method;
     out->req.path = path;
-    out->req.path_len = strlen(path);
-    const cJSON *ctx = field(root, "requestContext");
-    route_event(root, ctx, &out->req);
-    copy_string(out->api_request_id, sizeof out->api_request_id, string_field(ctx, "requestId"));
-    copy_string(out->stage, sizeof out->stage, string_field(ctx, "stage"));
+    out->req.path_len = path_len;
+    const char *c[C_COUNT];
+    index_members(f[F_CONTEXT], CONTEXT_FIELDS, C_COUNT, c);
+    route_event(out, f, c);
+    copy_string(out, out->api_request_id, sizeof out->api_request_id, c[C_REQUEST_ID]);
+    copy_string(out, out->stage, sizeof out->stage, c[C_STAGE]);
     if (!utf8_ok) { /* only client-supplied parts can carry it; the client gets a 400 */
         out->reject_code = "invalid_utf8";
         out->reject_message = "Request is not valid UTF-8.";
-        return TAPI_OK;
+        return out->nomem ? (tapi_apigw_request_free(out), TAPI_ENOMEM) : TAPI_OK;
     }
+    const char *claims = field(c[C_AUTHORIZER], "claims");
+    out->claim_iss = string_field(out, claims, "iss");
+    out->claim_sub = string_field(out, claims, "sub");
     out->req.query = out->query;
-    collect_query(root, out);
-    out->req.content_type = find_header(root, "Content-Type");
-    if (header_values(root, "Content-Type") > 1) out->req.repeated_header = "Content-Type";
-    out->authorization_headers = header_values(root, "Authorization");
-    out->req.if_match = joined_header(root, "If-Match", out->if_match, sizeof out->if_match);
+    collect_query(out, f[F_MULTI_QUERY], f[F_QUERY]);
+    header_index h;
+    index_headers(f[F_MULTI_HEADERS], f[F_HEADERS], &h);
+    out->req.content_type = text_of(out, find_header(&h, H_CONTENT_TYPE), NULL);
+    if (header_values(&h, H_CONTENT_TYPE) > 1) out->req.repeated_header = "Content-Type";
+    out->authorization_headers = header_values(&h, H_AUTHORIZATION);
+    out->authorization_sent = find_header(&h, H_AUTHORIZATION) != NULL;
+    out->req.if_match = joined_header(out, &h, H_IF_MATCH, out->if_match, sizeof out->if_match);
     out->req.if_none_match =
-        joined_header(root, "If-None-Match", out->if_none_match, sizeof out->if_none_match);
-    out->req.idempotency_key = joined_header(root, "Idempotency-Key", out->idempotency_key,
+        joined_header(out, &h, H_IF_NONE_MATCH, out->if_none_match, sizeof out->if_none_match);
+    out->req.idempotency_key = joined_header(out, &h, H_IDEMPOTENCY_KEY, out->idempotency_key,
                                              sizeof out->idempotency_key);
-    take_body(root, out);
+    take_body(out, f[F_BODY], f[F_BASE64]);
+    if (out->nomem) {
+        tapi_apigw_request_free(out);
+        return TAPI_ENOMEM;
+    }
     return TAPI_OK;
 }
 
 tapi_err tapi_apigw_owner(const tapi_apigw_request *r, tapi_owner *out, bool *token_sent)
 {
-    const cJSON *root = r->root;
-    *token_sent = find_header(root, "Authorization") != NULL;
-    const cJSON *claims = field(field(field(root, "requestContext"), "authorizer"), "claims");
-    const char *iss = string_field(claims, "iss"), *sub = string_field(claims, "sub");
+    *token_sent = r->authorization_sent;
+    const char *iss = r->claim_iss, *sub = r->claim_sub;
     if (!iss || !sub) return TAPI_EINVAL;
     return tapi_owner_from_identity(iss, strlen(iss), sub, strlen(sub), out);
 }
 
 void tapi_apigw_request_free(tapi_apigw_request *r)
 {
-    cJSON_Delete(r->root);
+    for (void **e = r->extra; e;) {
+        void **next = *e;
+        free(e);
+        e = next;
+    }
+    free(r->text);
     free(r->body);
     memset(r, 0, sizeof *r);
 }

@@ -33,9 +33,15 @@ typedef struct tapi_apigw_request {
     char if_match[TAPI_CONDITION_MAX_BYTES + 2];
     char if_none_match[TAPI_CONDITION_MAX_BYTES + 2];
     char idempotency_key[TAPI_IDEMPOTENCY_KEY_MAX + 8];
+    bool authorization_sent;      /* an Authorization header is in the event */
+    const char *claim_iss, *claim_sub; /* the authorizer's claims, NULL if absent */
     /* owned storage */
-    void *root;               /* the parsed event (cJSON) */
-    char *body;               /* decoded body when it was base64 */
+    char *text;                   /* the checked event, then room for decoded strings */
+    char *strings;                /* that room: strings_len of strings_cap used */
+    size_t strings_len, strings_cap;
+    void *extra;                  /* further decoded strings, a list (rarely any) */
+    bool nomem;
+    char *body;                   /* decoded body when it was base64 */
     tapi_param query[TAPI_MAX_QUERY_PARAMS + 1];
     /* set when the event is an API Gateway event but its client input is unusable
      * (NUL characters, invalid UTF-8, bad base64): answer with this 400 directly */
