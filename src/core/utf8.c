@@ -3,7 +3,9 @@
  * data tables, from utf8proc (Debian's libutf8proc). */
 #include "utf8.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <utf8proc.h>
 
 /* Length of the sequence that starts at s, or 0 if it is not well-formed. */
@@ -37,8 +39,10 @@ bool tapi_utf8_valid(const char *s, size_t len, size_t *bad_offset)
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
-        if (p[i] < 0x80) { /* fast path for ASCII runs */
-            i++;
+        if (p[i] < 0x80) { /* ASCII runs, eight bytes a step while no byte has its top bit */
+            uint64_t w;
+            while (len - i >= 8 && (memcpy(&w, p + i, 8), (w & 0x8080808080808080u) == 0)) i += 8;
+            while (i < len && p[i] < 0x80) i++;
             continue;
         }
         size_t n = sequence_length(p + i, len - i);

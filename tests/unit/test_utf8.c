@@ -57,9 +57,31 @@ static void prefix_never_splits_a_character(void **state)
     assert_int_equal(tapi_utf8_prefix(s, 6, 0), 0);
 }
 
+/* The ASCII fast path reads eight bytes at a time: a bad or a multi-byte sequence at any
+ * offset and alignment, in runs of any length, is found where it is. */
+static void finds_sequences_at_every_offset(void **state)
+{
+    (void)state;
+    char buf[64];
+    for (size_t len = 1; len <= sizeof buf - 4; len++) {
+        for (size_t at = 0; at < len; at++) {
+            memset(buf, 'a', sizeof buf);
+            buf[at] = (char)0xFF;
+            size_t bad = 999;
+            assert_false(tapi_utf8_valid(buf, len, &bad));
+            assert_int_equal(bad, at);
+            memcpy(buf + at, "\xe2\x82\xac", 3); /* a valid sequence, cut when it overruns */
+            bool whole = at + 3 <= len;
+            assert_true(tapi_utf8_valid(buf, len, &bad) == whole);
+            if (!whole) assert_int_equal(bad, at);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(finds_sequences_at_every_offset),
         cmocka_unit_test(accepts_ascii_and_multibyte),
         cmocka_unit_test(rejects_malformed_sequences),
         cmocka_unit_test(decodes_code_points),
