@@ -417,7 +417,11 @@ typedef struct xfer {
     tapi_err err;
     CURL *h;                    /* the easy handle of the attempt in flight, or NULL */
     size_t handle;              /* its index in the connection set */
-    struct curl_slist *headers; /* that attempt's headers, freed when it ends */
+    /* that attempt's own header lines, linked in front of the client's shared ones:
+     * libcurl only reads the list, so it needs no allocation per attempt */
+    struct curl_slist lines[5];
+    char target[96], authorization[TAPI_SIGV4_AUTH_MAX + 16], amz_date[32];
+    char host[ENDPOINT_MAX + 8], trace[200];
     sink body;
     unsigned started;           /* attempts started */
     unsigned sends;             /* requests libcurl began to send in this attempt */
@@ -481,8 +485,7 @@ static void amz_date_now(char out[17])
 static bool prepare(tapi_ddb_client *c, CURL *h, xfer *x, long timeout_ms)
 {
     const tapi_ddb_request *r = x->req;
-    char target[96], trace[200], date[17], amz_date[32], host[ENDPOINT_MAX + 8];
-    char auth[TAPI_SIGV4_AUTH_MAX], authorization[TAPI_SIGV4_AUTH_MAX + 16];
+    char target[96], date[17], auth[TAPI_SIGV4_AUTH_MAX];
     amz_date_now(date);
     if (!header_line(target, sizeof target, "DynamoDB_20120810.", r->op)) return false;
     tapi_sigv4_header signed_headers[5] = {{"content-type", "application/x-amz-json-1.0"},
@@ -494,35 +497,22 @@ static bool prepare(tapi_ddb_client *c, CURL *h, xfer *x, long timeout_ms)
     if (tapi_sigv4_sign(c->signer, "POST", c->path, "", signed_headers, n_signed, r->json, r->len,
                         date, auth) != TAPI_OK)
         return false;
-    if (!header_line(authorization, sizeof authorization, "Authorization: ", auth) ||
-        !header_line(amz_date, sizeof amz_date, "X-Amz-Date: ", date) ||
-        !header_line(host, sizeof host, "Host: ", c->host) ||
-        !header_line(target, sizeof target, "X-Amz-Target: DynamoDB_20120810.", r->op))
+    if (!header_line(x->authorization, sizeof x->authorization, "Authorization: ", auth) ||
+        !header_line(x->amz_date, sizeof x->amz_date, "X-Amz-Date: ", date) ||
+        !header_line(x->host, sizeof x->host, "Host: ", c->host) ||
+        !header_line(x->target, sizeof x->target, "X-Amz-Target: DynamoDB_20120810.", r->op))
         return false;
-    struct curl_slist *all = curl_slist_append(NULL, target);
-    const char *const ours[] = {authorization, amz_date, host};
-    for (size_t i = 0; all && i < sizeof ours / sizeof ours[0]; i++) {
-        struct curl_slist *l = curl_slist_append(all, ours[i]);
-        if (!l) curl_slist_free_all(all);
-        all = l;
-    }
-    if (all && r->trace_header && strlen(r->trace_header) < sizeof trace - 20) {
-        header_line(trace, sizeof trace, "X-Amzn-Trace-Id: ", r->trace_header);
-        struct curl_slist *l = curl_slist_append(all, trace);
-        if (l) all = l;
-    }
-    for (struct curl_slist *l = c->headers; l && all; l = l->next) {
-        struct curl_slist *next = curl_slist_append(all, l->data);
-        if (!next) curl_slist_free_all(all);
-        all = next;
-    }
-    if (!all) return false;
-    x->headers = all;
+    char *ours[5] = {x->target, x->authorization, x->amz_date, x->host, NULL};
+    if (r->trace_header && header_line(x->trace, sizeof x->trace, "X-Amzn-Trace-Id: ", r->trace_header))
+        ours[4] = x->trace;
+    size_t n = ours[4] ? 5 : 4;
+    for (size_t i = 0; i < n; i++)
+        x->lines[i] = (struct curl_slist){.data = ours[i], .next = i + 1 < n ? &x->lines[i + 1] : c->headers};
     /* what changes per attempt; the rest was set once, when the handle was made */
     curl_easy_setopt(h, CURLOPT_PRIVATE, (void *)x);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->json);
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)r->len);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, all);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->lines);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->body);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(h, CURLOPT_PREREQDATA, (void *)x);
@@ -624,8 +614,6 @@ static void start_attempt(tapi_ddb_client *c, CURLM *multi, CURL *h, size_t hand
         return;
     }
     if (curl_multi_add_handle(multi, h) != CURLM_OK) {
-        curl_slist_free_all(x->headers);
-        x->headers = NULL;
         finish(x, TAPI_EUNAVAILABLE);
         return;
     }
@@ -639,8 +627,6 @@ static void end_attempt(tapi_ddb_client *c, xfer *x, CURLcode rc, int64_t deadli
     long status = 0;
     bool reached = false;
     outcome o = classify(x, rc, &status, &reached);
-    curl_slist_free_all(x->headers);
-    x->headers = NULL;
     x->h = NULL;
     tapi_ddb_reply *reply = x->reply;
     reply->http_status = status;
