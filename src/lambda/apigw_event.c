@@ -104,7 +104,12 @@ static size_t decode(const char *p, char *out)
         char e = p[1];
         p += 2;
         if (e != 'u') {
-            *o++ = e == 'b' ? '\b' : e == 'f' ? '\f' : e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e;
+            *o++ = e == 'b'   ? '\b'
+                   : e == 'f' ? '\f'
+                   : e == 'n' ? '\n'
+                   : e == 'r' ? '\r'
+                   : e == 't' ? '\t'
+                              : e; /* '"', '\\' and '/' stand for themselves */
             continue;
         }
         unsigned cp = (unsigned)strtoul((char[5]){p[0], p[1], p[2], p[3], 0}, NULL, 16);

@@ -503,11 +503,13 @@ static bool prepare(tapi_ddb_client *c, CURL *h, xfer *x, long timeout_ms)
         !header_line(x->target, sizeof x->target, "X-Amz-Target: DynamoDB_20120810.", r->op))
         return false;
     char *ours[5] = {x->target, x->authorization, x->amz_date, x->host, NULL};
-    if (r->trace_header && header_line(x->trace, sizeof x->trace, "X-Amzn-Trace-Id: ", r->trace_header))
+    if (r->trace_header &&
+        header_line(x->trace, sizeof x->trace, "X-Amzn-Trace-Id: ", r->trace_header))
         ours[4] = x->trace;
     size_t n = ours[4] ? 5 : 4;
     for (size_t i = 0; i < n; i++)
-        x->lines[i] = (struct curl_slist){.data = ours[i], .next = i + 1 < n ? &x->lines[i + 1] : c->headers};
+        x->lines[i] = (struct curl_slist){.data = ours[i],
+                                          .next = i + 1 < n ? &x->lines[i + 1] : c->headers};
     /* what changes per attempt; the rest was set once, when the handle was made */
     curl_easy_setopt(h, CURLOPT_PRIVATE, (void *)x);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->json);

@@ -122,7 +122,8 @@ tapi_err tapi_sigv4_sign(tapi_sigv4 *s, const char *method, const char *path, co
     size_t room = strlen(method) + strlen(path) + strlen(query) + 2 * TAPI_SHA256_BYTES + 8;
     for (size_t i = 0; i < count; i++) {
         size_t j = i;
-        for (; j > 0 && strcmp(sorted[j - 1].name, headers[i].name) > 0; j--) sorted[j] = sorted[j - 1];
+        for (; j > 0 && strcmp(sorted[j - 1].name, headers[i].name) > 0; j--)
+            sorted[j] = sorted[j - 1];
         sorted[j] = headers[i];
         room += 2 * strlen(headers[i].name) + strlen(headers[i].value) + 3;
     }
@@ -169,8 +170,10 @@ tapi_err tapi_sigv4_sign(tapi_sigv4 *s, const char *method, const char *path, co
     char scope[160], to_sign[320];
     size_t scope_len = 0, sign_len = 0;
     bool fits = cat(scope, sizeof scope, &scope_len, amz_date, 8) &&
-                cat(scope, sizeof scope, &scope_len, "/", 1) && cats(scope, sizeof scope, &scope_len, s->region) &&
-                cat(scope, sizeof scope, &scope_len, "/", 1) && cats(scope, sizeof scope, &scope_len, s->service) &&
+                cat(scope, sizeof scope, &scope_len, "/", 1) &&
+                cats(scope, sizeof scope, &scope_len, s->region) &&
+                cat(scope, sizeof scope, &scope_len, "/", 1) &&
+                cats(scope, sizeof scope, &scope_len, s->service) &&
                 cats(scope, sizeof scope, &scope_len, "/aws4_request") &&
                 cats(to_sign, sizeof to_sign, &sign_len, "AWS4-HMAC-SHA256\n") &&
                 cat(to_sign, sizeof to_sign, &sign_len, amz_date, 16) &&
