@@ -3,6 +3,7 @@
 #include "json_check.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -239,4 +240,102 @@ tapi_err tapi_json_check(const char *text, size_t len, int max_depth, tapi_json_
     skip_ws(&c);
     if (!at_end(&c)) return fail(&c, "unexpected data after the JSON value");
     return TAPI_OK;
+}
+
+/* ---- one string, read strictly (tapi_json_string_read) ---- */
+
+/* The four hex digits at *p, or -1. */
+static int hex4(const char **p, const char *end)
+{
+    if (end - *p < 4) return -1;
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        int d = hex_value(*(*p)++);
+        if (d < 0) return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Appends code point cp as UTF-8 to out (when not NULL); returns its length. */
+static size_t put_utf8(char *out, uint32_t cp)
+{
+    unsigned char b[4];
+    size_t n;
+    if (cp < 0x80) {
+        b[0] = (unsigned char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (unsigned char)(0xC0 | (cp >> 6));
+        b[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (unsigned char)(0xE0 | (cp >> 12));
+        b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        b[0] = (unsigned char)(0xF0 | (cp >> 18));
+        b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (unsigned char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    if (out) memcpy(out, b, n);
+    return n;
+}
+
+/* The code point of the escape after a backslash; false for an invalid one. */
+static bool escape(const char **p, const char *end, uint32_t *cp)
+{
+    if (*p >= end) return false;
+    char e = *(*p)++;
+    switch (e) {
+    case '"': case '\\': case '/': *cp = (uint32_t)e; return true;
+    case 'b': *cp = '\b'; return true;
+    case 'f': *cp = '\f'; return true;
+    case 'n': *cp = '\n'; return true;
+    case 'r': *cp = '\r'; return true;
+    case 't': *cp = '\t'; return true;
+    case 'u': break;
+    default: return false;
+    }
+    int hi = hex4(p, end);
+    if (hi <= 0 || (hi >= 0xDC00 && hi <= 0xDFFF)) return false; /* NUL, or a lone low half */
+    if (hi < 0xD800 || hi > 0xDBFF) {
+        *cp = (uint32_t)hi;
+        return true;
+    }
+    if (end - *p < 2 || (*p)[0] != '\\' || (*p)[1] != 'u') return false;
+    *p += 2;
+    int lo = hex4(p, end);
+    if (lo < 0xDC00 || lo > 0xDFFF) return false;
+    *cp = 0x10000 + (((uint32_t)hi - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
+    return true;
+}
+
+bool tapi_json_string_read(const char **p, const char *end, char *out, size_t *out_len)
+{
+    if (*p >= end || **p != '"') return false;
+    (*p)++;
+    size_t n = 0;
+    while (*p < end) {
+        /* the plain run up to the next quote, backslash or control character, at once */
+        const char *run = *p;
+        while (*p < end && **p != '"' && **p != '\\' && (unsigned char)**p >= 0x20) (*p)++;
+        if (out && *p > run) memcpy(out + n, run, (size_t)(*p - run));
+        n += (size_t)(*p - run);
+        if (*p == end) break;
+        unsigned char c = (unsigned char)*(*p)++;
+        if (c == '"') {
+            if (out) out[n] = '\0';
+            if (out_len) *out_len = n;
+            return true;
+        }
+        if (c < 0x20) return false;
+        uint32_t cp;
+        if (!escape(p, end, &cp)) return false;
+        n += put_utf8(out ? out + n : NULL, cp);
+    }
+    return false;
 }

@@ -5,6 +5,7 @@
 #ifndef TAPI_JSON_CHECK_H
 #define TAPI_JSON_CHECK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "errors.h"
@@ -19,5 +20,13 @@ typedef struct tapi_json_error {
  * with no NUL characters in strings and depth <= max_depth. Text must already be valid
  * UTF-8. Returns TAPI_OK, or TAPI_EINVAL with *err filled in. */
 tapi_err tapi_json_check(const char *text, size_t len, int max_depth, tapi_json_error *err);
+
+/* Reads the JSON string whose opening quote is at *p, in text ending at end, as strictly
+ * as the check above (no raw control characters, no \u0000, no lone surrogates): its
+ * unescaped UTF-8 and a NUL go to out unless out is NULL (end - *p bytes of room always
+ * suffice: an escape never decodes to more bytes than it takes), its length to *out_len
+ * unless NULL, and *p moves past the closing quote. False, *p anywhere, on anything else.
+ * For readers that take a few strings out of a document without building a tree. */
+bool tapi_json_string_read(const char **p, const char *end, char *out, size_t *out_len);
 
 #endif

@@ -91,64 +91,33 @@ static bool next_item(const char **it, const char **key, const char **value)
     return true;
 }
 
-/* Decodes the string at p (at its quote) into out, NUL-terminated; out has room for the
- * string's raw length. Returns the decoded length. */
-static size_t decode(const char *p, char *out)
+/* Decodes the checked string from p (its opening quote) to end (past its closing one) into
+ * out, which has room for end - p bytes, NUL-terminated; returns the decoded length. */
+static size_t decode(const char *p, const char *end, char *out)
 {
-    char *o = out;
-    for (p++; *p != '"';) {
-        if (*p != '\\') {
-            *o++ = *p++;
-            continue;
-        }
-        char e = p[1];
-        p += 2;
-        if (e != 'u') {
-            *o++ = e == 'b'   ? '\b'
-                   : e == 'f' ? '\f'
-                   : e == 'n' ? '\n'
-                   : e == 'r' ? '\r'
-                   : e == 't' ? '\t'
-                              : e; /* '"', '\\' and '/' stand for themselves */
-            continue;
-        }
-        unsigned cp = (unsigned)strtoul((char[5]){p[0], p[1], p[2], p[3], 0}, NULL, 16);
-        p += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) { /* checked: a low surrogate follows */
-            unsigned lo = (unsigned)strtoul((char[5]){p[2], p[3], p[4], p[5], 0}, NULL, 16);
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            p += 6;
-        }
-        if (cp < 0x80) {
-            *o++ = (char)cp;
-        } else if (cp < 0x800) {
-            *o++ = (char)(0xC0 | cp >> 6);
-            *o++ = (char)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            *o++ = (char)(0xE0 | cp >> 12);
-            *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-            *o++ = (char)(0x80 | (cp & 0x3F));
-        } else {
-            *o++ = (char)(0xF0 | cp >> 18);
-            *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-            *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-            *o++ = (char)(0x80 | (cp & 0x3F));
-        }
-    }
-    *o = '\0';
-    return (size_t)(o - out);
+    size_t n = 0;
+    if (!tapi_json_string_read(&p, end, out, &n)) out[n = 0] = '\0'; /* checked: cannot be */
+    return n;
 }
 
 /* The bytes of the key at k (at its quote): raw when it has no escape, else decoded into
  * buf; NULL when an escaped key is longer than any name looked up. */
 static const char *key_view(const char *k, char buf[KEY_MAX], size_t *n)
 {
-    const char *raw = k + 1;
-    *n = (size_t)(skip_string(k) - 1 - raw);
+    const char *raw = k + 1, *end = skip_string(k);
+    *n = (size_t)(end - 1 - raw);
     if (!memchr(raw, '\\', *n)) return raw;
     if (*n >= KEY_MAX) return NULL;
-    *n = decode(k, buf);
+    *n = decode(k, end, buf);
     return buf;
+}
+
+/* Whether key[0..n) (from key_view, NULL for none) is name: exactly, or ignoring case as
+ * header names are compared. */
+static bool named(const char *key, size_t n, const char *name, bool fold)
+{
+    return key && strlen(name) == n &&
+           (fold ? strncasecmp(key, name, n) : memcmp(key, name, n)) == 0;
 }
 
 /* One pass over obj's members: out[i] gets the value of the first member named names[i]
@@ -162,8 +131,8 @@ static void index_members(const char *obj, const char *const *names, size_t coun
     while (next_item(&it, &k, &v)) {
         size_t n;
         const char *key = key_view(k, buf, &n);
-        for (size_t i = 0; key && i < count; i++)
-            if (!out[i] && strlen(names[i]) == n && memcmp(key, names[i], n) == 0) out[i] = v;
+        for (size_t i = 0; i < count; i++)
+            if (!out[i] && named(key, n, names[i], false)) out[i] = v;
     }
 }
 
@@ -175,8 +144,8 @@ static const char *field(const char *obj, const char *name)
     return v;
 }
 
-/* Decoded strings live in the request's block (sized by the event: every string is
- * decoded at most once, and decoding never lengthens one); should more be asked for,
+/* Decoded strings live in the request's block (sized by the event: each string is
+ * decoded at most once, and decoding never lengthens one); should more ever be asked for,
  * they get blocks of their own on a list freed with the request. */
 static char *room(tapi_apigw_request *r, size_t n)
 {
@@ -197,12 +166,13 @@ static char *room(tapi_apigw_request *r, size_t n)
 static const char *text_of(tapi_apigw_request *r, const char *v, size_t *len)
 {
     if (!is_string(v)) return NULL;
-    char *out = room(r, (size_t)(skip_string(v) - v));
+    const char *end = skip_string(v);
+    char *out = room(r, (size_t)(end - v));
     if (!out) {
         r->nomem = true;
         return NULL;
     }
-    size_t n = decode(v, out);
+    size_t n = decode(v, end, out);
     if (len) *len = n;
     return out;
 }
@@ -251,8 +221,8 @@ static void index_headers(const char *multi, const char *single, header_index *h
     while (next_item(&it, &k, &v)) {
         size_t n;
         const char *key = key_view(k, buf, &n);
-        for (int i = 0; key && i < H_COUNT; i++) {
-            if (strlen(HEADER_NAMES[i]) != n || strncasecmp(key, HEADER_NAMES[i], n) != 0) continue;
+        for (int i = 0; i < H_COUNT; i++) {
+            if (!named(key, n, HEADER_NAMES[i], true)) continue;
             if (!is_array(v)) {
                 h->count[i]++;
                 continue;
@@ -268,9 +238,8 @@ static void index_headers(const char *multi, const char *single, header_index *h
     while (next_item(&it, &k, &v)) {
         size_t n;
         const char *key = key_view(k, buf, &n);
-        for (int i = 0; key && i < H_COUNT; i++)
-            if (!h->single[i] && is_string(v) && strlen(HEADER_NAMES[i]) == n &&
-                strncasecmp(key, HEADER_NAMES[i], n) == 0)
+        for (int i = 0; i < H_COUNT; i++)
+            if (!h->single[i] && is_string(v) && named(key, n, HEADER_NAMES[i], true))
                 h->single[i] = v;
     }
 }
@@ -302,9 +271,7 @@ static const char *joined_header(tapi_apigw_request *r, const header_index *h, i
     while (next_item(&it, &k, &v)) {
         size_t n;
         const char *key = key_view(k, kbuf, &n);
-        if (!key || !is_array(v) || strlen(HEADER_NAMES[i]) != n ||
-            strncasecmp(key, HEADER_NAMES[i], n) != 0)
-            continue;
+        if (!is_array(v) || !named(key, n, HEADER_NAMES[i], true)) continue;
         const char *arr = v, *ek, *e;
         while (next_item(&arr, &ek, &e)) {
             const char *s = text_of(r, e, NULL);
@@ -320,29 +287,33 @@ static const char *joined_header(tapi_apigw_request *r, const header_index *h, i
     return single ? buf : NULL;
 }
 
-static void add_param(tapi_apigw_request *r, const char *key, const char *value)
+/* Adds a parameter: name decoded already (once per member, however many values it has),
+ * value the raw string. */
+static void add_param(tapi_apigw_request *r, const char *name, size_t nlen, const char *value)
 {
     if (r->req.query_count == TAPI_MAX_QUERY_PARAMS + 1) return; /* router reports "too many" */
-    size_t nlen = 0, vlen = 0;
-    const char *name = text_of(r, key, &nlen), *val = text_of(r, value, &vlen);
-    if (name && val) r->query[r->req.query_count++] = (tapi_param){name, nlen, val, vlen};
+    size_t vlen = 0;
+    const char *val = text_of(r, value, &vlen);
+    if (val) r->query[r->req.query_count++] = (tapi_param){name, nlen, val, vlen};
 }
 
 /* multiValueQueryStringParameters keeps repeated parameters (so "limit=1&limit=2" is
  * caught); queryStringParameters is the fallback. */
 static void collect_query(tapi_apigw_request *r, const char *multi, const char *single)
 {
-    const char *it, *k, *v;
+    const char *it, *k, *v, *name;
+    size_t nlen = 0;
     if (is_object(multi)) {
         for (it = multi; next_item(&it, &k, &v);) {
             const char *arr = is_array(v) ? v : NULL, *ek, *e;
-            while (next_item(&arr, &ek, &e))
-                if (is_string(e)) add_param(r, k, e);
+            for (name = NULL; next_item(&arr, &ek, &e);)
+                if (is_string(e) && (name || (name = text_of(r, k, &nlen))))
+                    add_param(r, name, nlen, e);
         }
         return;
     }
     for (it = is_object(single) ? single : NULL; next_item(&it, &k, &v);)
-        if (is_string(v)) add_param(r, k, v);
+        if (is_string(v) && (name = text_of(r, k, &nlen))) add_param(r, name, nlen, v);
 }
 
 static int b64_value(unsigned char c)

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../core/json_check.h"
+
 enum { MAX_DEPTH = 64 };
 
 typedef struct scanner {
@@ -36,108 +38,11 @@ static bool next_is(scanner *s, char c)
     return s->p < s->end && *s->p == c;
 }
 
-static int hex4(scanner *s)
-{
-    if (s->end - s->p < 4) return -1;
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = *s->p++;
-        int d = c >= '0' && c <= '9'   ? c - '0'
-                : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                       : -1;
-        if (d < 0) return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-/* Appends code point cp as UTF-8 to out (when not NULL); returns its length. */
-static size_t put_utf8(char *out, uint32_t cp)
-{
-    unsigned char b[4];
-    size_t n;
-    if (cp < 0x80) {
-        b[0] = (unsigned char)cp;
-        n = 1;
-    } else if (cp < 0x800) {
-        b[0] = (unsigned char)(0xC0 | (cp >> 6));
-        b[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 2;
-    } else if (cp < 0x10000) {
-        b[0] = (unsigned char)(0xE0 | (cp >> 12));
-        b[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 3;
-    } else {
-        b[0] = (unsigned char)(0xF0 | (cp >> 18));
-        b[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-        b[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        b[3] = (unsigned char)(0x80 | (cp & 0x3F));
-        n = 4;
-    }
-    if (out) memcpy(out, b, n);
-    return n;
-}
-
-/* The code point of the escape after a backslash; false for an invalid one. */
-static bool escape(scanner *s, uint32_t *cp)
-{
-    if (s->p >= s->end) return false;
-    char e = *s->p++;
-    switch (e) {
-    case '"': case '\\': case '/': *cp = (uint32_t)e; return true;
-    case 'b': *cp = '\b'; return true;
-    case 'f': *cp = '\f'; return true;
-    case 'n': *cp = '\n'; return true;
-    case 'r': *cp = '\r'; return true;
-    case 't': *cp = '\t'; return true;
-    case 'u': break;
-    default: return false;
-    }
-    int hi = hex4(s);
-    if (hi <= 0 || (hi >= 0xDC00 && hi <= 0xDFFF)) return false; /* NUL, or a lone low half */
-    if (hi < 0xD800 || hi > 0xDBFF) {
-        *cp = (uint32_t)hi;
-        return true;
-    }
-    if (s->end - s->p < 2 || s->p[0] != '\\' || s->p[1] != 'u') return false;
-    s->p += 2;
-    int lo = hex4(s);
-    if (lo < 0xDC00 || lo > 0xDFFF) return false;
-    *cp = 0x10000 + (((uint32_t)hi - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
-    return true;
-}
-
-/* A string at the cursor; unescaped into out with a NUL (when out is not NULL). */
+/* A string at the cursor (json_check.h's strict reader); unescaped into out with a NUL
+ * when out is not NULL. */
 static bool string(scanner *s, char *out, size_t *out_len)
 {
-    if (!eat(s, '"')) return false;
-    size_t n = 0;
-    while (s->p < s->end) {
-        /* the plain run up to the next quote, backslash or control character, at once */
-        const char *run = s->p;
-        while (s->p < s->end && *s->p != '"' && *s->p != '\\' && (unsigned char)*s->p >= 0x20) s->p++;
-        if (out && s->p > run) memcpy(out + n, run, (size_t)(s->p - run));
-        n += (size_t)(s->p - run);
-        if (s->p == s->end) break;
-        unsigned char c = (unsigned char)*s->p++;
-        if (c == '"') {
-            if (out) out[n] = '\0';
-            if (out_len) *out_len = n;
-            return true;
-        }
-        if (c < 0x20) return false;
-        if (c != '\\') {
-            if (out) out[n] = (char)c;
-            n++;
-            continue;
-        }
-        uint32_t cp;
-        if (!escape(s, &cp)) return false;
-        n += put_utf8(out ? out + n : NULL, cp);
-    }
-    return false;
+    return next_is(s, '"') && tapi_json_string_read(&s->p, s->end, out, out_len);
 }
 
 static bool digits(scanner *s)
