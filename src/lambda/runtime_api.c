@@ -3,7 +3,7 @@
  * few reads per call, where libcurl's general machinery cost a dozen polls, its own header
  * formatting and allocations per call. The Runtime API is a local endpoint of the
  * sandbox: it is reached directly, never through a proxy, since events and responses
- * carry the users' data. Everything read is bounded: headers to HEADERS_MAX, a body to
+ * carry the users' data. Everything read is bounded: the head to TAPI_HTTP_HEAD_MAX, a body to
  * TAPI_RUNTIME_MAX_EVENT. */
 #include "runtime_api.h"
 
@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/http_reply.h"
 #include "../core/json_writer.h"
 #include "../core/log.h"
 
@@ -29,7 +30,6 @@ enum {
     POST_ATTEMPTS = 3,
     NEXT_ATTEMPTS = 5,
     POST_TIMEOUT_MS = 5000,
-    HEADERS_MAX = 64 * 1024,
     READ_CHUNK = 64 * 1024,
     KEEP_BUFFER_MAX = 1024 * 1024, /* a larger receive buffer (a big event) is let go */
     RECV_WAKE_MS = 250, /* how late a post's timeout may be noticed */
@@ -121,12 +121,12 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Reads more bytes into in; false on EOF, error or timeout (deadline 0: none). The socket
- * blocks in recv itself (one system call per read, where a non-blocking read, a poll and
- * a read again made three); its receive timeout (RECV_WAKE_MS, set at connect) wakes it
- * to look at the deadline, and a wait without one simply goes on (a frozen sandbox
- * resumes). */
-static bool read_more(tapi_runtime *rt, tapi_buf *in, int64_t deadline)
+/* Reads more bytes into in; false on EOF (*eof set), error or timeout (deadline 0: none).
+ * The socket blocks in recv itself (one system call per read, where a non-blocking read,
+ * a poll and a read again made three); its receive timeout (RECV_WAKE_MS, set at
+ * connect) wakes it to look at the deadline, and a wait without one simply goes on (a
+ * frozen sandbox resumes). */
+static bool read_more(tapi_runtime *rt, tapi_buf *in, int64_t deadline, bool *eof)
 {
     if (!tapi_buf_reserve(in, READ_CHUNK)) return false;
     for (;;) {
@@ -136,7 +136,10 @@ static bool read_more(tapi_runtime *rt, tapi_buf *in, int64_t deadline)
             in->data[in->len] = '\0';
             return true;
         }
-        if (n == 0) return false;
+        if (n == 0) {
+            *eof = true;
+            return false;
+        }
         if (errno == EINTR) continue;
         if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
         if (deadline && now_ms() >= deadline) return false;
@@ -165,140 +168,15 @@ static bool send_all(int fd, struct iovec *iov, int count)
     return true;
 }
 
-/* The value of the next header line named name in [*at, end), or NULL; *len gets its
- * length (outer whitespace trimmed) and *at moves past that line, so a loop visits every
- * repeat of a header. */
-static const char *next_header(const char **at, const char *end, const char *name, size_t *len)
-{
-    size_t nl = strlen(name);
-    while (*at < end) {
-        const char *line = *at;
-        const char *eol = memchr(line, '\n', (size_t)(end - line));
-        if (!eol) eol = end;
-        *at = eol + 1;
-        if ((size_t)(eol - line) > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
-            const char *v = line + nl + 1, *ve = eol;
-            while (v < ve && (*v == ' ' || *v == '\t')) v++;
-            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-            *len = (size_t)(ve - v);
-            return v;
-        }
-    }
-    return NULL;
-}
-
-/* The value of header name in the header block [h, end), or NULL; *len gets its length. */
-static const char *header(const char *h, const char *end, const char *name, size_t *len)
-{
-    return next_header(&h, end, name, len);
-}
-
-static void copy_header(const char *h, const char *end, const char *name, char *dst, size_t cap)
+static void copy_header(const char *data, const tapi_http_reply *r, const char *name,
+                        char *dst, size_t cap)
 {
     size_t len = 0;
-    const char *v = header(h, end, name, &len);
+    const char *v = tapi_http_header(data, r, name, &len);
     if (!v) return;
     if (len >= cap) len = cap - 1;
     memcpy(dst, v, len);
     dst[len] = '\0';
-}
-
-/* Reads a CRLF-terminated line starting at in[p]: *eol gets the offset of its CR. False
- * while incomplete; *bad when a bare LF ends it. */
-static bool line_end(const tapi_buf *in, size_t p, size_t *eol, bool *bad)
-{
-    const char *lf = memchr(in->data + p, '\n', in->len - p);
-    if (!lf) return false;
-    size_t at = (size_t)(lf - in->data);
-    if (at == p || in->data[at - 1] != '\r') {
-        *bad = true;
-        return false;
-    }
-    *eol = at - 1;
-    return true;
-}
-
-/* Decodes a chunked body from in[pos..] as RFC 9112 section 7.1 frames it: chunk-size is
- * 1*HEXDIG, then optional extensions (ignored), then CRLF; the data is followed by CRLF;
- * the last chunk by optional trailer lines and an empty line. False while incomplete;
- * sets *bad on anything else (signs, spaces, "0x", a bare LF, a missing CRLF) and on a
- * body over the cap. */
-static bool dechunk(const tapi_buf *in, size_t pos, response *r, size_t *consumed, bool *bad)
-{
-    tapi_buf_free(&r->body);
-    tapi_buf_init(&r->body);
-    size_t p = pos, eol;
-    for (;;) {
-        if (!line_end(in, p, &eol, bad)) return false;
-        unsigned long long size = 0;
-        size_t digits = 0;
-        for (; p + digits < eol; digits++) {
-            char c = in->data[p + digits];
-            int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                  : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-            if (v < 0) break;
-            if (digits >= 15) { /* far past the cap: no overflow to reason about */
-                r->overflow = *bad = true;
-                return false;
-            }
-            size = size * 16 + (unsigned)v;
-        }
-        if (digits == 0 || (p + digits < eol && in->data[p + digits] != ';')) {
-            *bad = true;
-            return false;
-        }
-        p = eol + 2;
-        if (size > TAPI_RUNTIME_MAX_EVENT || r->body.len + size > TAPI_RUNTIME_MAX_EVENT) {
-            r->overflow = *bad = true;
-            return false;
-        }
-        if (size == 0) { /* the last chunk; then trailer lines and an empty line */
-            for (;;) {
-                if (!line_end(in, p, &eol, bad)) return false;
-                bool empty = eol == p;
-                p = eol + 2;
-                if (empty) break;
-            }
-            *consumed = p;
-            return true;
-        }
-        if (in->len - p < size + 2) return false;
-        if (memcmp(in->data + p + size, "\r\n", 2) != 0) {
-            *bad = true;
-            return false;
-        }
-        tapi_buf_append(&r->body, in->data + p, (size_t)size);
-        p += (size_t)size + 2;
-    }
-}
-
-/* The framing of a response's body, from its header block [h, end) (RFC 9112 section
- * 6): chunked when Transfer-Encoding is exactly "chunked" (no other coding is decoded
- * here, so any other is refused), else Content-Length: 1*DIGIT, repeated only with the
- * same value, never beside Transfer-Encoding. Absent both, the body is empty. False when
- * the framing is not one of these. */
-static bool body_framing(const char *h, const char *end, bool *chunked, unsigned long long *length)
-{
-    const char *at = h, *v;
-    size_t n;
-    unsigned codings = 0;
-    while ((v = next_header(&at, end, "Transfer-Encoding", &n)))
-        if (++codings > 1 || n != 7 || strncasecmp(v, "chunked", 7) != 0) return false;
-    *chunked = codings == 1;
-    *length = 0;
-    bool have_length = false;
-    for (at = h; (v = next_header(&at, end, "Content-Length", &n));) {
-        if (n == 0 || n > 18) return false;
-        unsigned long long value = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (v[i] < '0' || v[i] > '9') return false;
-            value = value * 10 + (unsigned)(v[i] - '0');
-        }
-        if (have_length && value != *length) return false;
-        have_length = true;
-        *length = value;
-    }
-    return !(*chunked && have_length);
 }
 
 /* Sends one request on the kept-alive connection (connecting first if needed) and reads
@@ -337,70 +215,36 @@ static bool exchange(tapi_runtime *rt, const char *method, const char *path,
     int64_t deadline = timeout_ms ? now_ms() + timeout_ms : 0;
     tapi_buf in = rt->in;
     in.len = 0;
-    bool ok = false;
-    size_t header_end = 0, scanned = 0;
-    for (;;) {
-        for (; scanned + 4 <= in.len && !header_end; scanned++)
-            if (memcmp(in.data + scanned, "\r\n\r\n", 4) == 0) header_end = scanned + 4;
-        if (header_end) break;
-        if (in.len > HEADERS_MAX || !read_more(rt, &in, deadline)) goto done;
+    bool ok = false, eof = false;
+    tapi_http_reply reply = {0};
+    tapi_http_state state;
+    while ((state = tapi_http_reply_read(in.data, in.len, eof, TAPI_RUNTIME_MAX_EVENT, &reply)) ==
+           TAPI_HTTP_MORE) {
+        bool was_eof = eof; /* the reader saw the end once: the response was cut short */
+        if (was_eof || (!read_more(rt, &in, deadline, &eof) && !eof)) goto done;
     }
-    /* status line: HTTP/1.x NNN, then a space or the line's end */
-    const char *sl = in.data;
-    if (in.len < 14 || strncmp(sl, "HTTP/1.", 7) != 0 || (sl[7] != '0' && sl[7] != '1') ||
-        sl[8] != ' ' || sl[9] < '1' || sl[9] > '5' || sl[10] < '0' || sl[10] > '9' ||
-        sl[11] < '0' || sl[11] > '9' || (sl[12] != ' ' && sl[12] != '\r')) {
-        tapi_log(TAPI_LOG_WARN, "runtime api: malformed status line");
+    if (state != TAPI_HTTP_DONE) {
+        r->overflow = state == TAPI_HTTP_TOO_BIG;
+        tapi_log(TAPI_LOG_WARN, "runtime api: %s", r->overflow ? "response too large" : reply.why);
         goto done;
     }
-    r->status = (sl[9] - '0') * 100 + (sl[10] - '0') * 10 + (sl[11] - '0');
-    const char *h = in.data, *hend = in.data + header_end;
-    size_t vlen = 0;
-    const char *conn = header(h, hend, "Connection", &vlen);
-    r->close = conn && vlen == 5 && strncasecmp(conn, "close", 5) == 0;
-    if (request_id) copy_header(h, hend, "Lambda-Runtime-Aws-Request-Id", request_id, id_cap);
-    if (trace_id) copy_header(h, hend, "Lambda-Runtime-Trace-Id", trace_id, trace_cap);
+    r->status = reply.status;
+    r->close = reply.close;
+    if (request_id) copy_header(in.data, &reply, "Lambda-Runtime-Aws-Request-Id", request_id, id_cap);
+    if (trace_id) copy_header(in.data, &reply, "Lambda-Runtime-Trace-Id", trace_id, trace_cap);
     if (deadline_out) {
         char d[32] = "";
-        copy_header(h, hend, "Lambda-Runtime-Deadline-Ms", d, sizeof d);
+        copy_header(in.data, &reply, "Lambda-Runtime-Deadline-Ms", d, sizeof d);
         *deadline_out = d[0] ? strtoll(d, NULL, 10) : 0;
     }
-    bool chunked;
-    unsigned long long length;
-    if (!body_framing(h, hend, &chunked, &length)) {
-        tapi_log(TAPI_LOG_WARN, "runtime api: response framing refused (Transfer-Encoding other "
-                                "than chunked, or a missing, malformed or conflicting Content-Length)");
-        goto done;
-    }
-    size_t consumed = 0;
-    if (chunked) {
-        /* a chunked body ends with an empty line: decode only once one may be there */
-        bool bad = false;
-        for (;;) {
-            bool may_end = in.len - header_end >= 5 && memcmp(in.data + in.len - 4, "\r\n\r\n", 4) == 0;
-            if (may_end && dechunk(&in, header_end, r, &consumed, &bad)) break;
-            if (bad) tapi_log(TAPI_LOG_WARN, "runtime api: malformed chunked body");
-            if (bad || in.len - header_end > TAPI_RUNTIME_MAX_EVENT + HEADERS_MAX ||
-                !read_more(rt, &in, deadline))
-                goto done;
-        }
-    } else {
-        if (length > TAPI_RUNTIME_MAX_EVENT) {
-            r->overflow = true;
-            goto done;
-        }
-        while (in.len - header_end < length)
-            if (!read_more(rt, &in, deadline)) goto done;
-        tapi_buf_append(&r->body, in.data + header_end, (size_t)length);
-        consumed = header_end + (size_t)length;
-    }
+    tapi_buf_append(&r->body, in.data + reply.body, reply.body_len);
     if (r->body.failed) goto done;
     ok = true;
-    if (in.len > consumed) {
+    if (in.len > reply.consumed) {
         /* bytes nobody asked for: the peer is out of step, so nothing more is read from
          * this connection (this response was whole and stands); the next call reconnects */
         tapi_log(TAPI_LOG_WARN, "runtime api: %zu unexpected bytes after a response; reconnecting",
-                 in.len - consumed);
+                 in.len - reply.consumed);
         r->close = true;
     }
 done:
