@@ -5,28 +5,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* The value of the next header line named name in [*at, end), or NULL; *len gets its
- * length (outer whitespace trimmed) and *at moves past that line, so a loop visits every
- * repeat of a header. */
-static const char *next_header(const char **at, const char *end, const char *name, size_t *len)
-{
-    size_t nl = strlen(name);
-    while (*at < end) {
-        const char *line = *at;
-        const char *eol = memchr(line, '\n', (size_t)(end - line));
-        if (!eol) eol = end;
-        *at = eol + 1;
-        if ((size_t)(eol - line) > nl && strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
-            const char *v = line + nl + 1, *ve = eol;
-            while (v < ve && (*v == ' ' || *v == '\t')) v++;
-            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-            *len = (size_t)(ve - v);
-            return v;
-        }
-    }
-    return NULL;
-}
-
 /* The header lines of the head: past the status line. */
 static const char *fields(const char *data, const tapi_http_reply *r)
 {
@@ -34,39 +12,67 @@ static const char *fields(const char *data, const tapi_http_reply *r)
     return lf ? lf + 1 : data + r->head_end;
 }
 
+/* The value of line [line, eol) if it is a field named name (nl bytes), else NULL; *len
+ * gets the value's length, outer whitespace trimmed. */
+static const char *field_value(const char *line, const char *eol, const char *name, size_t nl,
+                               size_t *len)
+{
+    if ((size_t)(eol - line) <= nl || line[nl] != ':' || strncasecmp(line, name, nl) != 0)
+        return NULL;
+    const char *v = line + nl + 1, *ve = eol;
+    while (v < ve && (*v == ' ' || *v == '\t')) v++;
+    while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+    *len = (size_t)(ve - v);
+    return v;
+}
+
 const char *tapi_http_header(const char *data, const tapi_http_reply *r, const char *name,
                              size_t *len)
 {
-    const char *at = fields(data, r);
-    return next_header(&at, data + r->head_end, name, len);
+    size_t nl = strlen(name);
+    for (const char *at = fields(data, r), *end = data + r->head_end; at < end;) {
+        const char *line = at, *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol) eol = end;
+        at = eol + 1;
+        const char *v = field_value(line, eol, name, nl, len);
+        if (v) return v;
+    }
+    return NULL;
 }
 
-/* The body's framing from the head (section 6); false when it is not one we accept. */
+/* The body's framing from the head (section 6), in one pass over its lines; false when it
+ * is not one we accept. */
 static bool framing(const char *data, tapi_http_reply *r)
 {
-    const char *h = fields(data, r), *end = data + r->head_end, *at = h, *v;
+    const char *at = fields(data, r), *end = data + r->head_end, *v;
     size_t n;
     unsigned codings = 0;
-    while ((v = next_header(&at, end, "Transfer-Encoding", &n)))
-        if (++codings > 1 || n != 7 || strncasecmp(v, "chunked", 7) != 0) return false;
-    r->chunked = codings == 1;
+    bool have_length = false, close = false;
     r->length = 0;
-    bool have_length = false;
-    for (at = h; (v = next_header(&at, end, "Content-Length", &n));) {
-        if (n == 0 || n > 18) return false;
-        unsigned long long value = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (v[i] < '0' || v[i] > '9') return false;
-            value = value * 10 + (unsigned)(v[i] - '0');
+    while (at < end) {
+        const char *line = at, *eol = memchr(line, '\n', (size_t)(end - line));
+        if (!eol) eol = end;
+        at = eol + 1;
+        if ((v = field_value(line, eol, "Transfer-Encoding", 17, &n))) {
+            if (++codings > 1 || n != 7 || strncasecmp(v, "chunked", 7) != 0) return false;
+        } else if ((v = field_value(line, eol, "Content-Length", 14, &n))) {
+            if (n == 0 || n > 18) return false;
+            unsigned long long value = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (v[i] < '0' || v[i] > '9') return false;
+                value = value * 10 + (unsigned)(v[i] - '0');
+            }
+            if (have_length && value != r->length) return false;
+            have_length = true;
+            r->length = value;
+        } else if ((v = field_value(line, eol, "Connection", 10, &n))) {
+            close = close || (n == 5 && strncasecmp(v, "close", 5) == 0);
         }
-        if (have_length && value != r->length) return false;
-        have_length = true;
-        r->length = value;
     }
+    r->chunked = codings == 1;
     if (r->chunked && have_length) return false;
     r->until_close = !r->chunked && !have_length && r->status != 204 && r->status != 304;
-    const char *conn = next_header(&h, end, "Connection", &n);
-    r->close = r->until_close || (conn && n == 5 && strncasecmp(conn, "close", 5) == 0);
+    r->close = r->until_close || close;
     return true;
 }
 
@@ -144,8 +150,16 @@ static void join_chunks(char *data, tapi_http_reply *r)
 /* Finds the end of the head from r->scanned on; reads its status line. */
 static tapi_http_state read_head(const char *data, size_t len, tapi_http_reply *r)
 {
-    for (; r->scanned + 4 <= len && !r->head_end; r->scanned++)
-        if (memcmp(data + r->scanned, "\r\n\r\n", 4) == 0) r->head_end = r->scanned + 4;
+    while (!r->head_end) { /* from each LF, look back for the CRLF CRLF it may end */
+        const char *lf = memchr(data + r->scanned, '\n', len - r->scanned);
+        if (!lf) {
+            r->scanned = len;
+            break;
+        }
+        size_t at = (size_t)(lf - data);
+        if (at >= r->head + 3 && memcmp(lf - 3, "\r\n\r", 3) == 0) r->head_end = at + 1;
+        r->scanned = at + 1;
+    }
     if (!r->head_end)
         return len - r->head > TAPI_HTTP_HEAD_MAX ? TAPI_HTTP_TOO_BIG : TAPI_HTTP_MORE;
     if (r->head_end - r->head > TAPI_HTTP_HEAD_MAX) return TAPI_HTTP_TOO_BIG;

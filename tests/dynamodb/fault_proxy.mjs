@@ -7,12 +7,14 @@ import http from 'node:http';
  * Starts the proxy. plan(op) is consulted for each request (op = "PutItem", ...) and
  * returns undefined to pass through or one of: 'throttle', 'http500', 'validation',
  * 'reset', 'slow',
- * 'apply-then-reset' (forwarded, then the connection dies with no answer: libcurl itself
- * may resend on a new connection), 'apply-then-partial' (forwarded, then half an answer:
+ * 'apply-then-reset' (forwarded, then the connection dies with no answer),
+ * 'apply-then-partial' (forwarded, then half an answer:
  * the store sees a failed attempt), 'gate' (held, unanswered, until openGate() forwards
  * every held request), 'apply-then-hold' (forwarded, then no answer until the store's
  * attempt has timed out: the connection is closed after holdMs), 'apply-then-500'
- * (forwarded, then a 500 InternalServerError: applied, reported as failed). An action may
+ * (forwarded, then a 500 InternalServerError: applied, reported as failed), 'chunked'
+ * (forwarded; the answer chunked, in two pieces) and 'close' (forwarded; the answer with
+ * Connection: close, and the connection closed after it). An action may
  * also be {act, then}: then() (async) runs after the request was forwarded and before
  * the act's answer (before the refusal, for an act that does not forward), e.g. another
  * client's write landing in between.
@@ -57,6 +59,15 @@ export function startFaultProxy(upstreamPort, plan, slowMs = 1500, holdMs = 1000
         if (how === 'apply-then-hold') return setTimeout(() => req.socket.destroy(), holdMs);
         if (how === 'apply-then-500') {
           return reply(res, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'applied, then failed' });
+        }
+        if (how === 'chunked') { // no length: Node frames it in chunks; sent in two pieces
+          res.writeHead(status, headers);
+          res.write(data.subarray(0, data.length >> 1));
+          return setTimeout(() => { if (!res.destroyed) res.end(data.subarray(data.length >> 1)); }, 20);
+        }
+        if (how === 'close') {
+          res.writeHead(status, { ...headers, 'content-length': data.length, connection: 'close' });
+          return res.end(data);
         }
         if (how === 'apply-then-partial') {
           res.writeHead(status, { ...headers, 'content-length': data.length + 100 });

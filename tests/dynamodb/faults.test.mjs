@@ -123,6 +123,20 @@ test('a reset connection is retried', async () => {
   assert.equal(attempts, 2);
 });
 
+test('answers are read however HTTP/1.1 frames them: chunked and in pieces, or closing the connection', async () => {
+  const { res, attempts } = await createWithFaults('chunked answer', ['chunked']);
+  assert.equal(res.status, 201);
+  assert.equal(attempts, 1, 'the chunked answer was read, not retried');
+  for (const how of ['close', undefined, 'chunked', undefined]) {
+    queue.GetItem = how ? [how] : [];
+    const before = proxy.attempts.GetItem || 0;
+    const got = await call('GET', `/tasks/${res.json.id}`);
+    assert.equal(got.status, 200, `after '${how}'`);
+    assert.equal(got.json.title, 'chunked answer');
+    assert.equal((proxy.attempts.GetItem || 0) - before, 1, `one attempt after '${how}'`);
+  }
+});
+
 test('a response slower than the attempt timeout is retried', async () => {
   queue.GetItem = ['slow'];
   const id = acknowledged.get('throttled');

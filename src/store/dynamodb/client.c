@@ -1,11 +1,17 @@
-/* DynamoDB transport; see client.h. Retry policy follows the AWS SDKs: delay
- * = random(0, min(max_backoff, base * 2^attempt)) ("full jitter"), never sleeping past
- * the deadline. */
+/* DynamoDB transport; see client.h. libcurl opens the connections (DNS, proxy tunnels,
+ * TLS and its verification: CURLOPT_CONNECT_ONLY); requests and replies then go over them
+ * as bytes, written by us and read with the core HTTP/1.1 reader, on one poll loop for a
+ * batch. libcurl's per-transfer machinery had cost about 90,000 instructions and four
+ * polls an exchange; this costs a send, a poll and a read. Every byte of a request is sent
+ * by us, once, so no request is ever resent behind our back. Retry policy follows the AWS
+ * SDKs: delay = random(0, min(max_backoff, base * 2^attempt)) ("full jitter"), never
+ * sleeping past the deadline. */
 #include "client.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <dirent.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -16,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../core/http_reply.h"
 #include "../../core/json_writer.h"
 #include "../../core/log.h"
 #include "../../core/timestamp.h"
@@ -27,20 +34,26 @@ enum {
     MIN_ATTEMPT_MS = 50,                  /* not worth starting an attempt with less */
     ENDPOINT_MAX = 512,
     MAX_PARALLEL = 32, /* transfers one caller runs at once, and connections it keeps */
+    READ_ROOM = 20 * 1024, /* free room for each read: more than a TLS record holds */
 };
 
-/* What one caller at a time uses: a multi handle, whose connection cache outlives each
- * call so connections stay alive between invocations, and the easy handles of the
- * transfers it runs at once (made on first use). */
+/* A kept-alive connection: a libcurl handle that only connected, or none. */
+typedef struct conn {
+    CURL *h;
+    curl_socket_t fd;
+    bool busy;
+} conn;
+
+/* What one caller at a time uses: its connections, and what they share (DNS answers and
+ * TLS sessions, so a new connection resumes a session instead of a full handshake). */
 typedef struct conn_set {
-    CURLM *multi;
-    CURL *easy[MAX_PARALLEL];
+    CURLSH *share;
+    conn conns[MAX_PARALLEL];
 } conn_set;
 
 struct tapi_ddb_client {
     tapi_slot_pool pool;
     conn_set *sets;
-    struct curl_slist *headers; /* shared, read-only: content type and security token */
     size_t set_count;
     char url[ENDPOINT_MAX];
     char host[ENDPOINT_MAX]; /* the Host header we send and sign: host[:port] of url */
@@ -58,11 +71,14 @@ struct tapi_ddb_client {
         attempt_timeout_ms;
 };
 
-/* A response body: bounded, because the peer is not trusted to stop. */
-typedef struct sink {
-    tapi_buf buf;
-    bool overflow;
-} sink;
+/* Whether s can go into a header line as it is: no control characters (a CR or LF would
+ * end the line and start another). */
+static bool is_header_value(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
+    return true;
+}
 
 static const char *env(const char *name)
 {
@@ -183,18 +199,6 @@ tapi_err tapi_ddb_config_from_env(tapi_ddb_config *cfg, char *errbuf, size_t err
     return TAPI_OK;
 }
 
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    sink *s = userdata;
-    size_t n = size * nmemb;
-    if (s->buf.len + n > MAX_RESPONSE_BYTES) {
-        s->overflow = true;
-        return 0; /* makes curl fail the transfer */
-    }
-    tapi_buf_append(&s->buf, ptr, n);
-    return s->buf.failed ? 0 : n;
-}
-
 /* The Host header and path a request to url carries (the URL was checked at open). */
 static tapi_err host_and_path(const char *url, char host_out[ENDPOINT_MAX], char path_out[ENDPOINT_MAX])
 {
@@ -304,22 +308,14 @@ tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out,
         tapi_ddb_client_close(c);
         return serr == TAPI_ENOMEM ? serr : TAPI_ECONFIG;
     }
+    if (cfg->session_token && !is_header_value(cfg->session_token)) {
+        snprintf(errbuf, errlen, "AWS_SESSION_TOKEN holds a control character");
+        tapi_ddb_client_close(c);
+        return TAPI_ECONFIG;
+    }
     c->session_token = cfg->session_token ? strdup(cfg->session_token) : NULL;
     c->set_count = cfg->pool_size ? cfg->pool_size : 1;
     c->sets = calloc(c->set_count, sizeof *c->sets);
-    c->headers = curl_slist_append(NULL, "Content-Type: application/x-amz-json-1.0");
-    if (c->headers && cfg->session_token) {
-        /* DynamoDB requires the token as a signed header with temporary credentials */
-        size_t n = strlen(cfg->session_token) + 32;
-        char *h = malloc(n);
-        if (h) {
-            snprintf(h, n, "X-Amz-Security-Token: %s", cfg->session_token);
-            struct curl_slist *l = curl_slist_append(c->headers, h);
-            memset(h, 0, n);
-            free(h);
-            c->headers = l;
-        }
-    }
     c->max_attempts = cfg->max_attempts ? cfg->max_attempts : 1;
     c->base_backoff_ms = cfg->base_backoff_ms;
     c->max_backoff_ms = cfg->max_backoff_ms;
@@ -334,18 +330,19 @@ tapi_err tapi_ddb_client_open(const tapi_ddb_config *cfg, tapi_ddb_client **out,
     }
     c->ca = ca ? strdup(ca) : NULL;
     proxy_for(plain_http, c);
-    if ((cfg->session_token && !c->session_token) || !c->sets || !c->headers ||
-        (ca && !c->ca) ||
+    if ((cfg->session_token && !c->session_token) || !c->sets || (ca && !c->ca) ||
         tapi_slot_pool_init(&c->pool, c->set_count) != TAPI_OK) {
         tapi_ddb_client_close(c);
         return TAPI_ENOMEM;
     }
     for (size_t i = 0; i < c->set_count; i++) {
-        if (!(c->sets[i].multi = curl_multi_init())) {
+        /* a set is used by one thread at a time (the slot pool), so its share needs no lock */
+        CURLSH *sh = c->sets[i].share = curl_share_init();
+        if (!sh || curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+            curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
             tapi_ddb_client_close(c);
             return TAPI_ENOMEM;
         }
-        curl_multi_setopt(c->sets[i].multi, CURLMOPT_MAXCONNECTS, (long)MAX_PARALLEL);
     }
     *out = c;
     return TAPI_OK;
@@ -356,11 +353,10 @@ void tapi_ddb_client_close(tapi_ddb_client *c)
     if (!c) return;
     for (size_t i = 0; c->sets && i < c->set_count; i++) {
         for (size_t k = 0; k < MAX_PARALLEL; k++)
-            if (c->sets[i].easy[k]) curl_easy_cleanup(c->sets[i].easy[k]);
-        if (c->sets[i].multi) curl_multi_cleanup(c->sets[i].multi);
+            if (c->sets[i].conns[k].h) curl_easy_cleanup(c->sets[i].conns[k].h);
+        if (c->sets[i].share) curl_share_cleanup(c->sets[i].share);
     }
     free(c->sets);
-    curl_slist_free_all(c->headers);
     free(c->ca);
     tapi_sigv4_free(c->signer);
     if (c->session_token) {
@@ -415,57 +411,21 @@ typedef struct xfer {
     const tapi_ddb_request *req;
     tapi_ddb_reply *reply;
     tapi_err err;
-    CURL *h;                    /* the easy handle of the attempt in flight, or NULL */
-    size_t handle;              /* its index in the connection set */
-    /* that attempt's own header lines, linked in front of the client's shared ones:
-     * libcurl only reads the list, so it needs no allocation per attempt */
-    struct curl_slist lines[5];
-    char target[96], authorization[TAPI_SIGV4_AUTH_MAX + 16], amz_date[32];
-    char host[ENDPOINT_MAX + 8], trace[200];
-    sink body;
-    unsigned started;           /* attempts started */
-    unsigned sends;             /* requests libcurl began to send in this attempt */
-    int64_t not_before_ms;      /* backoff: the next attempt starts no earlier */
+    int conn;                /* the connection of the attempt in flight, or -1 */
+    tapi_buf out;            /* that attempt's request: head and body */
+    size_t out_sent;         /* bytes of it written */
+    tapi_buf in;             /* bytes of its reply read */
+    tapi_http_reply answer;  /* the reader's progress through them */
+    int64_t attempt_end_ms;  /* when that attempt times out */
+    unsigned started;        /* attempts started */
+    int64_t not_before_ms;   /* backoff: the next attempt starts no earlier */
     bool finished;
 } xfer;
-
-/* Bytes of request (headers included) libcurl wrote to the connection in this transfer. */
-static bool request_was_sent(CURL *h)
-{
-    long header_bytes = 0;
-    curl_off_t body_bytes = 0;
-    curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &header_bytes);
-    curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &body_bytes);
-    return header_bytes > 0 || body_bytes > 0;
-}
 
 static bool is_tls_verification_error(CURLcode rc)
 {
     return rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
            rc == CURLE_SSL_ISSUER_ERROR || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH;
-}
-
-/* Called by libcurl before it sends the request. libcurl resends a request by itself
- * when a kept-alive connection dies before any answer came; the first request may have
- * been applied all the same, and we could not tell. So a second send in one attempt is
- * stopped here: the attempt ends as one whose outcome is unknown, and the retry policy
- * (and a write's `once`) decides what happens next, in sight. */
-static int on_prereq(void *clientp, char *primary_ip, char *local_ip, int primary_port,
-                     int local_port)
-{
-    (void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
-    xfer *x = clientp;
-    return ++x->sends > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
-}
-
-/* Writes "prefix" "value" and a NUL into out[0..cap); false if it does not fit. */
-static bool header_line(char *out, size_t cap, const char *prefix, const char *value)
-{
-    size_t p = strlen(prefix), v = strlen(value);
-    if (p + v >= cap) return false;
-    memcpy(out, prefix, p);
-    memcpy(out + p, value, v + 1);
-    return true;
 }
 
 /* SigV4's date form, YYYYMMDDTHHMMSSZ, of now (from the RFC 3339 stamp, by arithmetic:
@@ -480,14 +440,18 @@ static void amz_date_now(char out[17])
     out[16] = '\0';
 }
 
-/* Signs x's request and sets it up on h (SigV4 in sigv4.c: what is signed is exactly what
- * is sent). false when it cannot be built. */
-static bool prepare(tapi_ddb_client *c, CURL *h, xfer *x, long timeout_ms)
+/* Writes x's request, signed (SigV4 in sigv4.c: what is signed is exactly what is sent),
+ * into x->out. false when it cannot be built. */
+static bool prepare(tapi_ddb_client *c, xfer *x)
 {
     const tapi_ddb_request *r = x->req;
-    char target[96], date[17], auth[TAPI_SIGV4_AUTH_MAX];
+    char target[96], date[17], auth[TAPI_SIGV4_AUTH_MAX], length[20];
+    static const char prefix[] = "DynamoDB_20120810.";
+    size_t op_len = strlen(r->op);
+    if (op_len >= sizeof target - sizeof prefix) return false;
+    memcpy(target, prefix, sizeof prefix - 1);
+    memcpy(target + sizeof prefix - 1, r->op, op_len + 1);
     amz_date_now(date);
-    if (!header_line(target, sizeof target, "DynamoDB_20120810.", r->op)) return false;
     tapi_sigv4_header signed_headers[5] = {{"content-type", "application/x-amz-json-1.0"},
                                            {"host", c->host},
                                            {"x-amz-date", date},
@@ -497,45 +461,37 @@ static bool prepare(tapi_ddb_client *c, CURL *h, xfer *x, long timeout_ms)
     if (tapi_sigv4_sign(c->signer, "POST", c->path, "", signed_headers, n_signed, r->json, r->len,
                         date, auth) != TAPI_OK)
         return false;
-    if (!header_line(x->authorization, sizeof x->authorization, "Authorization: ", auth) ||
-        !header_line(x->amz_date, sizeof x->amz_date, "X-Amz-Date: ", date) ||
-        !header_line(x->host, sizeof x->host, "Host: ", c->host) ||
-        !header_line(x->target, sizeof x->target, "X-Amz-Target: DynamoDB_20120810.", r->op))
-        return false;
-    char *ours[5] = {x->target, x->authorization, x->amz_date, x->host, NULL};
-    if (r->trace_header &&
-        header_line(x->trace, sizeof x->trace, "X-Amzn-Trace-Id: ", r->trace_header))
-        ours[4] = x->trace;
-    size_t n = ours[4] ? 5 : 4;
-    for (size_t i = 0; i < n; i++)
-        x->lines[i] = (struct curl_slist){.data = ours[i],
-                                          .next = i + 1 < n ? &x->lines[i + 1] : c->headers};
-    /* what changes per attempt; the rest was set once, when the handle was made */
-    curl_easy_setopt(h, CURLOPT_PRIVATE, (void *)x);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, r->json);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)r->len);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->lines);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &x->body);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_PREREQDATA, (void *)x);
-    return true;
+    bool trace = r->trace_header && strlen(r->trace_header) < 256 && is_header_value(r->trace_header);
+    length[tapi_u64_decimal(r->len, length)] = '\0';
+    const char *parts[] = {"POST ", c->path, " HTTP/1.1\r\nHost: ", c->host,
+                           "\r\nContent-Type: application/x-amz-json-1.0\r\nX-Amz-Target: ", target,
+                           "\r\nX-Amz-Date: ", date,
+                           c->session_token ? "\r\nX-Amz-Security-Token: " : "",
+                           c->session_token ? c->session_token : "",
+                           "\r\nAuthorization: ", auth,
+                           trace ? "\r\nX-Amzn-Trace-Id: " : "", trace ? r->trace_header : "",
+                           "\r\nContent-Length: ", length, "\r\n\r\n"};
+    tapi_buf *out = &x->out;
+    out->len = 0;
+    if (!tapi_buf_reserve(out, 2048 + r->len)) return false;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) tapi_buf_puts(out, parts[i]);
+    tapi_buf_append(out, r->json, r->len);
+    x->out_sent = 0;
+    return !out->failed;
 }
 
-/* A new easy handle with the options every attempt shares, set once: a curl_easy_reset
- * and the whole set again per attempt cost about 5,000 instructions a request. Options
- * that differ per attempt are all set again in prepare, so none carries over. */
-static CURL *new_handle(const tapi_ddb_client *c)
+/* A handle that connects to the endpoint and stops there (CONNECT_ONLY): DNS, a proxy's
+ * CONNECT tunnel, TLS with the trusted CAs. */
+static CURL *new_handle(const tapi_ddb_client *c, CURLSH *share)
 {
     CURL *h = curl_easy_init();
     if (!h) return NULL;
     curl_easy_setopt(h, CURLOPT_URL, c->url);
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(h, CURLOPT_SHARE, share);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
     if (c->ca_is_dir) {
         curl_easy_setopt(h, CURLOPT_CAINFO, (char *)NULL); /* the directory alone */
         curl_easy_setopt(h, CURLOPT_CAPATH, c->ca);
@@ -547,15 +503,53 @@ static CURL *new_handle(const tapi_ddb_client *c)
     return h;
 }
 
-/* Classifies an attempt that ended with rc. */
-static outcome classify(xfer *x, CURLcode rc, long *status, bool *reached_server)
+static void drop(conn *k)
+{
+    if (k->h) curl_easy_cleanup(k->h);
+    k->h = NULL;
+}
+
+/* Whether a kept-alive connection is still open: the peer may have closed it while it was
+ * idle, and a request sent on it then is lost with an outcome we could not tell. A read
+ * that finds nothing waiting says it is open; the end of the stream, an error or bytes
+ * nobody asked for say it is not. (One system call a request, as libcurl's check was; a
+ * server may close an idle connection at any time, so it is not skipped.) */
+static bool still_open(conn *k)
+{
+    char b;
+    size_t n = 0;
+    return curl_easy_recv(k->h, &b, 1, &n) == CURLE_AGAIN;
+}
+
+/* Connects k (blocking, within timeout_ms); CURLE_OK or why it failed. */
+static CURLcode connect_to(tapi_ddb_client *c, conn_set *set, conn *k, long timeout_ms)
+{
+    CURL *h = new_handle(c, set->share);
+    if (!h) return CURLE_OUT_OF_MEMORY;
+    long connect_ms = (long)c->connect_timeout_ms < timeout_ms ? (long)c->connect_timeout_ms : timeout_ms;
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+    CURLcode rc = curl_easy_perform(h);
+    curl_socket_t fd = CURL_SOCKET_BAD;
+    if (rc == CURLE_OK && curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK &&
+        fd != CURL_SOCKET_BAD) {
+        k->h = h;
+        k->fd = fd;
+        return CURLE_OK;
+    }
+    curl_easy_cleanup(h);
+    return rc != CURLE_OK ? rc : CURLE_COULDNT_CONNECT;
+}
+
+/* Classifies an attempt that ended with rc (CURLE_OK: x->answer is a whole reply). */
+static outcome classify(xfer *x, CURLcode rc, const char *why, bool *reached_server)
 {
     const char *op = x->req->op;
     tapi_ddb_reply *reply = x->reply;
     if (rc != CURLE_OK) {
         /* Only a request that left us can have been applied: a connect timeout or a
          * failed TLS handshake sent nothing, so its outcome is known (not applied). */
-        if (request_was_sent(x->h) || x->sends > 1) *reached_server = true;
+        if (x->out_sent > 0) *reached_server = true;
         if (is_tls_verification_error(rc)) {
             snprintf(reply->failure, sizeof reply->failure,
                      "TLS certificate verification failed (%s); check the endpoint's "
@@ -564,18 +558,18 @@ static outcome classify(xfer *x, CURLcode rc, long *status, bool *reached_server
             tapi_log(TAPI_LOG_ERROR, "dynamodb %s: %s", op, reply->failure);
             return GIVE_UP; /* retrying cannot fix a certificate */
         }
-        snprintf(reply->failure, sizeof reply->failure, "%s", curl_easy_strerror(rc));
-        tapi_log(TAPI_LOG_WARN, "dynamodb %s: %s%s", op, curl_easy_strerror(rc),
-                 x->body.overflow ? " (response too large)" : "");
-        return x->body.overflow ? GIVE_UP : RETRY;
+        snprintf(reply->failure, sizeof reply->failure, "%s", why ? why : curl_easy_strerror(rc));
+        tapi_log(TAPI_LOG_WARN, "dynamodb %s: %s", op, reply->failure);
+        return rc == CURLE_FILESIZE_EXCEEDED ? GIVE_UP : RETRY;
     }
-    curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, status);
-    if (*status == 200) return DONE;
-    parse_error_type(x->body.buf.data, reply->error_type, sizeof reply->error_type);
-    if (*status >= 500) *reached_server = true;
+    long status = reply->http_status = x->answer.status;
+    if (status == 200) return DONE;
+    x->in.data[x->answer.body + x->answer.body_len] = '\0'; /* the body alone is read */
+    parse_error_type(x->in.data + x->answer.body, reply->error_type, sizeof reply->error_type);
+    if (status >= 500) *reached_server = true;
     if (is_throttle(reply->error_type)) reply->throttled = true;
-    if (*status >= 500 || is_throttle(reply->error_type)) {
-        tapi_log(TAPI_LOG_WARN, "dynamodb %s: HTTP %ld %s", op, *status, reply->error_type);
+    if (status >= 500 || is_throttle(reply->error_type)) {
+        tapi_log(TAPI_LOG_WARN, "dynamodb %s: HTTP %ld %s", op, status, reply->error_type);
         return RETRY;
     }
     return GIVE_UP;
@@ -586,58 +580,40 @@ static void finish(xfer *x, tapi_err err)
     x->err = err;
     x->finished = true;
     x->reply->end_us = tapi_now_us();
+    tapi_buf_free(&x->out);
+    tapi_buf_free(&x->in);
     if (err == TAPI_EUNAVAILABLE)
         tapi_log(TAPI_LOG_ERROR, "dynamodb %s unavailable after %u attempts", x->req->op,
                  x->reply->attempts);
 }
 
-/* Starts x's next attempt on h, or finishes x when the deadline leaves no room for it. */
-static void start_attempt(tapi_ddb_client *c, CURLM *multi, CURL *h, size_t handle, xfer *x,
-                          int64_t deadline_ms)
+/* Settles x's attempt, which ended with rc (CURLE_OK: a whole reply; why, when not NULL,
+ * says what went wrong better than rc): done, given up, or a retry after a backoff. The
+ * attempt's connection is kept for the next request only after a whole reply that did
+ * not close it. */
+static void end_attempt(tapi_ddb_client *c, conn_set *set, xfer *x, CURLcode rc,
+                        const char *why, int64_t deadline_ms)
 {
-    long timeout = c->attempt_timeout_ms;
-    if (deadline_ms) {
-        int64_t left = deadline_ms - tapi_now_ms();
-        if (left < MIN_ATTEMPT_MS) {
-            tapi_log(TAPI_LOG_WARN, "dynamodb %s: deadline reached after %u attempts", x->req->op,
-                     x->started);
-            finish(x, TAPI_EUNAVAILABLE);
-            return;
-        }
-        if (left < timeout) timeout = (long)left;
+    if (x->conn >= 0) {
+        conn *k = &set->conns[x->conn];
+        if (rc != CURLE_OK || x->answer.close || x->in.len > x->answer.consumed) drop(k);
+        k->busy = false;
+        x->conn = -1;
     }
-    x->reply->error_type[0] = '\0';
-    x->reply->failure[0] = '\0';
-    x->reply->attempts = ++x->started;
-    x->sends = 0;
-    x->body = (sink){0};
-    if (!prepare(c, h, x, timeout)) {
-        finish(x, TAPI_EUNAVAILABLE);
-        return;
-    }
-    if (curl_multi_add_handle(multi, h) != CURLM_OK) {
-        finish(x, TAPI_EUNAVAILABLE);
-        return;
-    }
-    x->h = h;
-    x->handle = handle;
-}
-
-/* Settles x's attempt that ended with rc: done, given up, or a retry after a backoff. */
-static void end_attempt(tapi_ddb_client *c, xfer *x, CURLcode rc, int64_t deadline_ms)
-{
-    long status = 0;
     bool reached = false;
-    outcome o = classify(x, rc, &status, &reached);
-    x->h = NULL;
+    outcome o = classify(x, rc, why, &reached);
     tapi_ddb_reply *reply = x->reply;
-    reply->http_status = status;
+    long status = reply->http_status;
     if (o == DONE) {
-        if (x->body.buf.len == 0) tapi_buf_puts(&x->body.buf, "{}");
-        finish(x, tapi_buf_take(&x->body.buf, &reply->body, &reply->body_len));
+        /* the body moves to the buffer's start, and the buffer becomes the reply's */
+        tapi_buf *in = &x->in;
+        memmove(in->data, in->data + x->answer.body, x->answer.body_len);
+        in->len = x->answer.body_len;
+        in->data[in->len] = '\0';
+        if (in->len == 0) tapi_buf_puts(in, "{}");
+        finish(x, tapi_buf_take(in, &reply->body, &reply->body_len));
         return;
     }
-    tapi_buf_free(&x->body.buf);
     if (o == GIVE_UP) {
         tapi_err err;
         if (strcmp(reply->error_type, "ConditionalCheckFailedException") == 0) {
@@ -667,25 +643,114 @@ static void end_attempt(tapi_ddb_client *c, xfer *x, CURLcode rc, int64_t deadli
     x->not_before_ms = now + wait;
 }
 
-/* Starts every attempt that is due and has a free handle. */
-static void start_due(tapi_ddb_client *c, conn_set *set, xfer *xs, size_t n, int64_t deadline_ms)
+/* Moves x's attempt on: writes what is left of its request, then reads what has come of
+ * its reply, until the socket would block or the attempt ends. */
+static void progress(tapi_ddb_client *c, conn_set *set, xfer *x, int64_t deadline_ms)
 {
-    bool busy[MAX_PARALLEL] = {false};
-    for (size_t i = 0; i < n; i++)
-        if (xs[i].h) busy[xs[i].handle] = true;
-    int64_t now = tapi_now_ms();
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        xfer *x = &xs[i];
-        if (x->finished || x->h || x->not_before_ms > now) continue;
-        while (k < MAX_PARALLEL && busy[k]) k++;
-        if (k == MAX_PARALLEL) break; /* the rest start as handles come free */
-        if (!set->easy[k] && !(set->easy[k] = new_handle(c))) {
-            finish(x, TAPI_ENOMEM);
+    conn *k = &set->conns[x->conn];
+    if (x->out_sent < x->out.len) {
+        size_t n = 0;
+        CURLcode rc = curl_easy_send(k->h, x->out.data + x->out_sent, x->out.len - x->out_sent, &n);
+        x->out_sent += n;
+        if (rc != CURLE_OK && rc != CURLE_AGAIN) end_attempt(c, set, x, rc, NULL, deadline_ms);
+        /* all written: the reply cannot be there yet, so the next step is the poll */
+        return;
+    }
+    for (;;) {
+        tapi_buf *in = &x->in;
+        if (!tapi_buf_reserve(in, READ_ROOM)) {
+            end_attempt(c, set, x, CURLE_OUT_OF_MEMORY, NULL, deadline_ms);
+            return;
+        }
+        size_t n = 0;
+        CURLcode rc = curl_easy_recv(k->h, in->data + in->len, in->cap - in->len - 1, &n);
+        if (rc == CURLE_AGAIN) return;
+        if (rc != CURLE_OK) {
+            end_attempt(c, set, x, rc, NULL, deadline_ms);
+            return;
+        }
+        in->len += n;
+        in->data[in->len] = '\0';
+        bool eof = n == 0;
+        tapi_http_state s = tapi_http_reply_read(in->data, in->len, eof, MAX_RESPONSE_BYTES, &x->answer);
+        if (s == TAPI_HTTP_DONE) {
+            end_attempt(c, set, x, CURLE_OK, NULL, deadline_ms);
+        } else if (s == TAPI_HTTP_TOO_BIG) {
+            end_attempt(c, set, x, CURLE_FILESIZE_EXCEEDED, "response too large", deadline_ms);
+        } else if (s == TAPI_HTTP_BAD) {
+            char why[160];
+            snprintf(why, sizeof why, "malformed response: %s", x->answer.why);
+            end_attempt(c, set, x, CURLE_WEIRD_SERVER_REPLY, why, deadline_ms);
+        } else if (eof) {
+            end_attempt(c, set, x, in->len ? CURLE_PARTIAL_FILE : CURLE_GOT_NOTHING,
+                         in->len ? "connection closed in the middle of the response"
+                                 : "connection closed before any response", deadline_ms);
+        } else {
             continue;
         }
-        start_attempt(c, set->multi, set->easy[k], k, x, deadline_ms);
-        if (x->h) busy[k] = true;
+        return;
+    }
+}
+
+/* Starts x's next attempt on connection ki, or finishes x when the deadline leaves no
+ * room for it. */
+static void start_attempt(tapi_ddb_client *c, conn_set *set, int ki, xfer *x, int64_t deadline_ms)
+{
+    long timeout = c->attempt_timeout_ms;
+    int64_t now = tapi_now_ms();
+    if (deadline_ms) {
+        int64_t left = deadline_ms - now;
+        if (left < MIN_ATTEMPT_MS) {
+            tapi_log(TAPI_LOG_WARN, "dynamodb %s: deadline reached after %u attempts", x->req->op,
+                     x->started);
+            finish(x, TAPI_EUNAVAILABLE);
+            return;
+        }
+        if (left < timeout) timeout = (long)left;
+    }
+    x->reply->error_type[0] = '\0';
+    x->reply->failure[0] = '\0';
+    x->reply->http_status = 0;
+    x->reply->attempts = ++x->started;
+    x->in.len = 0;
+    x->answer = (tapi_http_reply){0};
+    if (!prepare(c, x)) {
+        finish(x, TAPI_EUNAVAILABLE);
+        return;
+    }
+    conn *k = &set->conns[ki];
+    k->busy = true;
+    x->conn = ki;
+    x->attempt_end_ms = now + timeout;
+    if (k->h && !still_open(k)) drop(k);
+    if (!k->h) {
+        CURLcode rc = connect_to(c, set, k, timeout);
+        if (rc != CURLE_OK) {
+            end_attempt(c, set, x, rc, NULL, deadline_ms);
+            return;
+        }
+    }
+    progress(c, set, x, deadline_ms);
+}
+
+/* Starts every attempt that is due and has a free connection, kept-alive ones first. */
+static void start_due(tapi_ddb_client *c, conn_set *set, xfer *xs, size_t n, int64_t deadline_ms)
+{
+    int64_t now = tapi_now_ms();
+    for (size_t i = 0; i < n; i++) {
+        xfer *x = &xs[i];
+        if (x->finished || x->conn >= 0 || x->not_before_ms > now) continue;
+        int free_k = -1;
+        for (int k = 0; k < MAX_PARALLEL; k++) {
+            if (set->conns[k].busy) continue;
+            if (set->conns[k].h) {
+                free_k = k;
+                break;
+            }
+            if (free_k < 0) free_k = k;
+        }
+        if (free_k < 0) break; /* the rest start as connections come free */
+        start_attempt(c, set, free_k, x, deadline_ms);
     }
 }
 
@@ -698,38 +763,43 @@ void tapi_ddb_call_many(tapi_ddb_client *c, size_t n, const tapi_ddb_request *re
         for (size_t i = 0; i < n; i++) errs[i] = TAPI_ENOMEM;
         return;
     }
-    for (size_t i = 0; i < n; i++) xs[i] = (xfer){.req = &reqs[i], .reply = &replies[i]};
+    for (size_t i = 0; i < n; i++) xs[i] = (xfer){.req = &reqs[i], .reply = &replies[i], .conn = -1};
     size_t slot = tapi_slot_pool_acquire(&c->pool);
     conn_set *set = &c->sets[slot];
+    struct pollfd fds[MAX_PARALLEL];
+    xfer *polled[MAX_PARALLEL];
     for (;;) {
         start_due(c, set, xs, n, deadline_ms);
-        int running = 0;
-        curl_multi_perform(set->multi, &running);
-        CURLMsg *m;
-        int queued;
-        while ((m = curl_multi_info_read(set->multi, &queued))) {
-            if (m->msg != CURLMSG_DONE) continue;
-            CURL *h = m->easy_handle;
-            CURLcode rc = m->data.result;
-            xfer *x = NULL;
-            curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
-            curl_multi_remove_handle(set->multi, h); /* m is gone from here on */
-            if (x) end_attempt(c, x, rc, deadline_ms);
-        }
-        /* wait for the connections, or until the next backoff ends (a retry finished
-         * above may already be due: then not at all) */
-        size_t open = 0, in_flight = 0;
-        int64_t next = INT64_MAX;
+        /* wait for the connections in flight, until the first attempt times out or the
+         * next backoff ends (a retry settled above may already be due: then not at all;
+         * a call that is due but not started waits for a connection to come free) */
+        size_t open = 0, nfds = 0;
+        int64_t now = tapi_now_ms(), next = INT64_MAX;
         for (size_t i = 0; i < n; i++) {
-            open += !xs[i].finished;
-            in_flight += xs[i].h != NULL;
-            if (!xs[i].finished && !xs[i].h && xs[i].not_before_ms < next) next = xs[i].not_before_ms;
+            xfer *x = &xs[i];
+            if (x->finished) continue;
+            open++;
+            if (x->conn < 0) {
+                if (x->not_before_ms > now && x->not_before_ms < next)
+                    next = x->not_before_ms;
+                continue;
+            }
+            if (x->attempt_end_ms < next) next = x->attempt_end_ms;
+            fds[nfds] = (struct pollfd){.fd = (int)set->conns[x->conn].fd,
+                                        .events = x->out_sent < x->out.len ? POLLOUT : POLLIN};
+            polled[nfds++] = x;
         }
         if (!open) break;
-        int64_t now = tapi_now_ms();
-        long wait_ms = next == INT64_MAX ? 1000 : next <= now ? 0 : (long)(next - now);
-        if (wait_ms > 1000 || (wait_ms == 0 && in_flight == MAX_PARALLEL)) wait_ms = 1000;
-        if (wait_ms > 0 || in_flight) curl_multi_poll(set->multi, NULL, 0, (int)wait_ms, NULL);
+        now = tapi_now_ms();
+        long wait_ms = next <= now ? 0 : next - now > 1000 ? 1000 : (long)(next - now);
+        if (wait_ms > 0 && poll(fds, nfds, (int)wait_ms) < 0) continue; /* EINTR: look again */
+        now = tapi_now_ms();
+        for (size_t i = 0; i < nfds; i++) {
+            xfer *x = polled[i];
+            if (wait_ms > 0 && fds[i].revents) progress(c, set, x, deadline_ms);
+            if (!x->finished && x->conn >= 0 && now >= x->attempt_end_ms)
+                end_attempt(c, set, x, CURLE_OPERATION_TIMEDOUT, NULL, deadline_ms);
+        }
     }
     tapi_slot_pool_release(&c->pool, slot);
     for (size_t i = 0; i < n; i++) errs[i] = xs[i].err;

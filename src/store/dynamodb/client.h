@@ -1,10 +1,10 @@
-/* A DynamoDB JSON-protocol client over libcurl: SigV4 signing (sigv4.c, the day's key
- * kept), kept-alive connections per pool slot, calls of one batch run at once on one
- * thread (curl multi), per-attempt timeouts clipped to the caller's deadline, and retries
- * with exponential backoff and full jitter on throttling, 5xx and network errors.
- * Conditional-check failures and validation errors are never retried. Every resend is
- * one of ours: libcurl's own silent resend on a dead kept-alive connection is stopped,
- * so maybe_applied is true whenever a request may have reached DynamoDB more than once. */
+/* A DynamoDB JSON-protocol client: SigV4 signing (sigv4.c, the day's key kept),
+ * kept-alive connections per pool slot (opened by libcurl: DNS, proxy tunnel, TLS),
+ * calls of one batch run at once on one thread (one poll loop), per-attempt timeouts
+ * clipped to the caller's deadline, and retries with exponential backoff and full jitter
+ * on throttling, 5xx and network errors. Conditional-check failures and validation errors
+ * are never retried. Every request is written by this client, once per attempt, so
+ * maybe_applied is true whenever a request may have reached DynamoDB more than once. */
 #ifndef TAPI_DYNAMODB_CLIENT_H
 #define TAPI_DYNAMODB_CLIENT_H
 
