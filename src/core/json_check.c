@@ -105,10 +105,49 @@ static tapi_err check_escape(checker *c)
     return TAPI_OK;
 }
 
+/* Where in the eight bytes of w the first one a JSON string must escape is (8: none):
+ * bytes below 0x20, or equal to '"' or '\\', by the classic "has a byte less than" and
+ * "has a zero byte" tests, whose lowest flagged byte is always a true one (a borrow
+ * starts only there). */
+static size_t first_special(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    uint64_t hit = (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+    if (!hit) return 8;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return (size_t)__builtin_ctzll(hit) / 8;
+#else
+    size_t i = 0;
+    while (!(((w >> (56 - 8 * i)) & 0xff) < 0x20 || ((w >> (56 - 8 * i)) & 0xff) == '"' ||
+             ((w >> (56 - 8 * i)) & 0xff) == '\\'))
+        i++;
+    return i;
+#endif
+}
+
+size_t tapi_json_plain_prefix(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; n - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        size_t k = first_special(w);
+        if (k < 8) return i + k;
+    }
+    if (i == n) return n;
+    uint64_t w = 0x6161616161616161ULL; /* the last, shorter word padded with plain bytes */
+    memcpy(&w, s + i, n - i);
+    size_t k = first_special(w);
+    return k < n - i ? i + k : n;
+}
+
 static tapi_err check_string(checker *c)
 {
     c->pos++; /* opening quote */
     while (!at_end(c)) {
+        c->pos += tapi_json_plain_prefix(c->s + c->pos, c->len - c->pos);
+        if (at_end(c)) break;
         unsigned char ch = (unsigned char)c->s[c->pos];
         if (ch == '"') {
             c->pos++;
@@ -322,7 +361,7 @@ bool tapi_json_string_read(const char **p, const char *end, char *out, size_t *o
     while (*p < end) {
         /* the plain run up to the next quote, backslash or control character, at once */
         const char *run = *p;
-        while (*p < end && **p != '"' && **p != '\\' && (unsigned char)**p >= 0x20) (*p)++;
+        *p += tapi_json_plain_prefix(*p, (size_t)(end - *p));
         if (out && *p > run) memcpy(out + n, run, (size_t)(*p - run));
         n += (size_t)(*p - run);
         if (*p == end) break;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_check.h"
+
 void tapi_buf_init(tapi_buf *b) { *b = (tapi_buf){0}; }
 
 static bool reserve(tapi_buf *b, size_t extra)
@@ -75,6 +77,11 @@ void tapi_buf_json_string(tapi_buf *b, const char *s, size_t n)
     char *o = b->data + b->len;
     *o++ = '"';
     for (size_t i = 0; i < n; i++) {
+        size_t run = tapi_json_plain_prefix(s + i, n - i); /* copied as it is */
+        memcpy(o, s + i, run);
+        o += run;
+        i += run;
+        if (i == n) break;
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\') {
             *o++ = '\\';

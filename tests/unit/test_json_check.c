@@ -2,6 +2,7 @@
 #include "test_support.h"
 
 #include "../../src/core/json_check.h"
+#include "../../src/core/json_writer.h"
 
 static tapi_err check(const char *s, tapi_json_error *err)
 {
@@ -66,6 +67,46 @@ static void names_nul_escape(void **state)
     assert_int_equal(err.column, 12);
 }
 
+/* A byte JSON must escape, at every offset of runs around the eight-byte step, is found
+ * by the plain-prefix scan, the checker and the writer; bytes it need not escape (the
+ * neighbours of the special ones, DEL, UTF-8 bytes) never stop it. */
+static void finds_special_bytes_at_every_offset(void **state)
+{
+    (void)state;
+    static const unsigned char plain[] = {' ', '!', '#', '[', ']', 0x7f, 0x80, 0xc3, 0xff, 'a'};
+    static const unsigned char special[] = {'"', '\\', 0x00, 0x01, 0x1f, '\n'};
+    char buf[48] = {0};
+    for (size_t len = 0; len <= 40; len++) {
+        for (size_t k = 0; k < len; k++) buf[k] = (char)plain[k % sizeof plain];
+        assert_int_equal(tapi_json_plain_prefix(buf, len), len);
+        for (size_t at = 0; at < len; at++) {
+            for (size_t j = 0; j < sizeof special; j++) {
+                char saved = buf[at];
+                buf[at] = (char)special[j];
+                assert_int_equal(tapi_json_plain_prefix(buf, len), at);
+                buf[at] = saved;
+            }
+        }
+    }
+    /* the writer escapes what the scan stops at, wherever it is */
+    for (size_t at = 0; at < 20; at++) {
+        char in[20];
+        memset(in, 'x', sizeof in);
+        in[at] = '"';
+        tapi_buf b;
+        tapi_buf_init(&b);
+        tapi_buf_json_string(&b, in, sizeof in);
+        assert_int_equal(b.len, sizeof in + 3);
+        assert_memory_equal(b.data + 1 + at, "\\\"", 2);
+        tapi_json_error err;
+        assert_int_equal(tapi_json_check(b.data, b.len, 4, &err), TAPI_OK);
+        b.data[1 + at] = '\x01'; /* a raw control character instead of the backslash */
+        assert_int_equal(tapi_json_check(b.data, b.len, 4, &err), TAPI_EINVAL);
+        assert_int_equal(err.column, 2 + at);
+        tapi_buf_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -74,6 +115,7 @@ int main(void)
         cmocka_unit_test(reports_line_and_column),
         cmocka_unit_test(bounds_nesting_depth),
         cmocka_unit_test(names_nul_escape),
+        cmocka_unit_test(finds_special_bytes_at_every_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
