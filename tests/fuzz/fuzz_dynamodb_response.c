@@ -11,6 +11,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!reply.body) return 0;
     memcpy(reply.body, data, size);
     reply.body[size] = '\0';
+    /* the tree-free reader of GetItem's and UpdateItem's replies, on its own copy */
+    const char *members[] = {"Item", "Attributes"};
+    for (size_t m = 0; m < 2; m++) {
+        tapi_ddb_reply copy = {.body = malloc(size + 1), .body_len = size};
+        if (!copy.body) break;
+        memcpy(copy.body, data, size);
+        copy.body[size] = '\0';
+        tapi_task task;
+        bool live = false;
+        tapi_err err = read_task_reply(&copy, "Fuzz", members[m], m ? NULL : "fuzz-owner", &task, &live);
+        if (copy.body || (err != TAPI_OK && live)) __builtin_trap();
+        if (live) {
+            if (!tapi_uuid_valid(task.id, strlen(task.id)) ||
+                !tapi_utf8_valid(task.title, strlen(task.title), NULL))
+                __builtin_trap();
+            tapi_task_clear(&task);
+        }
+    }
     cJSON *root;
     if (parse_reply(&reply, "Fuzz", &root) != TAPI_OK) return 0;
     const char *fields[] = {"Item", "Attributes"};

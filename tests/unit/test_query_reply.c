@@ -1,4 +1,5 @@
-/* Unit tests for src/store/dynamodb/query_reply.c: the one-pass reader of DynamoDB Query replies.
+/* Unit tests for src/store/dynamodb/query_reply.c: the one-pass reader of DynamoDB Query
+ * replies, and of the one item of GetItem's and UpdateItem's.
  * Its values are checked against cJSON's reading of the same text, every cut-short copy
  * of a reply is refused, and so is each way a reply can be malformed. */
 #include "test_support.h"
@@ -28,6 +29,13 @@ static tapi_err record(void *ctx, const tapi_qr_item *it)
         s->wrong_type[s->items][i] = it->wrong_type[i];
     }
     s->items++;
+    return TAPI_OK;
+}
+
+static tapi_err copy_presence(void *ctx, const tapi_qr_item *it)
+{
+    tapi_qr_item **out = ctx;
+    **out = *it; /* only its flags are looked at: the strings end with the scan */
     return TAPI_OK;
 }
 
@@ -203,6 +211,51 @@ static void stops_at_the_callers_error_and_reads_an_empty_page(void **state)
     assert_int_equal(last_len, 0);
 }
 
+/* A GetItem or UpdateItem reply: its one item under the member asked for, the first of
+ * repeated members and attributes, any attribute's presence whatever its type, and
+ * nothing from a reply that is not whole JSON or whose member is not an object. */
+static void reads_the_item_of_a_single_item_reply(void **state)
+{
+    (void)state;
+    seen s = {0};
+    bool found = true;
+    const char *text = "{\"ConsumedCapacity\":{\"x\":[1,2]},\"Item\":{\"title\":{\"S\":\"first\"},"
+                       "\"title\":{\"S\":\"second\"},\"id\":{\"S\":\"a\\u00e9\"},\"version\":{}},"
+                       "\"Item\":{\"title\":{\"S\":\"another item\"}}}";
+    assert_int_equal(tapi_item_reply_scan(text, strlen(text), "Item", &WANT, record, &s, &found), TAPI_OK);
+    assert_true(found);
+    assert_int_equal(s.items, 1);
+    assert_string_equal(s.values[0][1], "first");
+    assert_string_equal(s.values[0][0], "a\xc3\xa9");
+    assert_null(s.values[0][6]);
+    seen_free(&s);
+
+    /* present even when of no wanted type, or an empty map */
+    static const char *const names[] = {"tomb", "owner"};
+    static const tapi_qr_want want = {.names = names, .types = "SS", .count = 2};
+    tapi_qr_item last;
+    const char *tomb = "{\"Attributes\":{\"tomb\":{}}}";
+    tapi_qr_item *ctx = &last;
+    assert_int_equal(tapi_item_reply_scan(tomb, strlen(tomb), "Attributes", &want,
+                                          copy_presence, &ctx, &found), TAPI_OK);
+    assert_true(found);
+    assert_true(last.present[0]);
+    assert_false(last.present[1]);
+
+    const char *absent = "{}";
+    assert_int_equal(tapi_item_reply_scan(absent, 2, "Item", &WANT, record, &s, &found), TAPI_OK);
+    assert_false(found);
+    assert_int_equal(s.items, 0);
+
+    const char *bad[] = {"{\"Item\":[]}", "{\"Item\":\"x\"}", "{\"Item\":{}} x", "{\"Item\":{}",
+                         "[{\"Item\":{}}]", "{\"Item\":{\"id\":{\"S\":\"\\u0000\"}}}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(tapi_item_reply_scan(bad[i], strlen(bad[i]), "Item", &WANT, record, &s, &found),
+                         TAPI_EINVAL);
+        seen_free(&s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +265,7 @@ int main(void)
         cmocka_unit_test(refuses_malformed_replies),
         cmocka_unit_test(bounds_nesting),
         cmocka_unit_test(stops_at_the_callers_error_and_reads_an_empty_page),
+        cmocka_unit_test(reads_the_item_of_a_single_item_reply),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

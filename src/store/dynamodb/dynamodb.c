@@ -277,6 +277,63 @@ static void call_many(ddb_store *s, const char *op, size_t n, tapi_buf *bs, int6
     }
 }
 
+/* Sends the request in b (consumed); the reply's body, on TAPI_OK, is the caller's to
+ * read and free. once as tapi_ddb_request's. */
+static tapi_err call_raw(ddb_store *s, const char *op, tapi_buf *b, int64_t deadline_ms,
+                         tapi_ddb_reply *reply, bool once)
+{
+    tapi_ddb_request req;
+    tapi_store_call sc;
+    tapi_err err;
+    call_many(s, op, 1, b, deadline_ms, NULL, reply, &err, &req, &sc, once);
+    return err;
+}
+
+/* What take_task found of a reply's item. */
+typedef struct task_reply {
+    const char *owner; /* whose the task must be; NULL: anyone's */
+    tapi_task *out;
+    bool live;         /* the item is a task, not a tombstone, the owner's: out holds it */
+} task_reply;
+
+static tapi_err take_task(void *ctx, const tapi_qr_item *it)
+{
+    task_reply *r = ctx;
+    const char *stored = it->values[7];
+    if (it->present[8] || (r->owner && strcmp(stored ? stored : TAPI_OWNER_SHARED, r->owner) != 0))
+        return TAPI_OK; /* a tombstone, or another owner's task */
+    task_fields f = {.id = it->values[0], .title = it->values[1], .description = it->values[2],
+                     .status = it->values[3], .created = it->values[4], .updated = it->values[5],
+                     .version = it->values[6], .version_bad = it->wrong_type[6]};
+    tapi_err err = fields_to_task(&f, r->out);
+    r->live = err == TAPI_OK;
+    return err;
+}
+
+/* Reads the task under member ("Item", "Attributes") of a successful reply (the body,
+ * consumed) without a tree (query_reply.c): TAPI_OK with *live set when it is there, not
+ * a tombstone and owner's (owner NULL: anyone's), out then holding it; TAPI_EUNAVAILABLE
+ * when the reply or the item is malformed; TAPI_ENOMEM. */
+static tapi_err read_task_reply(tapi_ddb_reply *reply, const char *op, const char *member,
+                                const char *owner, tapi_task *out, bool *live)
+{
+    static const char *const names[] = {"id",        "title",     "description", "status", "createdAt",
+                                        "updatedAt", "version",   "owner",       "tomb"};
+    static const tapi_qr_want want = {.names = names, .types = "SSSSSSNSS", .count = 9};
+    task_reply r = {.owner = owner, .out = out};
+    memset(out, 0, sizeof *out);
+    bool found;
+    tapi_err err = TAPI_EINVAL;
+    if (tapi_utf8_valid(reply->body, reply->body_len, NULL))
+        err = tapi_item_reply_scan(reply->body, reply->body_len, member, &want, take_task, &r, &found);
+    free(reply->body);
+    reply->body = NULL;
+    *live = err == TAPI_OK && r.live;
+    if (err != TAPI_OK && r.live) tapi_task_clear(out); /* the reply went wrong after it */
+    if (err == TAPI_EINVAL) tapi_log(TAPI_LOG_ERROR, "dynamodb %s: response is not a reply with an item", op);
+    return err == TAPI_EINVAL ? TAPI_EUNAVAILABLE : err;
+}
+
 /* Sends the request in b (consumed) and parses the reply; once as tapi_ddb_request's. */
 static tapi_err call_opt(ddb_store *s, const char *op, tapi_buf *b, int64_t deadline_ms,
                          cJSON **root, tapi_ddb_reply *reply, bool once)
@@ -303,14 +360,19 @@ static tapi_err unavailable_if_invalid(tapi_err err)
 
 /* ---- operations ---- */
 
+static void build_get_item(ddb_store *s, const char *id, tapi_buf *b)
+{
+    begin_request(b, s);
+    put_id_key(b, id);
+    tapi_buf_puts(b, ",\"ConsistentRead\":true");
+}
+
 /* A strongly consistent GetItem; reply tells what went wrong when it failed. */
 static tapi_err get_item_reply(ddb_store *s, int64_t deadline_ms, const char *id, cJSON **root,
                                tapi_ddb_reply *reply)
 {
     tapi_buf b;
-    begin_request(&b, s);
-    put_id_key(&b, id);
-    tapi_buf_puts(&b, ",\"ConsistentRead\":true");
+    build_get_item(s, id, &b);
     return unavailable_if_invalid(call(s, "GetItem", &b, deadline_ms, root, reply));
 }
 
@@ -324,15 +386,13 @@ static tapi_err op_get(tapi_store *base, int64_t deadline_ms, const char *owner,
                        tapi_task *out)
 {
     ddb_store *s = (ddb_store *)base;
-    cJSON *root;
-    tapi_err err = get_item(s, deadline_ms, id, &root);
-    if (err != TAPI_OK) return err;
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, "Item");
-    err = cJSON_IsObject(item) && owned_by(item, owner) && !is_tombstone(item)
-              ? item_to_task(item, out)
-              : TAPI_ENOTFOUND;
-    cJSON_Delete(root);
-    return err;
+    tapi_buf b;
+    build_get_item(s, id, &b);
+    tapi_ddb_reply reply;
+    tapi_err err = unavailable_if_invalid(call_raw(s, "GetItem", &b, deadline_ms, &reply, false));
+    bool live = false;
+    if (err == TAPI_OK) err = read_task_reply(&reply, "GetItem", "Item", owner, out, &live);
+    return err == TAPI_OK && !live ? TAPI_ENOTFOUND : err;
 }
 
 /* Writes string attributes as name/value pairs, comma-separated. */
@@ -621,14 +681,12 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
         if (err != TAPI_OK) return err;
         tapi_buf b;
         build_update(s, owner, id, cond, p, updated_at, write_id, &b);
-        cJSON *root;
         tapi_ddb_reply reply;
-        err = call_opt(s, "UpdateItem", &b, deadline_ms, &root, &reply, true);
+        err = call_raw(s, "UpdateItem", &b, deadline_ms, &reply, true);
         if (err == TAPI_OK) {
-            const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(root, "Attributes");
-            err = cJSON_IsObject(attrs) ? item_to_task(attrs, out) : TAPI_EUNAVAILABLE;
-            cJSON_Delete(root);
-            return err;
+            bool live;
+            err = read_task_reply(&reply, "UpdateItem", "Attributes", NULL, out, &live);
+            return err == TAPI_OK && !live ? TAPI_EUNAVAILABLE : err;
         }
         bool unknown = err == TAPI_EUNAVAILABLE && reply.maybe_applied;
         if (err != TAPI_ECONFLICT && !unknown) return unavailable_if_invalid(err);

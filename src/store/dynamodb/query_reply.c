@@ -1,4 +1,4 @@
-/* DynamoDB Query replies read in one pass; see query_reply.h. Every string of an item is
+/* DynamoDB item replies read in one pass; see query_reply.h. Every string of an item is
  * unescaped into one scratch buffer as long as the reply: an escape never decodes to
  * more bytes than it takes, so the item's strings and their NULs always fit. */
 #include "query_reply.h"
@@ -157,9 +157,10 @@ static tapi_err item(scanner *s, const tapi_qr_want *want, tapi_qr_item_fn fn, v
             if (!k) return TAPI_EINVAL;
             size_t i = 0;
             while (i < want->count && strcmp(k, want->names[i]) != 0) i++;
-            bool ok = i < want->count
-                          ? attribute(s, want->types[i], &it.values[i], &it.wrong_type[i], 4)
-                          : skip_value(s, 4);
+            bool first = i < want->count && !it.present[i];
+            if (first) it.present[i] = true;
+            bool ok = first ? attribute(s, want->types[i], &it.values[i], &it.wrong_type[i], 4)
+                            : skip_value(s, 4);
             if (!ok) return TAPI_EINVAL;
         } while (eat(s, ','));
         if (!eat(s, '}')) return TAPI_EINVAL;
@@ -216,6 +217,41 @@ done:
         *last_key = NULL;
         *last_key_len = 0;
     }
+    free(s.scratch);
+    return err;
+}
+
+tapi_err tapi_item_reply_scan(const char *json, size_t len, const char *member,
+                              const tapi_qr_want *want, tapi_qr_item_fn fn, void *ctx,
+                              bool *found)
+{
+    *found = false;
+    if (want->count > TAPI_QR_MAX_FIELDS) return TAPI_EINVAL;
+    scanner s = {.p = json, .end = json + len, .scratch = malloc(len + 1)};
+    if (!s.scratch) return TAPI_ENOMEM;
+    tapi_err err = TAPI_EINVAL;
+    if (!eat(&s, '{')) goto done;
+    if (!eat(&s, '}')) {
+        do {
+            s.used = 0;
+            const char *k = key(&s);
+            if (!k) goto done;
+            if (strcmp(k, member) == 0 && !*found) {
+                *found = true;
+                tapi_err e = item(&s, want, fn, ctx);
+                if (e != TAPI_OK) {
+                    err = e;
+                    goto done;
+                }
+            } else if (!skip_value(&s, 2)) {
+                goto done;
+            }
+        } while (eat(&s, ','));
+        if (!eat(&s, '}')) goto done;
+    }
+    skip_ws(&s);
+    if (s.p == s.end) err = TAPI_OK;
+done:
     free(s.scratch);
     return err;
 }
