@@ -135,11 +135,8 @@ size_t tapi_json_plain_prefix(const char *s, size_t n)
         size_t k = first_special(w);
         if (k < 8) return i + k;
     }
-    if (i == n) return n;
-    uint64_t w = 0x6161616161616161ULL; /* the last, shorter word padded with plain bytes */
-    memcpy(&w, s + i, n - i);
-    size_t k = first_special(w);
-    return k < n - i ? i + k : n;
+    while (i < n && s[i] != '"' && s[i] != '\\' && (unsigned char)s[i] >= 0x20) i++;
+    return i;
 }
 
 static tapi_err check_string(checker *c)

@@ -35,8 +35,6 @@ void tapi_buf_append(tapi_buf *b, const char *s, size_t n)
     b->data[b->len] = '\0';
 }
 
-void tapi_buf_puts(tapi_buf *b, const char *s) { tapi_buf_append(b, s, strlen(s)); }
-
 size_t tapi_u64_decimal(unsigned long long v, char out[20])
 {
     char digits[20];

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "errors.h"
 
@@ -22,7 +23,9 @@ void tapi_buf_append(tapi_buf *b, const char *s, size_t n);
 /* Makes room for extra more bytes (and a NUL) without changing the contents, so a reader
  * can fill data[len..cap-1) in place; false (and failed) if memory is short. */
 bool tapi_buf_reserve(tapi_buf *b, size_t extra);
-void tapi_buf_puts(tapi_buf *b, const char *s);
+/* Appends the NUL-terminated s. Inline, so that the length of a literal (most calls) is
+ * known when compiling instead of counted on every call. */
+static inline void tapi_buf_puts(tapi_buf *b, const char *s) { tapi_buf_append(b, s, strlen(s)); }
 /* Writes v in decimal to out (no NUL) and returns the digit count: the numbers on every
  * task and every log line, where snprintf's format parsing cost more than the rest. */
 size_t tapi_u64_decimal(unsigned long long v, char out[20]);

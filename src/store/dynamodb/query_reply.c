@@ -15,6 +15,7 @@ typedef struct scanner {
     const char *p, *end;
     char *scratch; /* len + 1 bytes */
     size_t used;   /* by the current item's values */
+    size_t want_len[TAPI_QR_MAX_FIELDS]; /* of the wanted names: keys are matched by length first */
 } scanner;
 
 static void skip_ws(scanner *s)
@@ -109,11 +110,12 @@ static bool skip_value(scanner *s, int depth)
     }
 }
 
-/* An object key, unescaped into the scratch space after the item's values (not kept). */
-static const char *key(scanner *s)
+/* An object key, unescaped into the scratch space after the item's values (not kept);
+ * its length to *len unless NULL. */
+static const char *key(scanner *s, size_t *len)
 {
     char *k = s->scratch + s->used;
-    return string(s, k, NULL) && eat(s, ':') ? k : NULL;
+    return string(s, k, len) && eat(s, ':') ? k : NULL;
 }
 
 /* An attribute value, {"<type>": ...}: the wanted type's string is kept in the scratch. */
@@ -128,7 +130,7 @@ static bool attribute(scanner *s, char type, const char **value, bool *wrong_typ
     s->p++;
     if (eat(s, '}')) return true;
     do {
-        const char *k = key(s);
+        const char *k = key(s, NULL);
         if (!k) return false;
         if (k[0] == type && k[1] == '\0' && next_is(s, '"')) {
             char *out = s->scratch + s->used;
@@ -153,10 +155,11 @@ static tapi_err item(scanner *s, const tapi_qr_want *want, tapi_qr_item_fn fn, v
     s->used = 0;
     if (!eat(s, '}')) {
         do {
-            const char *k = key(s);
+            size_t kn;
+            const char *k = key(s, &kn);
             if (!k) return TAPI_EINVAL;
             size_t i = 0;
-            while (i < want->count && strcmp(k, want->names[i]) != 0) i++;
+            while (i < want->count && (s->want_len[i] != kn || memcmp(k, want->names[i], kn) != 0)) i++;
             bool first = i < want->count && !it.present[i];
             if (first) it.present[i] = true;
             bool ok = first ? attribute(s, want->types[i], &it.values[i], &it.wrong_type[i], 4)
@@ -168,82 +171,60 @@ static tapi_err item(scanner *s, const tapi_qr_want *want, tapi_qr_item_fn fn, v
     return fn(ctx, &it);
 }
 
-tapi_err tapi_query_reply_scan(const char *json, size_t len, const tapi_qr_want *want,
-                               tapi_qr_item_fn fn, void *ctx, const char **last_key,
-                               size_t *last_key_len)
+/* What a reply's members are read for: the item or items wanted, and where they go. */
+typedef struct reading {
+    const tapi_qr_want *want;
+    tapi_qr_item_fn fn;
+    void *ctx;
+    const char *member; /* the member holding the item(s) */
+    bool many;          /* an array of items (Query), else one item */
+    bool found;         /* the member was there (the first counts) */
+    const char *last_key;
+    size_t last_key_len;
+} reading;
+
+/* Reads the value of the member named k, the cursor at it. */
+static tapi_err read_member(scanner *s, const char *k, reading *r)
 {
-    *last_key = NULL;
-    *last_key_len = 0;
-    if (want->count > TAPI_QR_MAX_FIELDS) return TAPI_EINVAL;
-    scanner s = {.p = json, .end = json + len, .scratch = malloc(len + 1)};
-    if (!s.scratch) return TAPI_ENOMEM;
-    tapi_err err = TAPI_EINVAL;
-    bool items = false;
-    if (!eat(&s, '{')) goto done;
-    if (!eat(&s, '}')) {
+    if (strcmp(k, r->member) == 0 && !r->found) {
+        r->found = true;
+        if (!r->many) return item(s, r->want, r->fn, r->ctx);
+        if (!eat(s, '[')) return TAPI_EINVAL;
+        if (eat(s, ']')) return TAPI_OK;
         do {
-            s.used = 0;
-            const char *k = key(&s);
-            if (!k) goto done;
-            if (strcmp(k, "Items") == 0 && !items) {
-                items = true;
-                if (!eat(&s, '[')) goto done;
-                if (!eat(&s, ']')) {
-                    do {
-                        tapi_err e = item(&s, want, fn, ctx);
-                        if (e != TAPI_OK) {
-                            err = e;
-                            goto done;
-                        }
-                    } while (eat(&s, ','));
-                    if (!eat(&s, ']')) goto done;
-                }
-            } else if (strcmp(k, "LastEvaluatedKey") == 0 && !*last_key) {
-                if (!next_is(&s, '{')) goto done;
-                const char *start = s.p;
-                if (!skip_value(&s, 2)) goto done;
-                *last_key = start;
-                *last_key_len = (size_t)(s.p - start);
-            } else if (!skip_value(&s, 2)) {
-                goto done;
-            }
-        } while (eat(&s, ','));
-        if (!eat(&s, '}')) goto done;
+            tapi_err e = item(s, r->want, r->fn, r->ctx);
+            if (e != TAPI_OK) return e;
+        } while (eat(s, ','));
+        return eat(s, ']') ? TAPI_OK : TAPI_EINVAL;
     }
-    skip_ws(&s);
-    if (s.p == s.end && items) err = TAPI_OK;
-done:
-    if (err != TAPI_OK) {
-        *last_key = NULL;
-        *last_key_len = 0;
+    if (r->many && strcmp(k, "LastEvaluatedKey") == 0 && !r->last_key) {
+        if (!next_is(s, '{')) return TAPI_EINVAL;
+        const char *start = s->p;
+        if (!skip_value(s, 2)) return TAPI_EINVAL;
+        r->last_key = start;
+        r->last_key_len = (size_t)(s->p - start);
+        return TAPI_OK;
     }
-    free(s.scratch);
-    return err;
+    return skip_value(s, 2) ? TAPI_OK : TAPI_EINVAL;
 }
 
-tapi_err tapi_item_reply_scan(const char *json, size_t len, const char *member,
-                              const tapi_qr_want *want, tapi_qr_item_fn fn, void *ctx,
-                              bool *found)
+/* Reads the reply json[0..len), one JSON object, member by member. */
+static tapi_err read_reply(const char *json, size_t len, reading *r)
 {
-    *found = false;
-    if (want->count > TAPI_QR_MAX_FIELDS) return TAPI_EINVAL;
+    if (r->want->count > TAPI_QR_MAX_FIELDS) return TAPI_EINVAL;
     scanner s = {.p = json, .end = json + len, .scratch = malloc(len + 1)};
     if (!s.scratch) return TAPI_ENOMEM;
+    for (size_t i = 0; i < r->want->count; i++) s.want_len[i] = strlen(r->want->names[i]);
     tapi_err err = TAPI_EINVAL;
     if (!eat(&s, '{')) goto done;
     if (!eat(&s, '}')) {
         do {
             s.used = 0;
-            const char *k = key(&s);
+            const char *k = key(&s, NULL);
             if (!k) goto done;
-            if (strcmp(k, member) == 0 && !*found) {
-                *found = true;
-                tapi_err e = item(&s, want, fn, ctx);
-                if (e != TAPI_OK) {
-                    err = e;
-                    goto done;
-                }
-            } else if (!skip_value(&s, 2)) {
+            tapi_err e = read_member(&s, k, r);
+            if (e != TAPI_OK) {
+                err = e;
                 goto done;
             }
         } while (eat(&s, ','));
@@ -253,5 +234,27 @@ tapi_err tapi_item_reply_scan(const char *json, size_t len, const char *member,
     if (s.p == s.end) err = TAPI_OK;
 done:
     free(s.scratch);
+    return err;
+}
+
+tapi_err tapi_query_reply_scan(const char *json, size_t len, const tapi_qr_want *want,
+                               tapi_qr_item_fn fn, void *ctx, const char **last_key,
+                               size_t *last_key_len)
+{
+    reading r = {.want = want, .fn = fn, .ctx = ctx, .member = "Items", .many = true};
+    tapi_err err = read_reply(json, len, &r);
+    if (err == TAPI_OK && !r.found) err = TAPI_EINVAL;
+    *last_key = err == TAPI_OK ? r.last_key : NULL;
+    *last_key_len = err == TAPI_OK ? r.last_key_len : 0;
+    return err;
+}
+
+tapi_err tapi_item_reply_scan(const char *json, size_t len, const char *member,
+                              const tapi_qr_want *want, tapi_qr_item_fn fn, void *ctx,
+                              bool *found)
+{
+    reading r = {.want = want, .fn = fn, .ctx = ctx, .member = member};
+    tapi_err err = read_reply(json, len, &r);
+    *found = r.found;
     return err;
 }
