@@ -1101,8 +1101,9 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
     status_mask = tapi_status_mask_normalize(status_mask);
     unsigned statuses = tapi_status_mask_count(status_mask);
     unsigned n = s->shards * (statuses ? statuses : 1);
-    /* the global top limit+1 is within the union of every partition's top limit+1 */
-    out->items = calloc(n * (limit + 1), sizeof *out->items);
+    /* the global top limit+1 is within the union of every partition's top limit+1; not
+     * zeroed (tens of KB a list): a slot is written whole before it is counted */
+    out->items = malloc(n * (limit + 1) * sizeof *out->items);
     partition *parts = calloc(n, sizeof *parts);
     round_space r = {.bufs = calloc(n, sizeof *r.bufs),
                      .replies = calloc(n, sizeof *r.replies),
@@ -1110,7 +1111,7 @@ static tapi_err op_list(tapi_store *base, int64_t deadline_ms, const char *owner
                      .reqs = calloc(n, sizeof *r.reqs),
                      .scs = calloc(n, sizeof *r.scs),
                      .which = calloc(n, sizeof *r.which),
-                     .refs = calloc(n * (limit + 1), sizeof *r.refs)};
+                     .refs = malloc(n * (limit + 1) * sizeof *r.refs)};
     tapi_err err = TAPI_ENOMEM;
     if (out->items && parts && r.bufs && r.replies && r.errs && r.reqs && r.scs &&
         r.which && r.refs) {
