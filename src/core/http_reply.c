@@ -151,7 +151,8 @@ static void join_chunks(char *data, tapi_http_reply *r)
 static tapi_http_state read_head(const char *data, size_t len, tapi_http_reply *r)
 {
     while (!r->head_end) { /* from each LF, look back for the CRLF CRLF it may end */
-        const char *lf = memchr(data + r->scanned, '\n', len - r->scanned);
+        /* nothing to look at yet: data may still be NULL, which memchr must not see */
+        const char *lf = r->scanned < len ? memchr(data + r->scanned, '\n', len - r->scanned) : NULL;
         if (!lf) {
             r->scanned = len;
             break;
