@@ -220,8 +220,8 @@ static bool exchange(tapi_runtime *rt, const char *method, const char *path,
     tapi_http_state state;
     while ((state = tapi_http_reply_read(in.data, in.len, eof, TAPI_RUNTIME_MAX_EVENT, &reply)) ==
            TAPI_HTTP_MORE) {
-        bool was_eof = eof; /* the reader saw the end once: the response was cut short */
-        if (was_eof || (!read_more(rt, &in, deadline, &eof) && !eof)) goto done;
+        if (eof) goto done; /* the reader has seen the end: the response was cut short */
+        if (!read_more(rt, &in, deadline, &eof) && !eof) goto done; /* error or timeout */
     }
     if (state != TAPI_HTTP_DONE) {
         r->overflow = state == TAPI_HTTP_TOO_BIG;

@@ -673,6 +673,7 @@ static void progress(tapi_ddb_client *c, conn_set *set, xfer *x, int64_t deadlin
         in->data[in->len] = '\0';
         bool eof = n == 0;
         tapi_http_state s = tapi_http_reply_read(in->data, in->len, eof, MAX_RESPONSE_BYTES, &x->answer);
+        if (s == TAPI_HTTP_MORE && !eof) continue;
         if (s == TAPI_HTTP_DONE) {
             end_attempt(c, set, x, CURLE_OK, NULL, deadline_ms);
         } else if (s == TAPI_HTTP_TOO_BIG) {
@@ -681,12 +682,10 @@ static void progress(tapi_ddb_client *c, conn_set *set, xfer *x, int64_t deadlin
             char why[160];
             snprintf(why, sizeof why, "malformed response: %s", x->answer.why);
             end_attempt(c, set, x, CURLE_WEIRD_SERVER_REPLY, why, deadline_ms);
-        } else if (eof) {
+        } else { /* the connection ended first */
             end_attempt(c, set, x, in->len ? CURLE_PARTIAL_FILE : CURLE_GOT_NOTHING,
                          in->len ? "connection closed in the middle of the response"
                                  : "connection closed before any response", deadline_ms);
-        } else {
-            continue;
         }
         return;
     }

@@ -277,16 +277,19 @@ static void call_many(ddb_store *s, const char *op, size_t n, tapi_buf *bs, int6
     }
 }
 
-/* Sends the request in b (consumed); the reply's body, on TAPI_OK, is the caller's to
- * read and free. once as tapi_ddb_request's. */
-static tapi_err call_raw(ddb_store *s, const char *op, tapi_buf *b, int64_t deadline_ms,
-                         tapi_ddb_reply *reply, bool once)
+/* The attributes the tree-free readers take of an item: a listed task's seven first, then
+ * what a single item's reader also needs to know whose it is and whether it is deleted. */
+static const char *const TASK_ATTRS[] = {"id",        "title",   "description", "status", "createdAt",
+                                         "updatedAt", "version", "owner",       "tomb"};
+enum { LISTED_ATTRS = 7, ATTR_OWNER = 7, ATTR_TOMB = 8 };
+
+/* A task's fields as the tree-free reader found them (TASK_ATTRS' first seven). */
+static tapi_err qr_item_to_task(const tapi_qr_item *it, tapi_task *out)
 {
-    tapi_ddb_request req;
-    tapi_store_call sc;
-    tapi_err err;
-    call_many(s, op, 1, b, deadline_ms, NULL, reply, &err, &req, &sc, once);
-    return err;
+    task_fields f = {.id = it->values[0], .title = it->values[1], .description = it->values[2],
+                     .status = it->values[3], .created = it->values[4], .updated = it->values[5],
+                     .version = it->values[6], .version_bad = it->wrong_type[6]};
+    return fields_to_task(&f, out);
 }
 
 /* What take_task found of a reply's item. */
@@ -299,13 +302,10 @@ typedef struct task_reply {
 static tapi_err take_task(void *ctx, const tapi_qr_item *it)
 {
     task_reply *r = ctx;
-    const char *stored = it->values[7];
-    if (it->present[8] || (r->owner && strcmp(stored ? stored : TAPI_OWNER_SHARED, r->owner) != 0))
+    const char *stored = it->values[ATTR_OWNER];
+    if (it->present[ATTR_TOMB] || (r->owner && strcmp(stored ? stored : TAPI_OWNER_SHARED, r->owner) != 0))
         return TAPI_OK; /* a tombstone, or another owner's task */
-    task_fields f = {.id = it->values[0], .title = it->values[1], .description = it->values[2],
-                     .status = it->values[3], .created = it->values[4], .updated = it->values[5],
-                     .version = it->values[6], .version_bad = it->wrong_type[6]};
-    tapi_err err = fields_to_task(&f, r->out);
+    tapi_err err = qr_item_to_task(it, r->out);
     r->live = err == TAPI_OK;
     return err;
 }
@@ -317,9 +317,8 @@ static tapi_err take_task(void *ctx, const tapi_qr_item *it)
 static tapi_err read_task_reply(tapi_ddb_reply *reply, const char *op, const char *member,
                                 const char *owner, tapi_task *out, bool *live)
 {
-    static const char *const names[] = {"id",        "title",     "description", "status", "createdAt",
-                                        "updatedAt", "version",   "owner",       "tomb"};
-    static const tapi_qr_want want = {.names = names, .types = "SSSSSSNSS", .count = 9};
+    static const tapi_qr_want want = {.names = TASK_ATTRS, .types = "SSSSSSNSS",
+                                      .count = sizeof TASK_ATTRS / sizeof TASK_ATTRS[0]};
     task_reply r = {.owner = owner, .out = out};
     memset(out, 0, sizeof *out);
     bool found;
@@ -334,7 +333,9 @@ static tapi_err read_task_reply(tapi_ddb_reply *reply, const char *op, const cha
     return err == TAPI_EINVAL ? TAPI_EUNAVAILABLE : err;
 }
 
-/* Sends the request in b (consumed) and parses the reply; once as tapi_ddb_request's. */
+/* Sends the request in b (consumed) and parses the reply into *root; with root NULL the
+ * reply is not parsed and its body, on TAPI_OK, is the caller's to read and free. once as
+ * tapi_ddb_request's. */
 static tapi_err call_opt(ddb_store *s, const char *op, tapi_buf *b, int64_t deadline_ms,
                          cJSON **root, tapi_ddb_reply *reply, bool once)
 {
@@ -389,7 +390,7 @@ static tapi_err op_get(tapi_store *base, int64_t deadline_ms, const char *owner,
     tapi_buf b;
     build_get_item(s, id, &b);
     tapi_ddb_reply reply;
-    tapi_err err = unavailable_if_invalid(call_raw(s, "GetItem", &b, deadline_ms, &reply, false));
+    tapi_err err = unavailable_if_invalid(call_opt(s, "GetItem", &b, deadline_ms, NULL, &reply, false));
     bool live = false;
     if (err == TAPI_OK) err = read_task_reply(&reply, "GetItem", "Item", owner, out, &live);
     return err == TAPI_OK && !live ? TAPI_ENOTFOUND : err;
@@ -682,7 +683,7 @@ static tapi_err op_update(tapi_store *base, int64_t deadline_ms, const char *own
         tapi_buf b;
         build_update(s, owner, id, cond, p, updated_at, write_id, &b);
         tapi_ddb_reply reply;
-        err = call_raw(s, "UpdateItem", &b, deadline_ms, &reply, true);
+        err = call_opt(s, "UpdateItem", &b, deadline_ms, NULL, &reply, true);
         if (err == TAPI_OK) {
             bool live;
             err = read_task_reply(&reply, "UpdateItem", "Attributes", NULL, out, &live);
@@ -972,10 +973,7 @@ static tapi_err take_item(void *ctx, const tapi_qr_item *it)
 {
     partition *part = ctx;
     if (part->view.count == part->target) return TAPI_OK; /* read on only to check the rest */
-    task_fields f = {.id = it->values[0], .title = it->values[1], .description = it->values[2],
-                     .status = it->values[3], .created = it->values[4], .updated = it->values[5],
-                     .version = it->values[6], .version_bad = it->wrong_type[6]};
-    tapi_err err = fields_to_task(&f, &part->view.items[part->view.count]);
+    tapi_err err = qr_item_to_task(it, &part->view.items[part->view.count]);
     if (err == TAPI_OK) part->view.count++;
     return err;
 }
@@ -985,9 +983,7 @@ static tapi_err take_item(void *ctx, const tapi_qr_item *it)
  * reply is read without a tree (query_reply.c): lists are most of the parsing. */
 static tapi_err absorb_query(partition *part, tapi_ddb_reply *reply)
 {
-    static const char *const names[] = {"id", "title", "description", "status",
-                                        "createdAt", "updatedAt", "version"};
-    static const tapi_qr_want want = {.names = names, .types = "SSSSSSN", .count = 7};
+    static const tapi_qr_want want = {.names = TASK_ATTRS, .types = "SSSSSSN", .count = LISTED_ATTRS};
     free(part->start_key);
     part->start_key = NULL;
     part->done = true;
