@@ -132,6 +132,17 @@ test('AWS_CA_BUNDLE must be readable when TLS uses it, and is ignored for a plai
   assert.match(plain.stderr, /cannot reach DynamoDB/);
 });
 
+test('a session token that would break its header line is refused at start-up, and never sent', async () => {
+  for (const bad of ['token\r\nX-Injected: 1', 'token\u0001', 'token\u007f']) {
+    const run = await serve({ AWS_SESSION_TOKEN: bad, AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1/' }, { netns: true });
+    assert.notEqual(run.code, 0, JSON.stringify(bad));
+    assert.match(run.stderr, /AWS_SESSION_TOKEN holds a control character/);
+    assert.doesNotMatch(run.stderr, /cannot reach DynamoDB/, 'refused before any connection');
+  }
+  const fine = await serve({ AWS_SESSION_TOKEN: 'IQoJb3JpZ2luX2VjE//+=token', AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1/' }, { netns: true });
+  assert.doesNotMatch(fine.stderr, /AWS_SESSION_TOKEN/);
+});
+
 test('the start-up line names the store in use: table and endpoint for DynamoDB, the file for SQLite', async () => {
   const ddb = await serve({ TABLE_NAME: 'shards', AWS_ENDPOINT_URL_DYNAMODB: endpoint, TASKS_DDB_SHARDS: '8' });
   assert.match(ddb.stderr, new RegExp(`listening on http://\\S+ \\(store dynamodb, table shards, endpoint ${endpoint.replace(/\./g, '\\.')}, authentication off, \\d+ threads\\)`));
