@@ -291,7 +291,17 @@ test('rotating the page-token key keeps every live Idempotency-Key: a retry stil
   }
 });
 
+// Two tasks of the user, so that a one-task page has a next page (a page token).
+async function twoTasks(title) {
+  for (const t of [`${title} 1`, `${title} 2`]) {
+    const res = await call('POST', '/tasks', { title: t });
+    assert.equal(res.status, 201);
+    acknowledged.set(t, res.json.id);
+  }
+}
+
 test('a start on a set-up table reads the meta item once and writes nothing; only a table without one gets a conditional write', async () => {
+  await twoTasks('first start');
   const ops = () => ({ ...proxy.attempts });
   const spent = (before) => Object.fromEntries(Object.entries(proxy.attempts)
     .map(([op, n]) => [op, n - (before[op] || 0)]).filter(([, n]) => n > 0));
@@ -305,9 +315,70 @@ test('a start on a set-up table reads the meta item once and writes nothing; onl
   await ddb(db.address().port, 'DeleteItem', meta);
   before = ops();
   fresh = await startServer();
-  await stopServer(fresh.server);
-  assert.deepEqual(spent(before), { GetItem: 2, PutItem: 1 }, 'a first start: read, create, read back');
-  await ddb(db.address().port, 'PutItem', { TableName: 'faults', Item: saved }); // the key the other tests' tasks use
+  try {
+    assert.deepEqual(spent(before), { GetItem: 1, PutItem: 1 }, 'a first start: read, create; the key it wrote is its own');
+    const made = (await ddb(db.address().port, 'GetItem', meta)).Item;
+    assert.notEqual(made.key.S, saved.key.S, 'a fresh key was made');
+    // the key it wrote is the one it signs page tokens with: a server started after it
+    // (reading that key) accepts its tokens
+    const later = await startServer();
+    try {
+      const page = await call('GET', '/tasks?limit=1', undefined, 'faults-user', {}, fresh.base);
+      assert.equal(page.status, 200);
+      assert.ok(page.json.nextToken, 'more than one task: a next page');
+      const next = await call('GET', `/tasks?limit=1&nextToken=${encodeURIComponent(page.json.nextToken)}`,
+        undefined, 'faults-user', {}, later.base);
+      assert.equal(next.status, 200, 'the token of the first start is good at the next');
+    } finally {
+      await stopServer(later.server);
+    }
+  } finally {
+    await stopServer(fresh.server);
+    await ddb(db.address().port, 'PutItem', { TableName: 'faults', Item: saved }); // the key the other tests' tasks use
+  }
+});
+
+test('two first starts racing for the meta item: the loser reads and adopts the winner\'s key', async () => {
+  const meta = { TableName: 'faults', Key: { id: { S: '#meta:page-token-key' } } };
+  await twoTasks('racing starts');
+  const saved = (await ddb(db.address().port, 'GetItem', meta)).Item;
+  await ddb(db.address().port, 'DeleteItem', meta);
+  // our start's conditional PutItem is held while another instance creates the item
+  // (the one the running server uses), then goes on and loses
+  queue.PutItem = ['gate'];
+  const before = { ...proxy.attempts };
+  const starting = startServer();
+  try {
+    for (const until = Date.now() + 5000; !proxy.gated.includes('PutItem');) {
+      assert.ok(Date.now() < until, 'the meta item\'s PutItem was held');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await ddb(db.address().port, 'PutItem', { TableName: 'faults', Item: saved });
+    proxy.openGate();
+    const fresh = await starting;
+    try {
+      assert.equal((proxy.attempts.GetItem || 0) - (before.GetItem || 0), 2, 'read, then read the winner\'s');
+      assert.equal((await ddb(db.address().port, 'GetItem', meta)).Item.key.S, saved.key.S, 'the winner\'s key stands');
+      // it signs with the winner's key: a server started afterwards (reading that key)
+      // accepts its page tokens
+      const later = await startServer();
+      try {
+        const page = await call('GET', '/tasks?limit=1', undefined, 'faults-user', {}, fresh.base);
+        assert.ok(page.json.nextToken, 'more than one task: a next page');
+        const next = await call('GET', `/tasks?limit=1&nextToken=${encodeURIComponent(page.json.nextToken)}`,
+          undefined, 'faults-user', {}, later.base);
+        assert.equal(next.status, 200, 'one key for both');
+      } finally {
+        await stopServer(later.server);
+      }
+    } finally {
+      await stopServer(fresh.server);
+    }
+  } finally {
+    queue.PutItem = [];
+    proxy.openGate();
+    await ddb(db.address().port, 'PutItem', { TableName: 'faults', Item: saved });
+  }
 });
 
 test('when retries run out the client gets 503 with Retry-After and no details', async () => {

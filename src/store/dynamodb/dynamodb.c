@@ -4,6 +4,7 @@
 #include "dynamodb.h"
 
 #include <cjson/cJSON.h>
+#include <openssl/crypto.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1232,11 +1233,13 @@ static tapi_err check_shards(ddb_store *s, const cJSON *item, int64_t deadline, 
 }
 
 /* Writes a fresh meta item (page-token key and shard count) unless one exists: the first
- * instance to start on a table wins, every other keeps what it wrote. */
-static tapi_err create_meta(ddb_store *s, int64_t deadline, tapi_ddb_reply *reply)
+ * instance to start on a table wins, every other keeps what it wrote. *won says whether
+ * this one did; then the key it wrote is the store's, and nothing needs reading back. */
+static tapi_err create_meta(ddb_store *s, int64_t deadline, bool *won, tapi_ddb_reply *reply)
 {
     uint8_t fresh[TAPI_TOKEN_KEY_BYTES];
     char hex[2 * TAPI_TOKEN_KEY_BYTES + 1];
+    *won = false;
     if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh) return TAPI_EUNAVAILABLE;
     tapi_hex_encode(fresh, sizeof fresh, hex);
     tapi_buf b;
@@ -1251,11 +1254,19 @@ static tapi_err create_meta(ddb_store *s, int64_t deadline, tapi_ddb_reply *repl
     cJSON *root;
     tapi_err err = call(s, "PutItem", &b, deadline, &root, reply);
     cJSON_Delete(root);
+    if (err == TAPI_OK) {
+        memcpy(s->base.token_key, fresh, sizeof fresh);
+        *won = true;
+    }
+    OPENSSL_cleanse(fresh, sizeof fresh);
+    OPENSSL_cleanse(hex, sizeof hex);
     return err == TAPI_ECONFLICT ? TAPI_OK : err; /* another instance's is as good */
 }
 
-/* Reads the meta item; only on a table that has none yet is it created (conditionally)
- * and read again. A cold start on a set-up table so costs one GetItem and no write. */
+/* Reads the meta item; only on a table that has none yet is it created (conditionally),
+ * and read again only when another instance created it first. A cold start on a set-up
+ * table so costs one GetItem and no write; the first start on a new table one GetItem and
+ * one conditional PutItem. */
 static tapi_err load_meta(ddb_store *s, char *errbuf, size_t errlen)
 {
     int64_t deadline = tapi_now_ms() + INIT_BUDGET_MS;
@@ -1264,7 +1275,9 @@ static tapi_err load_meta(ddb_store *s, char *errbuf, size_t errlen)
     tapi_err err = get_item_reply(s, deadline, META_KEY_ID, &root, &reply);
     if (err == TAPI_OK && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "Item"))) {
         cJSON_Delete(root);
-        err = create_meta(s, deadline, &reply);
+        bool won;
+        err = create_meta(s, deadline, &won, &reply);
+        if (err == TAPI_OK && won) return TAPI_OK; /* its key and shard count are ours */
         if (err == TAPI_OK) err = get_item_reply(s, deadline, META_KEY_ID, &root, &reply);
     }
     if (err != TAPI_OK && reply.failure[0]) {
