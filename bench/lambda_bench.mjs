@@ -198,6 +198,12 @@ const pyEnv = { ...env, TABLE_NAME: 'bench-python' };
 const nodeEnv = { ...env, TABLE_NAME: 'bench-node' };
 for (const e of [env, pyEnv, nodeEnv]) await promisify(execFile)(path.join(ROOT, 'build/tasks-api'), ['create-table'], { env: { ...process.env, ...e } });
 
+// Every cold start but a table's very first finds the meta item (the page-token key)
+// there and reads it with one GetItem; the first creates it. One start sets the table up
+// first, so that the init measured is the usual one.
+const setup = await startEmulator({ bootstrap, env });
+await setup.invoke(event('GET', '/tasks?limit=1'));
+await setup.close();
 const c = await measure('c-bootstrap', { bootstrap }, env);
 // the floor: the same exchanges on the same table, nothing else (bench/floor.c)
 const floorSpawn = { command: path.join(ROOT, 'build/floor') };
