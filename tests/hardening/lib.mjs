@@ -7,8 +7,17 @@ import { spawn } from 'node:child_process';
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
+// Every directory made here is removed when the process exits (a server's access log
+// under load grows by hundreds of MB a minute); KEEP_TEMP=1 keeps them for a look.
+const made = [];
+process.on('exit', () => {
+  if (process.env.KEEP_TEMP !== '1') for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** A loopback port free at the time of asking. */
