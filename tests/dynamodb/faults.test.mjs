@@ -300,6 +300,22 @@ async function twoTasks(title) {
   }
 }
 
+// The page tokens of the server at `at` are good at a server started afterwards, which
+// reads the table's key: both sign with that key.
+async function assertTokensGoodLater(at) {
+  const later = await startServer();
+  try {
+    const page = await call('GET', '/tasks?limit=1', undefined, 'faults-user', {}, at);
+    assert.equal(page.status, 200);
+    assert.ok(page.json.nextToken, 'more than one task: a next page');
+    const next = await call('GET', `/tasks?limit=1&nextToken=${encodeURIComponent(page.json.nextToken)}`,
+      undefined, 'faults-user', {}, later.base);
+    assert.equal(next.status, 200, 'one key for both');
+  } finally {
+    await stopServer(later.server);
+  }
+}
+
 test('a start on a set-up table reads the meta item once and writes nothing; only a table without one gets a conditional write', async () => {
   await twoTasks('first start');
   const ops = () => ({ ...proxy.attempts });
@@ -319,19 +335,8 @@ test('a start on a set-up table reads the meta item once and writes nothing; onl
     assert.deepEqual(spent(before), { GetItem: 1, PutItem: 1 }, 'a first start: read, create; the key it wrote is its own');
     const made = (await ddb(db.address().port, 'GetItem', meta)).Item;
     assert.notEqual(made.key.S, saved.key.S, 'a fresh key was made');
-    // the key it wrote is the one it signs page tokens with: a server started after it
-    // (reading that key) accepts its tokens
-    const later = await startServer();
-    try {
-      const page = await call('GET', '/tasks?limit=1', undefined, 'faults-user', {}, fresh.base);
-      assert.equal(page.status, 200);
-      assert.ok(page.json.nextToken, 'more than one task: a next page');
-      const next = await call('GET', `/tasks?limit=1&nextToken=${encodeURIComponent(page.json.nextToken)}`,
-        undefined, 'faults-user', {}, later.base);
-      assert.equal(next.status, 200, 'the token of the first start is good at the next');
-    } finally {
-      await stopServer(later.server);
-    }
+    // the key it wrote is the one it signs page tokens with
+    await assertTokensGoodLater(fresh.base);
   } finally {
     await stopServer(fresh.server);
     await ddb(db.address().port, 'PutItem', { TableName: 'faults', Item: saved }); // the key the other tests' tasks use
@@ -359,18 +364,7 @@ test('two first starts racing for the meta item: the loser reads and adopts the 
     try {
       assert.equal((proxy.attempts.GetItem || 0) - (before.GetItem || 0), 2, 'read, then read the winner\'s');
       assert.equal((await ddb(db.address().port, 'GetItem', meta)).Item.key.S, saved.key.S, 'the winner\'s key stands');
-      // it signs with the winner's key: a server started afterwards (reading that key)
-      // accepts its page tokens
-      const later = await startServer();
-      try {
-        const page = await call('GET', '/tasks?limit=1', undefined, 'faults-user', {}, fresh.base);
-        assert.ok(page.json.nextToken, 'more than one task: a next page');
-        const next = await call('GET', `/tasks?limit=1&nextToken=${encodeURIComponent(page.json.nextToken)}`,
-          undefined, 'faults-user', {}, later.base);
-        assert.equal(next.status, 200, 'one key for both');
-      } finally {
-        await stopServer(later.server);
-      }
+      await assertTokensGoodLater(fresh.base); // it signs with the winner's key
     } finally {
       await stopServer(fresh.server);
     }
