@@ -1,6 +1,7 @@
 // Slow and hostile clients: slowloris connections, oversized headers, thousands of
-// connections at once, bursts of new connections and pipelined requests. The server keeps answering others
-// promptly, answers what it can correctly, and stays bounded in memory.
+// connections at once, bursts of new connections and pipelined requests. The server
+// keeps answering others promptly, answers what it can correctly, and stays bounded in
+// memory.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';

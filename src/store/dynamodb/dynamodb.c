@@ -1233,13 +1233,13 @@ static tapi_err check_shards(ddb_store *s, const cJSON *item, int64_t deadline, 
 }
 
 /* Writes a fresh meta item (page-token key and shard count) unless one exists: the first
- * instance to start on a table wins, every other keeps what it wrote. *won says whether
- * this one did; then the key it wrote is the store's, and nothing needs reading back. */
-static tapi_err create_meta(ddb_store *s, int64_t deadline, bool *won, tapi_ddb_reply *reply)
+ * instance to start on a table wins, every other keeps what it wrote. TAPI_OK when this
+ * one did (the key it wrote is then the store's: nothing needs reading back);
+ * TAPI_ECONFLICT when another's was there first. */
+static tapi_err create_meta(ddb_store *s, int64_t deadline, tapi_ddb_reply *reply)
 {
     uint8_t fresh[TAPI_TOKEN_KEY_BYTES];
     char hex[2 * TAPI_TOKEN_KEY_BYTES + 1];
-    *won = false;
     if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh) return TAPI_EUNAVAILABLE;
     tapi_hex_encode(fresh, sizeof fresh, hex);
     tapi_buf b;
@@ -1254,13 +1254,10 @@ static tapi_err create_meta(ddb_store *s, int64_t deadline, bool *won, tapi_ddb_
     cJSON *root;
     tapi_err err = call(s, "PutItem", &b, deadline, &root, reply);
     cJSON_Delete(root);
-    if (err == TAPI_OK) {
-        memcpy(s->base.token_key, fresh, sizeof fresh);
-        *won = true;
-    }
+    if (err == TAPI_OK) memcpy(s->base.token_key, fresh, sizeof fresh);
     OPENSSL_cleanse(fresh, sizeof fresh);
     OPENSSL_cleanse(hex, sizeof hex);
-    return err == TAPI_ECONFLICT ? TAPI_OK : err; /* another instance's is as good */
+    return err;
 }
 
 /* Reads the meta item; only on a table that has none yet is it created (conditionally),
@@ -1275,10 +1272,10 @@ static tapi_err load_meta(ddb_store *s, char *errbuf, size_t errlen)
     tapi_err err = get_item_reply(s, deadline, META_KEY_ID, &root, &reply);
     if (err == TAPI_OK && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "Item"))) {
         cJSON_Delete(root);
-        bool won;
-        err = create_meta(s, deadline, &won, &reply);
-        if (err == TAPI_OK && won) return TAPI_OK; /* its key and shard count are ours */
-        if (err == TAPI_OK) err = get_item_reply(s, deadline, META_KEY_ID, &root, &reply);
+        err = create_meta(s, deadline, &reply);
+        if (err == TAPI_OK) return TAPI_OK; /* its key and shard count are ours */
+        /* another instance's is as good: read it */
+        if (err == TAPI_ECONFLICT) err = get_item_reply(s, deadline, META_KEY_ID, &root, &reply);
     }
     if (err != TAPI_OK && reply.failure[0]) {
         snprintf(errbuf, errlen, "cannot reach DynamoDB for table %s: %s", s->table,
