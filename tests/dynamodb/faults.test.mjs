@@ -375,6 +375,29 @@ test('two first starts racing for the meta item: the loser reads and adopts the 
   }
 });
 
+test('a first start whose meta-item write was applied but its answer lost retries, loses to itself, and reads back its own key', async () => {
+  const meta = { TableName: 'faults', Key: { id: { S: '#meta:page-token-key' } } };
+  await twoTasks('lost meta answer');
+  const saved = (await ddb(db.address().port, 'GetItem', meta)).Item;
+  await ddb(db.address().port, 'DeleteItem', meta);
+  queue.PutItem = ['apply-then-reset'];
+  const before = { ...proxy.attempts };
+  let fresh;
+  try {
+    fresh = await startServer();
+    assert.deepEqual(queue.PutItem, [], 'the fault was hit');
+    assert.equal((proxy.attempts.PutItem || 0) - (before.PutItem || 0), 2, 'the conditional write retried once');
+    assert.equal((proxy.attempts.GetItem || 0) - (before.GetItem || 0), 2, 'read, then read back');
+    const stored = (await ddb(db.address().port, 'GetItem', meta)).Item;
+    assert.notEqual(stored.key.S, saved.key.S, 'one fresh key, written once');
+    await assertTokensGoodLater(fresh.base); // it signs with the key that was stored
+  } finally {
+    queue.PutItem = [];
+    if (fresh) await stopServer(fresh.server);
+    await ddb(db.address().port, 'PutItem', { TableName: 'faults', Item: saved });
+  }
+});
+
 test('when retries run out the client gets 503 with Retry-After and no details', async () => {
   const { res, attempts } = await createWithFaults('never-stored', Array(5).fill('throttle'));
   assert.equal(res.status, 503);
