@@ -316,44 +316,53 @@ async function assertTokensGoodLater(at) {
   }
 }
 
-test('a start on a set-up table reads the meta item once and writes nothing; only a table without one gets a conditional write', async () => {
-  await twoTasks('first start');
-  const ops = () => ({ ...proxy.attempts });
-  const spent = (before) => Object.fromEntries(Object.entries(proxy.attempts)
-    .map(([op, n]) => [op, n - (before[op] || 0)]).filter(([, n]) => n > 0));
-  let before = ops();
-  let fresh = await startServer();
-  await stopServer(fresh.server);
-  assert.deepEqual(spent(before), { GetItem: 1 }, 'a warm start: one GetItem, no write');
-  // a table nobody has started on yet: the meta item is created, conditionally, then read
-  const meta = { TableName: 'faults', Key: { id: { S: '#meta:page-token-key' } } };
-  const saved = (await ddb(db.address().port, 'GetItem', meta)).Item;
-  await ddb(db.address().port, 'DeleteItem', meta);
-  before = ops();
-  fresh = await startServer();
+const META = { TableName: 'faults', Key: { id: { S: '#meta:page-token-key' } } };
+const getMeta = async () => (await ddb(db.address().port, 'GetItem', META)).Item;
+
+// Runs fn(saved) on the table without its meta item, as before any start (with two tasks
+// of the user for page tokens); then puts back the item the other tests' tasks use.
+async function withoutMetaItem(title, fn) {
+  await twoTasks(title);
+  const saved = await getMeta();
+  await ddb(db.address().port, 'DeleteItem', META);
   try {
-    assert.deepEqual(spent(before), { GetItem: 1, PutItem: 1 }, 'a first start: read, create; the key it wrote is its own');
-    const made = (await ddb(db.address().port, 'GetItem', meta)).Item;
-    assert.notEqual(made.key.S, saved.key.S, 'a fresh key was made');
-    // the key it wrote is the one it signs page tokens with
-    await assertTokensGoodLater(fresh.base);
+    await fn(saved);
   } finally {
-    await stopServer(fresh.server);
-    await ddb(db.address().port, 'PutItem', { TableName: 'faults', Item: saved }); // the key the other tests' tasks use
+    queue.PutItem = [];
+    proxy.openGate();
+    await ddb(db.address().port, 'PutItem', { TableName: 'faults', Item: saved });
   }
+}
+
+// The requests of each kind a start made since `before` (a copy of proxy.attempts).
+const spent = (before) => Object.fromEntries(Object.entries(proxy.attempts)
+  .map(([op, n]) => [op, n - (before[op] || 0)]).filter(([, n]) => n > 0));
+
+test('a start on a set-up table reads the meta item once and writes nothing; only a table without one gets a conditional write', async () => {
+  let before = { ...proxy.attempts };
+  await stopServer((await startServer()).server);
+  assert.deepEqual(spent(before), { GetItem: 1 }, 'a warm start: one GetItem, no write');
+  // a table nobody has started on yet: the meta item is created, conditionally
+  await withoutMetaItem('first start', async (saved) => {
+    before = { ...proxy.attempts };
+    const fresh = await startServer();
+    try {
+      assert.deepEqual(spent(before), { GetItem: 1, PutItem: 1 }, 'a first start: read, create; the key it wrote is its own');
+      assert.notEqual((await getMeta()).key.S, saved.key.S, 'a fresh key was made');
+      await assertTokensGoodLater(fresh.base); // the key it wrote is the one it signs with
+    } finally {
+      await stopServer(fresh.server);
+    }
+  });
 });
 
 test('two first starts racing for the meta item: the loser reads and adopts the winner\'s key', async () => {
-  const meta = { TableName: 'faults', Key: { id: { S: '#meta:page-token-key' } } };
-  await twoTasks('racing starts');
-  const saved = (await ddb(db.address().port, 'GetItem', meta)).Item;
-  await ddb(db.address().port, 'DeleteItem', meta);
-  // our start's conditional PutItem is held while another instance creates the item
-  // (the one the running server uses), then goes on and loses
-  queue.PutItem = ['gate'];
-  const before = { ...proxy.attempts };
-  const starting = startServer();
-  try {
+  await withoutMetaItem('racing starts', async (saved) => {
+    // our start's conditional PutItem is held while another instance creates the item
+    // (the one the running server uses), then goes on and loses
+    queue.PutItem = ['gate'];
+    const before = { ...proxy.attempts };
+    const starting = startServer();
     for (const until = Date.now() + 5000; !proxy.gated.includes('PutItem');) {
       assert.ok(Date.now() < until, 'the meta item\'s PutItem was held');
       await new Promise((r) => setTimeout(r, 5));
@@ -362,40 +371,29 @@ test('two first starts racing for the meta item: the loser reads and adopts the 
     proxy.openGate();
     const fresh = await starting;
     try {
-      assert.equal((proxy.attempts.GetItem || 0) - (before.GetItem || 0), 2, 'read, then read the winner\'s');
-      assert.equal((await ddb(db.address().port, 'GetItem', meta)).Item.key.S, saved.key.S, 'the winner\'s key stands');
+      assert.deepEqual(spent(before), { GetItem: 2, PutItem: 1 }, 'read, lose, then read the winner\'s');
+      assert.equal((await getMeta()).key.S, saved.key.S, 'the winner\'s key stands');
       await assertTokensGoodLater(fresh.base); // it signs with the winner's key
     } finally {
       await stopServer(fresh.server);
     }
-  } finally {
-    queue.PutItem = [];
-    proxy.openGate();
-    await ddb(db.address().port, 'PutItem', { TableName: 'faults', Item: saved });
-  }
+  });
 });
 
 test('a first start whose meta-item write was applied but its answer lost retries, loses to itself, and reads back its own key', async () => {
-  const meta = { TableName: 'faults', Key: { id: { S: '#meta:page-token-key' } } };
-  await twoTasks('lost meta answer');
-  const saved = (await ddb(db.address().port, 'GetItem', meta)).Item;
-  await ddb(db.address().port, 'DeleteItem', meta);
-  queue.PutItem = ['apply-then-reset'];
-  const before = { ...proxy.attempts };
-  let fresh;
-  try {
-    fresh = await startServer();
-    assert.deepEqual(queue.PutItem, [], 'the fault was hit');
-    assert.equal((proxy.attempts.PutItem || 0) - (before.PutItem || 0), 2, 'the conditional write retried once');
-    assert.equal((proxy.attempts.GetItem || 0) - (before.GetItem || 0), 2, 'read, then read back');
-    const stored = (await ddb(db.address().port, 'GetItem', meta)).Item;
-    assert.notEqual(stored.key.S, saved.key.S, 'one fresh key, written once');
-    await assertTokensGoodLater(fresh.base); // it signs with the key that was stored
-  } finally {
-    queue.PutItem = [];
-    if (fresh) await stopServer(fresh.server);
-    await ddb(db.address().port, 'PutItem', { TableName: 'faults', Item: saved });
-  }
+  await withoutMetaItem('lost meta answer', async (saved) => {
+    queue.PutItem = ['apply-then-reset'];
+    const before = { ...proxy.attempts };
+    const fresh = await startServer();
+    try {
+      assert.deepEqual(queue.PutItem, [], 'the fault was hit');
+      assert.deepEqual(spent(before), { GetItem: 2, PutItem: 2 }, 'read, write, write again, read back');
+      assert.notEqual((await getMeta()).key.S, saved.key.S, 'one fresh key, written once');
+      await assertTokensGoodLater(fresh.base); // it signs with the key that was stored
+    } finally {
+      await stopServer(fresh.server);
+    }
+  });
 });
 
 test('when retries run out the client gets 503 with Retry-After and no details', async () => {
