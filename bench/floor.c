@@ -148,9 +148,12 @@ static int update_item(void)
 }
 
 /* A list: one Query per shard, all sent before any reply is read (as the bootstrap's curl
- * multi does), each asking for its share of the page. */
-static int query_shards(void)
+ * multi does), each asking for its share of the page; *found is how many items came back
+ * (DynamoDB's "Count" of each reply), so the answer can hold as many tasks as the
+ * bootstrap's page does. */
+static int query_shards(int *found)
 {
+    *found = 0;
     for (int k = 0; k < SHARDS; k++) {
         char body[768];
         snprintf(body, sizeof body,
@@ -166,15 +169,27 @@ static int query_shards(void)
         char *reply;
         size_t len;
         if (read_reply(&ddb[k], &reply, &len)) return -1;
+        const char *count = strstr(reply, "\"Count\":");
+        if (count) *found += atoi(count + 8);
     }
     return 0;
 }
 
 /* The answers, canned, of the sizes the bootstrap sends. */
+enum { LIST_MAX = 50 }; /* the page size the bench's lists ask for */
 static const char TASK[] =
     "{\\\"id\\\":\\\"00000000-0000-4000-8000-00000000f100\\\",\\\"title\\\":\\\"bench task\\\",\\\"description\\\":"
     "\\\"measured\\\",\\\"status\\\":\\\"todo\\\",\\\"createdAt\\\":\\\"2026-12-01T00:00:00.000Z\\\",\\\"updatedAt\\\":"
     "\\\"2026-12-01T00:00:00.000Z\\\",\\\"version\\\":1,\\\"etag\\\":\\\"\\\\\\\"1.1\\\\\\\"\\\"}";
+
+/* A page of n canned tasks into out (sized for LIST_MAX), as a proxy response's body. */
+static const char *page(char *out, int n)
+{
+    char *p = out + sprintf(out, "{\\\"items\\\":[");
+    for (int i = 0; i < n; i++) p += sprintf(p, "%s%s", i ? "," : "", TASK);
+    sprintf(p, "],\\\"nextToken\\\":\\\"bmV4dA\\\"}");
+    return out;
+}
 
 int main(void)
 {
@@ -195,8 +210,7 @@ int main(void)
     conn rt = {.fd = dial(api_host, colon + 1), .buf = malloc(BUF)};
     for (int k = 0; k < SHARDS; k++) ddb[k] = (conn){.fd = dial(ddb_host, ddb_port), .buf = malloc(BUF)};
     if (rt.fd < 0 || !rt.buf) return 3;
-    static char list[8192], answer[16384], req[512];
-    snprintf(list, sizeof list, "{\\\"items\\\":[%s],\\\"nextToken\\\":\\\"bmV4dA\\\"}", TASK);
+    static char list[LIST_MAX * sizeof TASK + 64], answer[sizeof list + 512], req[512];
     for (;;) {
         static const char NEXT[] = "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: rt\r\n\r\n";
         char *event;
@@ -224,8 +238,9 @@ int main(void)
                 rc = put_item();
             }
         } else if (method == 'G') {
-            rc = item ? get_item() : query_shards();
-            if (!item) body = list;
+            int found = 0;
+            rc = item ? get_item() : query_shards(&found);
+            if (!item) body = page(list, found < LIST_MAX ? found : LIST_MAX);
         } else if (method == 'A') {
             rc = update_item();
         } else if (method == 'D') {
