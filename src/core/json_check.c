@@ -139,6 +139,20 @@ size_t tapi_json_plain_prefix(const char *s, size_t n)
     return i;
 }
 
+size_t tapi_json_plain_copy(char *out, const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; n - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        memcpy(out + i, &w, 8);
+        size_t k = first_special(w);
+        if (k < 8) return i + k;
+    }
+    for (; i < n && s[i] != '"' && s[i] != '\\' && (unsigned char)s[i] >= 0x20; i++) out[i] = s[i];
+    return i;
+}
+
 static tapi_err check_string(checker *c)
 {
     c->pos++; /* opening quote */
@@ -357,10 +371,11 @@ bool tapi_json_string_read(const char **p, const char *end, char *out, size_t *o
     size_t n = 0;
     while (*p < end) {
         /* the plain run up to the next quote, backslash or control character, at once */
-        const char *run = *p;
-        *p += tapi_json_plain_prefix(*p, (size_t)(end - *p));
-        if (out && *p > run) memcpy(out + n, run, (size_t)(*p - run));
-        n += (size_t)(*p - run);
+        /* out + n has room for what is left of the text: n never passes the bytes read */
+        size_t run = out ? tapi_json_plain_copy(out + n, *p, (size_t)(end - *p))
+                         : tapi_json_plain_prefix(*p, (size_t)(end - *p));
+        *p += run;
+        n += run;
         if (*p == end) break;
         unsigned char c = (unsigned char)*(*p)++;
         if (c == '"') {

@@ -34,4 +34,9 @@ bool tapi_json_string_read(const char **p, const char *end, char *out, size_t *o
  * and the writer, whose strings are mostly such runs. */
 size_t tapi_json_plain_prefix(const char *s, size_t n);
 
+/* The same prefix, also copied to out, which must have room for n bytes: the copy goes
+ * eight bytes a step with the scan, so bytes of out past the run (never past out + n) may
+ * be overwritten. Returns the run's length. */
+size_t tapi_json_plain_copy(char *out, const char *s, size_t n);
+
 #endif

@@ -75,8 +75,7 @@ void tapi_buf_json_string(tapi_buf *b, const char *s, size_t n)
     char *o = b->data + b->len;
     *o++ = '"';
     for (size_t i = 0; i < n; i++) {
-        size_t run = tapi_json_plain_prefix(s + i, n - i); /* copied as it is */
-        memcpy(o, s + i, run);
+        size_t run = tapi_json_plain_copy(o, s + i, n - i); /* copied as it is */
         o += run;
         i += run;
         if (i == n) break;

@@ -107,6 +107,29 @@ static void finds_special_bytes_at_every_offset(void **state)
     }
 }
 
+/* The copying scan returns what the plain scan does, copies exactly the run, and writes
+ * nothing past out + n: out is a heap block of exactly n bytes (AddressSanitizer stops a
+ * write past it), and bytes past the run but inside it may change, bytes before it never. */
+static void copies_the_plain_run_within_its_room(void **state)
+{
+    (void)state;
+    char src[48];
+    for (size_t len = 0; len <= 40; len++) {
+        for (size_t at = 0; at <= len; at++) {
+            for (size_t k = 0; k < len; k++) src[k] = (char)('a' + k % 26);
+            if (at < len) src[at] = at % 2 ? '"' : '\\';
+            char *out = malloc(len ? len : 1);
+            assert_non_null(out);
+            memset(out, '#', len ? len : 1);
+            size_t run = tapi_json_plain_copy(out, src, len);
+            assert_int_equal(run, tapi_json_plain_prefix(src, len));
+            assert_int_equal(run, at);
+            assert_memory_equal(out, src, run);
+            free(out);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -116,6 +139,7 @@ int main(void)
         cmocka_unit_test(bounds_nesting_depth),
         cmocka_unit_test(names_nul_escape),
         cmocka_unit_test(finds_special_bytes_at_every_offset),
+        cmocka_unit_test(copies_the_plain_run_within_its_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
