@@ -67,7 +67,7 @@ if (lambda.floor && lambda.node) {
   const fl = lambda.floor, nd = lambda.node, sc = lambda.syscalls;
   const split = (x) => `${f(x.cpuPerInvocationMs, 3)} ms (${f(x.cpuPerInvocationMs * x.userCpuShare, 3)} / ${f(x.cpuPerInvocationMs * (1 - x.userCpuShare), 3)})`;
   lines.push('');
-  lines.push('**Against the floor and the peer most teams would pick instead**: the floor is a plain-C program making exactly the bootstrap\'s exchanges per invocation (the next event, the same DynamoDB requests with canned bodies, an answer of the same size: a list's holds as many tasks as the page) on kept-alive connections, with no parsing, signing or logging (`bench/floor.c`); the peer is the seed\'s handler on Node.js with the AWS SDK for JavaScript v3 (`bench/node-peer`). Same emulator, dynalite and mix.');
+  lines.push('**Against the floor and the peer most teams would pick instead**: the floor is a plain-C program making exactly the bootstrap\'s exchanges per invocation (the next event, the same DynamoDB requests with canned bodies, an answer of the same size: for a list, as many tasks as the page) on kept-alive connections, with no parsing, signing or logging (`bench/floor.c`); the peer is the seed\'s handler on Node.js with the AWS SDK for JavaScript v3 (`bench/node-peer`). Same emulator, dynalite and mix.');
   lines.push('');
   lines.push(`| | floor | C bootstrap | Node.js ${nd.version} + SDK v3 | Python + boto3 |`);
   lines.push('|---|---:|---:|---:|---:|');
