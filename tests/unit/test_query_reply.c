@@ -140,6 +140,40 @@ static void refuses_every_prefix(void **state)
     }
 }
 
+/* Keys are read in place when they hold no escape; one spelled with escapes (the member,
+ * an attribute's name, its type, LastEvaluatedKey) names the same thing, and a key with a
+ * raw control character or a cut-short escape is refused as a value would be. */
+static void reads_escaped_keys_as_their_text(void **state)
+{
+    (void)state;
+    static const char escaped[] =
+        "{\"It\\u0065ms\":[{\"\\u0069d\":{\"\\u0053\":\"a\"},\"t\\u0069tle\":{\"S\":\"T\"},"
+        "\"version\":{\"\\u004e\":\"3\"}}],\"LastEval\\u0075atedKey\":{\"id\":{\"S\":\"a\"}}}";
+    seen s = {0};
+    const char *last = NULL;
+    size_t last_len = 0;
+    assert_int_equal(scan(escaped, &s, &last, &last_len), TAPI_OK);
+    assert_int_equal(s.items, 1);
+    assert_string_equal(s.values[0][0], "a");
+    assert_string_equal(s.values[0][1], "T");
+    assert_string_equal(s.values[0][6], "3");
+    assert_non_null(last);
+    assert_int_equal(last_len, strlen("{\"id\":{\"S\":\"a\"}}"));
+    seen_free(&s);
+    static const char *const bad[] = {
+        "{\"Items\":[{\"i\td\":{\"S\":\"a\"}}]}",     /* raw tab in an attribute's name */
+        "{\"Items\":[{\"id\":{\"S\x01\":\"a\"}}]}",   /* raw control character in a type */
+        "{\"Ite\nms\":[]}",                              /* and in a member's name */
+        "{\"Items\":[{\"i\\u00\":{\"S\":\"a\"}}]}", /* an escape cut short */
+        "{\"Items\":[{\"id",                            /* a key the reply ends in */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        seen b = {0};
+        if (scan(bad[i], &b, &last, &last_len) != TAPI_EINVAL) fail_msg("accepted: %s", bad[i]);
+        seen_free(&b);
+    }
+}
+
 static void refuses_malformed_replies(void **state)
 {
     (void)state;
@@ -262,6 +296,7 @@ int main(void)
         cmocka_unit_test(reads_the_wanted_attributes_of_every_item),
         cmocka_unit_test(agrees_with_cjson),
         cmocka_unit_test(refuses_every_prefix),
+        cmocka_unit_test(reads_escaped_keys_as_their_text),
         cmocka_unit_test(refuses_malformed_replies),
         cmocka_unit_test(bounds_nesting),
         cmocka_unit_test(stops_at_the_callers_error_and_reads_an_empty_page),

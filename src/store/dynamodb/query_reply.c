@@ -110,12 +110,28 @@ static bool skip_value(scanner *s, int depth)
     }
 }
 
-/* An object key, unescaped into the scratch space after the item's values (not kept);
- * its length to *len unless NULL. */
+/* An object key and its length, only compared, never kept: read in place when it holds
+ * no escape (as nearly every key does), else unescaped into the scratch space after the
+ * item's values. Not NUL-terminated. */
 static const char *key(scanner *s, size_t *len)
 {
-    char *k = s->scratch + s->used;
-    return string(s, k, len) && eat(s, ':') ? k : NULL;
+    if (!next_is(s, '"')) return NULL;
+    const char *k = s->p + 1;
+    size_t run = tapi_json_plain_prefix(k, (size_t)(s->end - k));
+    if (run < (size_t)(s->end - k) && k[run] == '"') {
+        s->p = k + run + 1;
+        *len = run;
+    } else {
+        char *out = s->scratch + s->used;
+        if (!string(s, out, len)) return NULL;
+        k = out;
+    }
+    return eat(s, ':') ? k : NULL;
+}
+
+static bool key_is(const char *k, size_t len, const char *name)
+{
+    return strlen(name) == len && memcmp(k, name, len) == 0;
 }
 
 /* An attribute value, {"<type>": ...}: the wanted type's string is kept in the scratch. */
@@ -130,9 +146,10 @@ static bool attribute(scanner *s, char type, const char **value, bool *wrong_typ
     s->p++;
     if (eat(s, '}')) return true;
     do {
-        const char *k = key(s, NULL);
+        size_t kn;
+        const char *k = key(s, &kn);
         if (!k) return false;
-        if (k[0] == type && k[1] == '\0' && next_is(s, '"')) {
+        if (kn == 1 && k[0] == type && next_is(s, '"')) {
             char *out = s->scratch + s->used;
             size_t n;
             if (!string(s, out, &n)) return false;
@@ -183,10 +200,10 @@ typedef struct reading {
     size_t last_key_len;
 } reading;
 
-/* Reads the value of the member named k, the cursor at it. */
-static tapi_err read_member(scanner *s, const char *k, reading *r)
+/* Reads the value of the member named k (kn bytes), the cursor at it. */
+static tapi_err read_member(scanner *s, const char *k, size_t kn, reading *r)
 {
-    if (strcmp(k, r->member) == 0 && !r->found) {
+    if (key_is(k, kn, r->member) && !r->found) {
         r->found = true;
         if (!r->many) return item(s, r->want, r->fn, r->ctx);
         if (!eat(s, '[')) return TAPI_EINVAL;
@@ -197,7 +214,7 @@ static tapi_err read_member(scanner *s, const char *k, reading *r)
         } while (eat(s, ','));
         return eat(s, ']') ? TAPI_OK : TAPI_EINVAL;
     }
-    if (r->many && strcmp(k, "LastEvaluatedKey") == 0 && !r->last_key) {
+    if (r->many && key_is(k, kn, "LastEvaluatedKey") && !r->last_key) {
         if (!next_is(s, '{')) return TAPI_EINVAL;
         const char *start = s->p;
         if (!skip_value(s, 2)) return TAPI_EINVAL;
@@ -220,9 +237,10 @@ static tapi_err read_reply(const char *json, size_t len, reading *r)
     if (!eat(&s, '}')) {
         do {
             s.used = 0;
-            const char *k = key(&s, NULL);
+            size_t kn;
+            const char *k = key(&s, &kn);
             if (!k) goto done;
-            tapi_err e = read_member(&s, k, r);
+            tapi_err e = read_member(&s, k, kn, r);
             if (e != TAPI_OK) {
                 err = e;
                 goto done;
