@@ -27,9 +27,18 @@ bool tapi_hex_decode(const char *in, size_t n, uint8_t *out)
     return true;
 }
 
+/* 1 for the lowercase hex digits, 0 for every other byte. */
+static const unsigned char DIGIT[256] = {
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+};
+
+/* Looked up and folded without a branch per byte: every listed task's id comes through
+ * here, and a branch per byte on random hex was mispredicted often enough to cost 2% of
+ * a Lambda invocation's CPU. */
 bool tapi_hex_valid(const char *s, size_t len)
 {
-    for (size_t i = 0; i < len; i++)
-        if (nibble(s[i]) < 0) return false;
-    return true;
+    unsigned ok = 1;
+    for (size_t i = 0; i < len; i++) ok &= DIGIT[(unsigned char)s[i]];
+    return ok;
 }

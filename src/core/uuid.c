@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "hex.h"
+
 enum { POOL_BYTES = 512 };
 
 static _Thread_local unsigned char pool[POOL_BYTES];
@@ -49,24 +51,9 @@ tapi_err tapi_uuid_v4(char out[37])
     return TAPI_OK;
 }
 
-/* 1 for the bytes a UUID's digits may be (lowercase hex), 0 for every other byte. */
-static const unsigned char HEX_DIGIT[256] = {
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
-    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-};
-
-/* Every listed task's id is checked, so this is on the hot path of a page: the digits are
- * looked up and folded together without a branch per byte (a branch per byte, on random
- * hex, was mispredicted often enough to cost 2% of a Lambda invocation's CPU). */
 bool tapi_uuid_valid(const char *s, size_t len)
 {
-    if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') return false;
-    const unsigned char *u = (const unsigned char *)s;
-    unsigned ok = 1;
-    for (size_t i = 0; i < 8; i++) ok &= HEX_DIGIT[u[i]];
-    for (size_t i = 9; i < 13; i++) ok &= HEX_DIGIT[u[i]];
-    for (size_t i = 14; i < 18; i++) ok &= HEX_DIGIT[u[i]];
-    for (size_t i = 19; i < 23; i++) ok &= HEX_DIGIT[u[i]];
-    for (size_t i = 24; i < 36; i++) ok &= HEX_DIGIT[u[i]];
-    return ok;
+    return len == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' &&
+           tapi_hex_valid(s, 8) && tapi_hex_valid(s + 9, 4) && tapi_hex_valid(s + 14, 4) &&
+           tapi_hex_valid(s + 19, 4) && tapi_hex_valid(s + 24, 12);
 }
