@@ -126,32 +126,26 @@ static size_t first_special(uint64_t w)
 #endif
 }
 
-size_t tapi_json_plain_prefix(const char *s, size_t n)
+/* The plain run of s[0..n), copied to out on the way unless out is NULL (inlined into
+ * both callers, so the scan alone never tests out). */
+static inline size_t plain_run(char *out, const char *s, size_t n)
 {
     size_t i = 0;
     for (; n - i >= 8; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
+        if (out) memcpy(out + i, &w, 8);
         size_t k = first_special(w);
         if (k < 8) return i + k;
     }
-    while (i < n && s[i] != '"' && s[i] != '\\' && (unsigned char)s[i] >= 0x20) i++;
+    for (; i < n && s[i] != '"' && s[i] != '\\' && (unsigned char)s[i] >= 0x20; i++)
+        if (out) out[i] = s[i];
     return i;
 }
 
-size_t tapi_json_plain_copy(char *out, const char *s, size_t n)
-{
-    size_t i = 0;
-    for (; n - i >= 8; i += 8) {
-        uint64_t w;
-        memcpy(&w, s + i, 8);
-        memcpy(out + i, &w, 8);
-        size_t k = first_special(w);
-        if (k < 8) return i + k;
-    }
-    for (; i < n && s[i] != '"' && s[i] != '\\' && (unsigned char)s[i] >= 0x20; i++) out[i] = s[i];
-    return i;
-}
+size_t tapi_json_plain_prefix(const char *s, size_t n) { return plain_run(NULL, s, n); }
+
+size_t tapi_json_plain_copy(char *out, const char *s, size_t n) { return plain_run(out, s, n); }
 
 static tapi_err check_string(checker *c)
 {
